@@ -1,0 +1,37 @@
+// The `tunelake` command: parses arguments, builds nothing itself, and maps every error to one
+// clear line and an exit code (src/cli/exit-codes.ts). Each command lives in its own file.
+import { Command, CommanderError } from 'commander';
+import { toTunelakeError } from '../errors.js';
+import { redact } from '../secret.js';
+import { registerEmulatorCommand } from './emulator-command.js';
+import { EXIT_CODES } from './exit-codes.js';
+import { registerLoginCommand } from './login-command.js';
+
+export function createProgram(): Command {
+  const program = new Command('tunelake')
+    .description('Spotify Web API -> a queryable music data lake (raw zone, Parquet tables, catalog, SQL).')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerEmulatorCommand(program);
+  registerLoginCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const err = toTunelakeError(error);
+    const json = argv.includes('--json');
+    if (json) process.stdout.write(`${redact(JSON.stringify({ ok: false, error: err.toJSON() }))}\n`);
+    process.stderr.write(`tunelake: ${redact(err.message)}\n`);
+    if (err.code === 'INTERNAL' && error instanceof Error && error.stack) {
+      process.stderr.write(`${redact(error.stack)}\n`);
+    }
+    return EXIT_CODES[err.code];
+  }
+}

@@ -1,0 +1,488 @@
+// The one place that reads process.env. `loadConfig(spec, env)` turns unvalidated input into one
+// validated, frozen Config that is passed down explicitly.
+//
+// Precedence, highest first: explicit arguments (CLI flags, the `spec`), environment variables, the
+// config file (tunelake.config.json), defaults. Every problem is reported at once, each with the key
+// and the place it came from, and every resolved value remembers its origin (for `tunelake doctor`).
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { TunelakeError } from './errors.js';
+import type { LogLevel } from './log.js';
+import { Secret } from './secret.js';
+import { parseSpotifyId } from './spotify/ids.js';
+
+export type AccessTier = 'development' | 'extended';
+export type EngineName = 'duckdb' | 'athena';
+export type CatalogName = 'local' | 'glue';
+export type Origin = 'flag' | 'env' | 'file' | 'default';
+
+export const DEFAULT_ACCOUNTS_URL = 'https://accounts.spotify.com';
+export const DEFAULT_API_URL = 'https://api.spotify.com/v1';
+export const DEFAULT_CONFIG_FILE = 'tunelake.config.json';
+export const DEFAULT_CREDENTIALS_FILE = '.tunelake/credentials.json';
+
+/** Unvalidated input from flags (or a caller). Every field is optional; strings as typed by a user. */
+export interface ConfigSpec {
+  configFile?: string;
+  credentialsFile?: string;
+  lake?: string;
+  s3Endpoint?: string;
+  awsRegion?: string;
+  engine?: string;
+  catalog?: string;
+  tier?: string;
+  market?: string;
+  accountsUrl?: string;
+  apiUrl?: string;
+  clientId?: string;
+  rateLimit?: string | number;
+  concurrency?: string | number;
+  maxRetries?: string | number;
+  maxRetryAfterSeconds?: string | number;
+  timeoutMs?: string | number;
+  logLevel?: string;
+  /** Sources given directly (tests, the demo); replaces the file's `sources`. */
+  sources?: unknown;
+}
+
+export interface SearchSource {
+  q: string;
+  type: 'album' | 'artist' | 'track' | 'playlist';
+  /** Most results to keep per query (paged within the tier's page-size limit). */
+  limit: number;
+}
+
+export interface Sources {
+  playlists: string[];
+  artists: string[];
+  artistIncludeGroups: Array<'album' | 'single' | 'compilation' | 'appears_on'>;
+  search: SearchSource[];
+  me: { recentlyPlayed: boolean; topItems: boolean; savedTracks: boolean; playlists: boolean };
+}
+
+export interface SpotifyConfig {
+  clientId: string | undefined;
+  clientSecret: Secret | undefined;
+  refreshToken: Secret | undefined;
+  accountsUrl: string;
+  apiUrl: string;
+  tier: AccessTier;
+  market: string | undefined;
+}
+
+export interface HttpConfig {
+  /** Client-side budget: at most this many requests per rolling window. */
+  rateLimit: number;
+  rateWindowMs: number;
+  concurrency: number;
+  maxRetries: number;
+  /** A 429 asking to wait longer than this stops the run instead of sleeping. */
+  maxRetryAfterSeconds: number;
+  timeoutMs: number;
+}
+
+export interface Config {
+  configFile: string | undefined;
+  credentialsFile: string;
+  /** A local folder, or s3://bucket/prefix. */
+  lake: string;
+  s3Endpoint: string | undefined;
+  awsRegion: string;
+  engine: EngineName;
+  catalog: CatalogName;
+  logLevel: LogLevel;
+  spotify: SpotifyConfig;
+  http: HttpConfig;
+  sources: Sources;
+  /** Where each setting came from, keyed by its dotted name. */
+  origins: Readonly<Record<string, Origin>>;
+}
+
+export const EMPTY_SOURCES: Sources = {
+  playlists: [],
+  artists: [],
+  artistIncludeGroups: ['album', 'single'],
+  search: [],
+  me: { recentlyPlayed: false, topItems: false, savedTracks: false, playlists: false },
+};
+
+// The config file's shape. Unknown keys are errors: a typo must not silently do nothing.
+const searchSchema = z.strictObject({
+  q: z.string().min(1),
+  type: z.enum(['album', 'artist', 'track', 'playlist']),
+  limit: z.number().int().min(1).max(1000).default(50),
+});
+const sourcesSchema = z.strictObject({
+  playlists: z.array(z.string()).default([]),
+  artists: z.array(z.string()).default([]),
+  artistIncludeGroups: z
+    .array(z.enum(['album', 'single', 'compilation', 'appears_on']))
+    .min(1)
+    .default(['album', 'single']),
+  search: z.array(searchSchema).default([]),
+  me: z
+    .strictObject({
+      recentlyPlayed: z.boolean().default(false),
+      topItems: z.boolean().default(false),
+      savedTracks: z.boolean().default(false),
+      playlists: z.boolean().default(false),
+    })
+    .default({ recentlyPlayed: false, topItems: false, savedTracks: false, playlists: false }),
+});
+const fileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  lake: z.string().optional(),
+  s3Endpoint: z.string().optional(),
+  awsRegion: z.string().optional(),
+  engine: z.string().optional(),
+  catalog: z.string().optional(),
+  logLevel: z.string().optional(),
+  spotify: z
+    .strictObject({
+      clientId: z.string().optional(),
+      tier: z.string().optional(),
+      market: z.string().optional(),
+      accountsUrl: z.string().optional(),
+      apiUrl: z.string().optional(),
+    })
+    .optional(),
+  http: z
+    .strictObject({
+      rateLimit: z.number().optional(),
+      concurrency: z.number().optional(),
+      maxRetries: z.number().optional(),
+      maxRetryAfterSeconds: z.number().optional(),
+      timeoutMs: z.number().optional(),
+    })
+    .optional(),
+  sources: z.unknown().optional(),
+});
+type FileSpec = z.infer<typeof fileSchema>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Builds the one Config. Throws CONFIG_INVALID listing every problem found. */
+export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Config {
+  const problems: string[] = [];
+  const origins: Record<string, Origin> = {};
+
+  const configFileExplicit = spec.configFile ?? nonEmpty(env.TUNELAKE_CONFIG);
+  const configFile =
+    configFileExplicit ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  const file = configFile ? readConfigFile(configFile, problems) : {};
+
+  // pick(): the first of flag, env, file that is set, else the default; remembers the origin.
+  const pick = <T>(
+    key: string,
+    flag: T | undefined,
+    envName: string | undefined,
+    fromFile: T | undefined,
+  ) => {
+    const envValue = envName ? nonEmpty(env[envName]) : undefined;
+    if (flag !== undefined && flag !== '') {
+      origins[key] = 'flag';
+      return { value: flag as T | string, where: `--${kebab(key)}` };
+    }
+    if (envValue !== undefined) {
+      origins[key] = 'env';
+      return { value: envValue as T | string, where: envName! };
+    }
+    if (fromFile !== undefined) {
+      origins[key] = 'file';
+      return { value: fromFile as T | string, where: `${configFile}: ${key}` };
+    }
+    origins[key] = 'default';
+    return undefined;
+  };
+
+  const oneOf = <T extends string>(picked: Picked, allowed: readonly T[], fallback: T): T => {
+    if (!picked) return fallback;
+    const value = String(picked.value);
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    problems.push(
+      `Invalid ${picked.where} "${value}": expected ${quoteList(allowed)}.${suggest(value, allowed)}`,
+    );
+    return fallback;
+  };
+  const int = (picked: Picked, min: number, max: number, fallback: number): number => {
+    if (!picked) return fallback;
+    const n = typeof picked.value === 'number' ? picked.value : Number(String(picked.value).trim());
+    if (Number.isInteger(n) && n >= min && n <= max) return n;
+    problems.push(
+      `Invalid ${picked.where} "${picked.value}": expected a whole number from ${min} to ${max}.`,
+    );
+    return fallback;
+  };
+  const url = (picked: Picked, fallback: string): string => {
+    if (!picked) return fallback;
+    const value = String(picked.value).replace(/\/+$/, '');
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return value;
+    } catch {}
+    problems.push(`Invalid ${picked.where} "${picked.value}": expected an http(s) URL such as ${fallback}.`);
+    return fallback;
+  };
+
+  const lakePicked = pick('lake', spec.lake, 'TUNELAKE_LAKE', file.lake);
+  const lake = lakePicked ? String(lakePicked.value) : './lake';
+  if (lake.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(lake)) {
+    problems.push(
+      `Invalid ${lakePicked?.where} "${lake}": expected s3://bucket[/prefix] with a valid bucket name, or a local folder.`,
+    );
+  }
+  const s3EndpointPicked = pick('s3Endpoint', spec.s3Endpoint, 'TUNELAKE_S3_ENDPOINT', file.s3Endpoint);
+  const s3Endpoint = s3EndpointPicked ? url(s3EndpointPicked, 'http://127.0.0.1:5000') : undefined;
+  const regionPicked =
+    pick('awsRegion', spec.awsRegion, 'AWS_REGION', file.awsRegion) ??
+    (nonEmpty(env.AWS_DEFAULT_REGION)
+      ? { value: env.AWS_DEFAULT_REGION!, where: 'AWS_DEFAULT_REGION' }
+      : undefined);
+  const engine = oneOf(pick('engine', spec.engine, 'TUNELAKE_ENGINE', file.engine), ENGINES, 'duckdb');
+  const catalog = oneOf(pick('catalog', spec.catalog, 'TUNELAKE_CATALOG', file.catalog), CATALOGS, 'local');
+  const logLevel = oneOf(
+    pick('logLevel', spec.logLevel, 'TUNELAKE_LOG_LEVEL', file.logLevel),
+    LOG_LEVELS,
+    'info',
+  );
+
+  const sf = file.spotify ?? {};
+  const tier = oneOf(pick('spotify.tier', spec.tier, 'SPOTIFY_ACCESS_TIER', sf.tier), TIERS, 'development');
+  const marketPicked = pick('spotify.market', spec.market, 'SPOTIFY_MARKET', sf.market);
+  let market: string | undefined;
+  if (marketPicked) {
+    market = String(marketPicked.value).toUpperCase();
+    if (!/^[A-Z]{2}$/.test(market)) {
+      problems.push(
+        `Invalid ${marketPicked.where} "${marketPicked.value}": expected an ISO 3166-1 alpha-2 code such as SE.`,
+      );
+      market = undefined;
+    }
+  }
+  const clientIdPicked = pick('spotify.clientId', spec.clientId, 'SPOTIFY_CLIENT_ID', sf.clientId);
+  const secretValue = nonEmpty(env.SPOTIFY_CLIENT_SECRET);
+  origins['spotify.clientSecret'] = secretValue ? 'env' : 'default';
+
+  const credentialsFile =
+    spec.credentialsFile ?? nonEmpty(env.TUNELAKE_CREDENTIALS) ?? DEFAULT_CREDENTIALS_FILE;
+  let refreshValue = nonEmpty(env.SPOTIFY_REFRESH_TOKEN);
+  origins['spotify.refreshToken'] = refreshValue ? 'env' : 'default';
+  if (!refreshValue) {
+    refreshValue = readStoredRefreshToken(credentialsFile, problems);
+    if (refreshValue) origins['spotify.refreshToken'] = 'file';
+  }
+
+  const hf = file.http ?? {};
+  const http: HttpConfig = {
+    rateLimit: int(
+      pick('http.rateLimit', spec.rateLimit, 'TUNELAKE_RATE_LIMIT', hf.rateLimit),
+      1,
+      100_000,
+      100,
+    ),
+    rateWindowMs: 30_000,
+    concurrency: int(
+      pick('http.concurrency', spec.concurrency, 'TUNELAKE_CONCURRENCY', hf.concurrency),
+      1,
+      64,
+      4,
+    ),
+    maxRetries: int(
+      pick('http.maxRetries', spec.maxRetries, 'TUNELAKE_MAX_RETRIES', hf.maxRetries),
+      0,
+      20,
+      5,
+    ),
+    maxRetryAfterSeconds: int(
+      pick(
+        'http.maxRetryAfterSeconds',
+        spec.maxRetryAfterSeconds,
+        'TUNELAKE_MAX_RETRY_AFTER',
+        hf.maxRetryAfterSeconds,
+      ),
+      0,
+      86_400,
+      120,
+    ),
+    timeoutMs: int(
+      pick('http.timeoutMs', spec.timeoutMs, 'TUNELAKE_HTTP_TIMEOUT_MS', hf.timeoutMs),
+      100,
+      600_000,
+      30_000,
+    ),
+  };
+
+  const spotify: SpotifyConfig = {
+    clientId: clientIdPicked ? String(clientIdPicked.value) : undefined,
+    clientSecret: secretValue ? new Secret(secretValue) : undefined,
+    refreshToken: refreshValue ? new Secret(refreshValue) : undefined,
+    accountsUrl: url(
+      pick('spotify.accountsUrl', spec.accountsUrl, 'SPOTIFY_ACCOUNTS_URL', sf.accountsUrl),
+      DEFAULT_ACCOUNTS_URL,
+    ),
+    apiUrl: url(pick('spotify.apiUrl', spec.apiUrl, 'SPOTIFY_API_URL', sf.apiUrl), DEFAULT_API_URL),
+    tier,
+    market,
+  };
+  if (spotify.clientId && !spotify.clientSecret && !spotify.refreshToken) {
+    problems.push(
+      'SPOTIFY_CLIENT_ID is set but SPOTIFY_CLIENT_SECRET is not (looked in the environment): set both, ' +
+        'or neither to use the built-in emulator.',
+    );
+  }
+
+  const sourcesInput = spec.sources ?? file.sources;
+  origins.sources = spec.sources !== undefined ? 'flag' : file.sources !== undefined ? 'file' : 'default';
+  const sources =
+    sourcesInput === undefined ? EMPTY_SOURCES : parseSources(sourcesInput, configFile, problems);
+
+  if (problems.length > 0) {
+    throw new TunelakeError(
+      'CONFIG_INVALID',
+      problems.length === 1
+        ? problems[0]!
+        : `${problems.length} problems in the configuration:\n- ${problems.join('\n- ')}`,
+      { details: { problems } },
+    );
+  }
+
+  return deepFreeze({
+    configFile,
+    credentialsFile,
+    lake,
+    s3Endpoint,
+    awsRegion: regionPicked ? String(regionPicked.value) : 'us-east-1',
+    engine,
+    catalog,
+    logLevel,
+    spotify,
+    http,
+    sources,
+    origins,
+  });
+}
+
+type Picked = { value: unknown; where: string } | undefined;
+
+const ENGINES = ['duckdb', 'athena'] as const;
+const CATALOGS = ['local', 'glue'] as const;
+const TIERS = ['development', 'extended'] as const;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+function readConfigFile(path: string, problems: string[]): FileSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : String(error);
+    problems.push(`Cannot read config file ${resolve(path)}: ${reason}.`);
+    return {};
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    problems.push(`Config file ${path} is not valid JSON: ${(error as Error).message}.`);
+    return {};
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${path}: ${describeIssue(issue)}`);
+    return {};
+  }
+  return parsed.data;
+}
+
+function parseSources(input: unknown, configFile: string | undefined, problems: string[]): Sources {
+  const where = configFile ?? 'sources';
+  const parsed = sourcesSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${where}: ${describeIssue({ ...issue, path: ['sources', ...issue.path] })}`);
+    }
+    return EMPTY_SOURCES;
+  }
+  const ids = (list: string[], type: 'playlist' | 'artist', key: string): string[] => {
+    const out: string[] = [];
+    list.forEach((value, i) => {
+      try {
+        const id = parseSpotifyId(value, type);
+        if (!out.includes(id)) out.push(id);
+      } catch (error) {
+        problems.push(`${where}: sources.${key}[${i}]: ${(error as Error).message}`);
+      }
+    });
+    return out;
+  };
+  return {
+    ...parsed.data,
+    playlists: ids(parsed.data.playlists, 'playlist', 'playlists'),
+    artists: ids(parsed.data.artists, 'artist', 'artists'),
+  };
+}
+
+function readStoredRefreshToken(path: string, problems: string[]): string | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const stored = JSON.parse(readFileSync(path, 'utf8')) as { refresh_token?: unknown };
+    if (typeof stored.refresh_token === 'string' && stored.refresh_token.length > 0)
+      return stored.refresh_token;
+    problems.push(`Credentials file ${path} has no "refresh_token": run \`tunelake login\` again.`);
+  } catch (error) {
+    problems.push(`Cannot read credentials file ${path}: ${(error as Error).message}.`);
+  }
+  return undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} at ${path}.`;
+  }
+  return `${path}: ${issue.message}.`;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function kebab(key: string): string {
+  const last = key.split('.').pop() ?? key;
+  return last.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function quoteList(values: readonly string[]): string {
+  const quoted = values.map((v) => `"${v}"`);
+  return quoted.length <= 2 ? quoted.join(' or ') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+}
+
+/** " Did you mean "duckdb"?" when the value is one or two edits away from an allowed one. */
+function suggest(value: string, allowed: readonly string[]): string {
+  const best = allowed
+    .map((a) => ({ a, d: editDistance(value.toLowerCase(), a) }))
+    .sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= 2 ? ` Did you mean "${best.a}"?` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof Secret) && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,172 @@
+// moto_server on loopback for tests of the AWS adapters (S3 now; Glue, Athena, Secrets Manager later).
+// moto ships in the machine image's Python and cannot be installed from here, so a missing moto is a
+// clear error, not a skipped suite. Each call starts its own server on a free port: suites running in
+// parallel workers never share state. State lives in memory; `reset()` clears it.
+//
+//   const moto = await startMoto();          // in beforeAll
+//   new S3Client({ endpoint: moto.endpoint, ...motoClientConfig() })
+//   await moto.stop();                        // in afterAll
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export interface Moto {
+  /** http://127.0.0.1:PORT */
+  endpoint: string;
+  port: number;
+  /** Forgets every bucket, table and secret (POST /moto-api/reset). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartMotoOptions {
+  /** How long to wait for the server to answer. */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Settings every SDK client needs against moto: static fake credentials (so the SDK's credential chain
+ * and process.env stay out of it), path-style buckets, and no flexible checksums (moto rejects them).
+ */
+export function motoClientConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+    responseChecksumValidation: 'WHEN_REQUIRED' as const,
+  };
+}
+
+let motoInstalled: boolean | undefined;
+
+export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
+  motoInstalled ??= spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0;
+  if (!motoInstalled) {
+    throw new Error(
+      'moto is not installed: `python3 -c "import moto.server"` failed. The tests of the AWS adapters need ' +
+        "moto_server (moto 5.x, part of this machine image's Python); it cannot be installed with pip here.",
+    );
+  }
+  // The port is free when probed but another process could take it before moto binds: try a few.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await launch(await freePort(), options.startTimeoutMs ?? 15_000);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+async function launch(port: number, timeoutMs: number): Promise<Moto> {
+  const endpoint = `http://127.0.0.1:${port}`;
+  const args = ['-H', '127.0.0.1', '-p', String(port)];
+  const child = await spawnFirst([
+    ['moto_server', args],
+    ['python3', ['-m', 'moto.server', ...args]],
+  ]);
+
+  // Keep the tail of moto's log for error messages; moto logs every request, so never keep it all.
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited: string | undefined;
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = signal ? `signal ${signal}` : `exit code ${code}`;
+      resolve();
+    });
+  });
+
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal); // the whole group: the pyenv shim and python
+    } catch {
+      child.kill(signal);
+    }
+  };
+  const killOnExit = () => kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    if (exited) return;
+    kill('SIGTERM');
+    const timer = setTimeout(() => kill('SIGKILL'), 3000);
+    await exitedPromise;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  while (!(await answers(`${endpoint}/moto-api/`))) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `moto_server on ${endpoint} ${exited ? `exited (${exited})` : `did not answer within ${timeoutMs} ms`}. ` +
+          `Its last output:\n${log}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    endpoint,
+    port,
+    async reset() {
+      const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+    },
+    stop,
+  };
+}
+
+/** Spawns the first command that exists (ENOENT falls through to the next). */
+async function spawnFirst(commands: Array<[string, string[]]>): Promise<ChildProcess> {
+  for (const [command, args] of commands) {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const spawned = await new Promise<boolean>((resolve, reject) => {
+      child.once('spawn', () => resolve(true));
+      child.once('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'ENOENT' ? resolve(false) : reject(error),
+      );
+    });
+    if (spawned) {
+      // Detached so that stop() can signal the whole process group; unref'd so that a forgotten
+      // server cannot keep the test process alive (the exit hook still kills it).
+      child.unref();
+      for (const pipe of [child.stdout, child.stderr]) (pipe as unknown as { unref?: () => void })?.unref?.();
+      return child;
+    }
+  }
+  throw new Error(`Cannot start moto: none of ${commands.map(([c]) => c).join(', ')} was found on PATH.`);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await response.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}

@@ -42,6 +42,8 @@ export interface ConfigSpec {
   maxRetryAfterSeconds?: string | number;
   timeoutMs?: string | number;
   logLevel?: string;
+  /** false: do not read the refresh token stored by `tunelake login` (login itself replaces it). */
+  readStoredCredentials?: boolean;
   /** Sources given directly (tests, the demo); replaces the file's `sources`. */
   sources?: unknown;
 }
@@ -268,7 +270,7 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     spec.credentialsFile ?? nonEmpty(env.TUNELAKE_CREDENTIALS) ?? DEFAULT_CREDENTIALS_FILE;
   let refreshValue = nonEmpty(env.SPOTIFY_REFRESH_TOKEN);
   origins['spotify.refreshToken'] = refreshValue ? 'env' : 'default';
-  if (!refreshValue) {
+  if (!refreshValue && spec.readStoredCredentials !== false) {
     refreshValue = readStoredRefreshToken(credentialsFile, problems);
     if (refreshValue) origins['spotify.refreshToken'] = 'file';
   }
@@ -325,12 +327,8 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     tier,
     market,
   };
-  if (spotify.clientId && !spotify.clientSecret && !spotify.refreshToken) {
-    problems.push(
-      'SPOTIFY_CLIENT_ID is set but SPOTIFY_CLIENT_SECRET is not (looked in the environment): set both, ' +
-        'or neither to use the built-in emulator.',
-    );
-  }
+  // A client id without a secret is a public (PKCE) app: it can log in and refresh user tokens; the
+  // client says what is missing if it ever needs an app token.
 
   const sourcesInput = spec.sources ?? file.sources;
   origins.sources = spec.sources !== undefined ? 'flag' : file.sources !== undefined ? 'file' : 'default';
@@ -363,6 +361,22 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
   });
 }
 
+/**
+ * A copy of a validated config with some parts replaced (the runtime points the Spotify settings at
+ * the built-in emulator this way). The result is frozen like the original.
+ */
+export function deriveConfig(
+  config: Config,
+  patch: { spotify?: Partial<SpotifyConfig>; http?: Partial<HttpConfig>; sources?: Sources },
+): Config {
+  return deepFreeze({
+    ...config,
+    spotify: { ...config.spotify, ...patch.spotify },
+    http: { ...config.http, ...patch.http },
+    sources: patch.sources ?? config.sources,
+  });
+}
+
 type Picked = { value: unknown; where: string } | undefined;
 
 const ENGINES = ['duckdb', 'athena'] as const;
@@ -389,7 +403,9 @@ function readConfigFile(path: string, problems: string[]): FileSpec {
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${path}: ${describeIssue(issue)}`);
-    return {};
+    // Still validate the sources, so one run of the command lists every problem in the file.
+    const sources = json && typeof json === 'object' ? (json as { sources?: unknown }).sources : undefined;
+    return sources === undefined ? {} : { sources };
   }
   return parsed.data;
 }

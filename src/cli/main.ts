@@ -5,7 +5,9 @@ import { toTunelakeError } from '../errors.js';
 import { redact } from '../secret.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { registerExtractCommand } from './extract-command.js';
 import { registerLoginCommand } from './login-command.js';
+import { registerStartCommand } from './start-command.js';
 
 export function createProgram(): Command {
   const program = new Command('tunelake')
@@ -13,6 +15,8 @@ export function createProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerStartCommand(program);
+  registerExtractCommand(program);
   registerEmulatorCommand(program);
   registerLoginCommand(program);
   return program;

@@ -1,0 +1,123 @@
+// Failure knobs, in the spirit of dlt's `dummy` destination (`fail_prob`, `retry_prob`): slow
+// answers, 429 bursts, 5xx (sometimes an HTML error page), bodies cut off mid-way, reset
+// connections, tokens that expire early, and a spent quota. Every /v1 request draws the same number
+// of values from one seeded stream, so a run with the same request sequence fails the same way.
+import { TunelakeError } from '../errors.js';
+import { createRandom } from './random.js';
+
+export interface FaultOptions {
+  /** Added to every response. */
+  latencyMs: number;
+  /** Probability 0..1 of a 429 with Retry-After (on /v1 routes). */
+  rate429: number;
+  /** The Retry-After value sent with injected 429s. */
+  retryAfterSeconds: number;
+  /** Probability of a 500/502/503 (sometimes with a non-JSON HTML body). */
+  rate5xx: number;
+  /** Probability that a 200 JSON body is cut off mid-way (full Content-Length, then the socket ends). */
+  rateTruncated: number;
+  /** Probability that the connection is destroyed without a response. */
+  rateReset: number;
+  /** Probability that a valid access token is treated as expired. */
+  rateTokenExpiry: number;
+  /** Every /v1 call gets 429 reason QUOTA_EXCEEDED with a huge Retry-After. */
+  quotaExceeded: boolean;
+}
+
+export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
+  latencyMs: 0,
+  rate429: 0,
+  retryAfterSeconds: 1,
+  rate5xx: 0,
+  rateTruncated: 0,
+  rateReset: 0,
+  rateTokenExpiry: 0,
+  quotaExceeded: false,
+});
+
+/** The Retry-After sent with QUOTA_EXCEEDED: hours, as seen in the wild (ShareList#23). */
+export const QUOTA_RETRY_AFTER_SECONDS = 20_000;
+
+const PROBABILITIES = ['rate429', 'rate5xx', 'rateTruncated', 'rateReset', 'rateTokenExpiry'] as const;
+
+/** Applies a partial update, checking every value; throws INVALID_ARGUMENT naming each bad one. */
+export function mergeFaults(current: FaultOptions, patch: Partial<FaultOptions>): FaultOptions {
+  const next: FaultOptions = { ...current };
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (!(key in NO_FAULTS)) {
+      problems.push(`unknown fault "${key}" (expected one of ${Object.keys(NO_FAULTS).join(', ')})`);
+    } else if (key === 'quotaExceeded') {
+      if (typeof value !== 'boolean')
+        problems.push(`quotaExceeded must be true or false, got ${JSON.stringify(value)}`);
+      else next.quotaExceeded = value;
+    } else if (typeof value !== 'number' || !Number.isFinite(value)) {
+      problems.push(`${key} must be a number, got ${JSON.stringify(value)}`);
+    } else if ((PROBABILITIES as readonly string[]).includes(key) && (value < 0 || value > 1)) {
+      problems.push(`${key} must be a probability from 0 to 1, got ${value}`);
+    } else if (value < 0) {
+      problems.push(`${key} must not be negative, got ${value}`);
+    } else {
+      (next as unknown as Record<string, number>)[key] =
+        key === 'retryAfterSeconds' ? Math.ceil(value) : value;
+    }
+  }
+  if (problems.length > 0) {
+    throw new TunelakeError('INVALID_ARGUMENT', `Invalid fault options: ${problems.join('; ')}.`, {
+      details: { problems },
+    });
+  }
+  return next;
+}
+
+export interface FaultRoll {
+  reset: boolean;
+  tokenExpiry: boolean;
+  rateLimited: boolean;
+  serverError: 500 | 502 | 503 | null;
+  /** Whether an injected 5xx comes as an HTML page instead of JSON. */
+  html: boolean;
+  truncated: boolean;
+}
+
+export interface FaultInjector {
+  readonly options: FaultOptions;
+  set(patch: Partial<FaultOptions>): FaultOptions;
+  /** Draws the fate of one /v1 request: always the same number of draws. */
+  roll(): FaultRoll;
+}
+
+export function createFaultInjector(seed: number, initial: Partial<FaultOptions> = {}): FaultInjector {
+  const rng = createRandom(seed);
+  let options = mergeFaults(NO_FAULTS, initial);
+  return {
+    get options() {
+      return options;
+    },
+    set: (patch) => {
+      options = mergeFaults(options, patch);
+      return options;
+    },
+    roll: () => {
+      const draws = [rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next()];
+      const [reset, expiry, limited, error, kind, html, truncated] = draws as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      return {
+        reset: reset < options.rateReset,
+        tokenExpiry: expiry < options.rateTokenExpiry,
+        rateLimited: limited < options.rate429,
+        serverError: error < options.rate5xx ? ([500, 502, 503] as const)[Math.floor(kind * 3)]! : null,
+        html: html < 0.5,
+        truncated: truncated < options.rateTruncated,
+      };
+    },
+  };
+}

@@ -1,0 +1,475 @@
+// Catalogue records -> Spotify's JSON objects (TrackObject, AlbumObject, PlaylistObject, ...),
+// shaped after the official OpenAPI schemas, with the tier's removed fields taken out. `href`s and
+// paging links are absolute URLs on the emulator's own API base so that clients can follow them;
+// `external_urls` point at open.spotify.com as on the real service.
+import {
+  type Album,
+  type Artist,
+  type Catalog,
+  type Episode,
+  followersAt,
+  type Playlist,
+  type PlaylistEntry,
+  popularityAt,
+  type Show,
+  type Track,
+  type User,
+} from './catalog.js';
+import { hashString } from './random.js';
+import { strip, type TierRules } from './tiers.js';
+
+export interface RenderContext {
+  catalog: Catalog;
+  rules: TierRules;
+  /** e.g. http://127.0.0.1:8787/v1 */
+  apiUrl: string;
+  /** The market to apply Track Relinking for (adds `is_playable`), if the request named one. */
+  market?: string;
+}
+
+type Json = Record<string, unknown>;
+
+interface Image {
+  url: string;
+  height: number | null;
+  width: number | null;
+}
+
+export interface Page<T> {
+  href: string;
+  items: T[];
+  limit: number;
+  next: string | null;
+  offset: number;
+  previous: string | null;
+  total: number;
+}
+
+/** A page URL: `offset` and `limit` first (as Spotify writes them), then the other query params. */
+export function pageUrl(
+  ctx: RenderContext,
+  path: string,
+  query: URLSearchParams,
+  offset: number,
+  limit: number,
+): string {
+  const params = new URLSearchParams();
+  params.set('offset', String(offset));
+  params.set('limit', String(limit));
+  for (const [key, value] of query) if (key !== 'offset' && key !== 'limit') params.append(key, value);
+  return `${ctx.apiUrl}${path}?${params}`;
+}
+
+/** A paging object over `all` (already in order): renders only the requested slice. */
+export function paging<S, T>(
+  ctx: RenderContext,
+  path: string,
+  query: URLSearchParams,
+  all: readonly S[],
+  offset: number,
+  limit: number,
+  render: (item: S) => T,
+): Page<T> {
+  const total = all.length;
+  return {
+    href: pageUrl(ctx, path, query, offset, limit),
+    items: all.slice(offset, offset + limit).map(render),
+    limit,
+    next: offset + limit < total ? pageUrl(ctx, path, query, offset + limit, limit) : null,
+    offset,
+    previous: offset > 0 ? pageUrl(ctx, path, query, Math.max(0, offset - limit), limit) : null,
+    total,
+  };
+}
+
+const openUrl = (type: string, id: string) => ({ spotify: `https://open.spotify.com/${type}/${id}` });
+
+function images(prefixes: Array<[string, number]>, key: string): Image[] {
+  return prefixes.map(([prefix, size]) => ({
+    url: `https://i.scdn.co/image/${prefix}${key}`,
+    height: size,
+    width: size,
+  }));
+}
+
+const ALBUM_IMAGES: Array<[string, number]> = [
+  ['ab67616d0000b273', 640],
+  ['ab67616d00001e02', 300],
+  ['ab67616d00004851', 64],
+];
+const ARTIST_IMAGES: Array<[string, number]> = [
+  ['ab6761610000e5eb', 640],
+  ['ab67616100005174', 320],
+  ['ab6761610000f178', 160],
+];
+const USER_IMAGES: Array<[string, number]> = [
+  ['ab6775700000ee85', 300],
+  ['ab67757000003b82', 64],
+];
+const SHOW_IMAGES: Array<[string, number]> = [
+  ['ab6765630000ba8a', 640],
+  ['ab67656300005f1f', 300],
+  ['ab6765630000f68d', 64],
+];
+
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function simplifiedArtist(ctx: RenderContext, id: string): Json {
+  const artist = ctx.catalog.artists.get(id)!;
+  return {
+    external_urls: openUrl('artist', id),
+    href: `${ctx.apiUrl}/artists/${id}`,
+    id,
+    name: artist.name,
+    type: 'artist',
+    uri: `spotify:artist:${id}`,
+  };
+}
+
+export function artistObject(ctx: RenderContext, artist: Artist): Json {
+  const day = ctx.catalog.day;
+  return strip(
+    {
+      external_urls: openUrl('artist', artist.id),
+      followers: { href: null, total: followersAt(artist.baseFollowers, artist.id, day) },
+      genres: artist.genres.slice(),
+      href: `${ctx.apiUrl}/artists/${artist.id}`,
+      id: artist.id,
+      images: images(ARTIST_IMAGES, artist.imageKey),
+      name: artist.name,
+      popularity: popularityAt(artist.basePopularity, artist.id, day),
+      type: 'artist',
+      uri: `spotify:artist:${artist.id}`,
+    },
+    ctx.rules.removed.artist,
+  );
+}
+
+/** SimplifiedAlbumObject; with `albumGroup` it is the ArtistDiscographyAlbumObject of artist albums. */
+export function simplifiedAlbum(ctx: RenderContext, album: Album, albumGroup?: string): Json {
+  const out: Json = {
+    album_type: album.albumType,
+    total_tracks: album.trackIds.length,
+    available_markets: album.markets.slice(),
+    external_urls: openUrl('album', album.id),
+    href: `${ctx.apiUrl}/albums/${album.id}`,
+    id: album.id,
+    images: images(ALBUM_IMAGES, album.imageKey),
+    name: album.name,
+    release_date: album.releaseDate,
+    release_date_precision: album.releaseDatePrecision,
+    type: 'album',
+    uri: `spotify:album:${album.id}`,
+    artists: album.artistIds.map((id) => simplifiedArtist(ctx, id)),
+  };
+  if (albumGroup !== undefined) out.album_group = albumGroup;
+  if (ctx.market !== undefined) out.is_playable = album.markets.includes(ctx.market);
+  return strip(out, ctx.rules.removed.album);
+}
+
+export function albumObject(ctx: RenderContext, album: Album): Json {
+  const query = new URLSearchParams(ctx.market ? { market: ctx.market } : {});
+  const tracks = album.trackIds.map((id) => ctx.catalog.tracks.get(id)!);
+  return strip(
+    {
+      ...simplifiedAlbum(ctx, album),
+      tracks: paging(ctx, `/albums/${album.id}/tracks`, query, tracks, 0, 50, (t) => simplifiedTrack(ctx, t)),
+      copyrights: album.copyrights.map((c) => ({ ...c })),
+      external_ids: { upc: album.upc },
+      genres: [],
+      label: album.label,
+      popularity: popularityAt(album.basePopularity, album.id, ctx.catalog.day),
+    },
+    ctx.rules.removed.album,
+  );
+}
+
+function trackCore(ctx: RenderContext, track: Track): Json {
+  const album = ctx.catalog.albums.get(track.albumId)!;
+  const out: Json = {
+    artists: track.artistIds.map((id) => simplifiedArtist(ctx, id)),
+    available_markets: album.markets.slice(),
+    disc_number: track.discNumber,
+    duration_ms: track.durationMs,
+    explicit: track.explicit,
+    external_urls: openUrl('track', track.id),
+    href: `${ctx.apiUrl}/tracks/${track.id}`,
+    id: track.id,
+    is_local: false,
+    name: track.name,
+    preview_url: null,
+    track_number: track.trackNumber,
+    type: 'track',
+    uri: `spotify:track:${track.id}`,
+  };
+  if (ctx.market !== undefined) out.is_playable = album.markets.includes(ctx.market);
+  return out;
+}
+
+export function simplifiedTrack(ctx: RenderContext, track: Track): Json {
+  return strip(trackCore(ctx, track), ctx.rules.removed.track);
+}
+
+export function trackObject(ctx: RenderContext, track: Track): Json {
+  const album = ctx.catalog.albums.get(track.albumId)!;
+  return strip(
+    {
+      album: simplifiedAlbum(ctx, album),
+      ...trackCore(ctx, track),
+      external_ids: { isrc: track.isrc },
+      popularity: popularityAt(track.basePopularity, track.id, ctx.catalog.day),
+    },
+    ctx.rules.removed.track,
+  );
+}
+
+/** A local file as the Web API returns it: track-shaped, with null ids and a spotify:local URI. */
+export function localTrackObject(ctx: RenderContext, entry: PlaylistEntry): Json {
+  const local = entry.local!;
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  const seconds = Math.round(local.durationMs / 1000);
+  return strip(
+    {
+      album: strip(
+        {
+          album_type: null,
+          total_tracks: 0,
+          available_markets: [],
+          external_urls: {},
+          href: null,
+          id: null,
+          images: [],
+          name: local.album,
+          release_date: null,
+          release_date_precision: null,
+          type: 'album',
+          uri: null,
+          artists: [],
+        },
+        ctx.rules.removed.album,
+      ),
+      artists: [{ external_urls: {}, href: null, id: null, name: local.artist, type: 'artist', uri: null }],
+      available_markets: [],
+      disc_number: 0,
+      duration_ms: local.durationMs,
+      explicit: false,
+      external_ids: {},
+      external_urls: {},
+      href: null,
+      id: null,
+      is_local: true,
+      name: local.title,
+      popularity: 0,
+      preview_url: null,
+      track_number: 0,
+      type: 'track',
+      uri: `spotify:local:${enc(local.artist)}:${enc(local.album)}:${enc(local.title)}:${seconds}`,
+    },
+    ctx.rules.removed.track,
+  );
+}
+
+export function simplifiedShow(ctx: RenderContext, show: Show): Json {
+  return strip(
+    {
+      available_markets: ['SE', 'US', 'GB', 'DE'],
+      copyrights: [],
+      description: show.description,
+      html_description: `<p>${show.description}</p>`,
+      explicit: show.explicit,
+      external_urls: openUrl('show', show.id),
+      href: `${ctx.apiUrl}/shows/${show.id}`,
+      id: show.id,
+      images: images(SHOW_IMAGES, show.imageKey),
+      is_externally_hosted: false,
+      languages: show.languages.slice(),
+      media_type: 'audio',
+      name: show.name,
+      publisher: show.publisher,
+      total_episodes: show.episodeIds.length,
+      type: 'show',
+      uri: `spotify:show:${show.id}`,
+    },
+    ctx.rules.removed.show,
+  );
+}
+
+export function episodeObject(ctx: RenderContext, episode: Episode): Json {
+  const show = ctx.catalog.shows.get(episode.showId)!;
+  return {
+    audio_preview_url: null,
+    description: episode.description,
+    html_description: `<p>${episode.description}</p>`,
+    duration_ms: episode.durationMs,
+    explicit: episode.explicit,
+    external_urls: openUrl('episode', episode.id),
+    href: `${ctx.apiUrl}/episodes/${episode.id}`,
+    id: episode.id,
+    images: images(SHOW_IMAGES, episode.imageKey),
+    is_externally_hosted: false,
+    is_playable: true,
+    language: episode.language,
+    languages: [episode.language],
+    name: episode.name,
+    release_date: episode.releaseDate,
+    release_date_precision: 'day',
+    type: 'episode',
+    uri: `spotify:episode:${episode.id}`,
+    show: simplifiedShow(ctx, show),
+  };
+}
+
+export function playlistUser(ctx: RenderContext, userId: string): Json {
+  return {
+    external_urls: openUrl('user', userId),
+    href: `${ctx.apiUrl}/users/${userId}`,
+    id: userId,
+    type: 'user',
+    uri: `spotify:user:${userId}`,
+  };
+}
+
+function playlistOwner(ctx: RenderContext, userId: string): Json {
+  return { display_name: ctx.catalog.users.get(userId)?.displayName ?? null, ...playlistUser(ctx, userId) };
+}
+
+/** PlaylistTrackObject: `item` and its deprecated alias `track` carry the same object. */
+export function playlistItem(ctx: RenderContext, entry: PlaylistEntry, includeEpisodes: boolean): Json {
+  let item: Json | null = null;
+  if (entry.kind === 'track') item = trackObject(ctx, ctx.catalog.tracks.get(entry.ref)!);
+  else if (entry.kind === 'local') item = localTrackObject(ctx, entry);
+  else if (entry.kind === 'episode' && includeEpisodes)
+    item = episodeObject(ctx, ctx.catalog.episodes.get(entry.ref)!);
+  return {
+    added_at: isoSeconds(entry.addedAt),
+    added_by: entry.addedBy === null ? null : playlistUser(ctx, entry.addedBy),
+    is_local: entry.kind === 'local',
+    item,
+    track: item,
+  };
+}
+
+function playlistImages(playlist: Playlist): Image[] {
+  const key = playlist.imageKey;
+  switch (playlist.imageStyle) {
+    case 'none':
+      return [];
+    case 'uploaded':
+      return [
+        {
+          url: `https://image-cdn-ak.spotifycdn.com/image/ab67706c0000da84${key}`,
+          height: null,
+          width: null,
+        },
+      ];
+    case 'editorial':
+      return [{ url: `https://i.scdn.co/image/ab67706f00000002${key}`, height: null, width: null }];
+    default:
+      return [640, 300, 60].map((size) => ({
+        url: `https://mosaic.scdn.co/${size}/ab67616d00001e02${key}ab67616d00001e02${key.split('').reverse().join('')}`,
+        height: size,
+        width: size,
+      }));
+  }
+}
+
+function playlistCore(ctx: RenderContext, playlist: Playlist): Json {
+  return {
+    collaborative: playlist.collaborative,
+    description: playlist.description,
+    external_urls: openUrl('playlist', playlist.id),
+    href: `${ctx.apiUrl}/playlists/${playlist.id}`,
+    id: playlist.id,
+    images: playlistImages(playlist),
+    name: playlist.name,
+    owner: playlistOwner(ctx, playlist.ownerId),
+    public: playlist.public,
+    snapshot_id: playlist.snapshotId,
+  };
+}
+
+export function simplifiedPlaylist(ctx: RenderContext, playlist: Playlist): Json {
+  const total = playlist.entries.length;
+  return {
+    ...playlistCore(ctx, playlist),
+    // SimplifiedPlaylistObject.description is a plain string; Spotify sends "" when there is none.
+    description: playlist.description ?? '',
+    items: { href: `${ctx.apiUrl}/playlists/${playlist.id}/items`, total },
+    tracks: { href: `${ctx.apiUrl}/playlists/${playlist.id}/tracks`, total },
+    type: 'playlist',
+    uri: `spotify:playlist:${playlist.id}`,
+  };
+}
+
+export interface PlaylistRenderOptions {
+  /** Whether the token may see the items (development mode: owners and collaborators only). */
+  withItems: boolean;
+  includeEpisodes: boolean;
+  /** Query params the embedded pages' links keep (market, additional_types). */
+  query: URLSearchParams;
+}
+
+/**
+ * PlaylistObject. The embedded `items` page follows `/items` (limit 50). In the extended tier the
+ * deprecated `tracks` key is the legacy 100-item page on `/tracks`; in development mode, where
+ * `/tracks` is gone, it repeats the `items` page. Without item access both keys are absent.
+ */
+export function playlistObject(ctx: RenderContext, playlist: Playlist, options: PlaylistRenderOptions): Json {
+  const out: Json = {
+    ...playlistCore(ctx, playlist),
+    followers: { href: null, total: followersAt(playlist.baseFollowers, playlist.id, ctx.catalog.day) },
+  };
+  if (options.withItems) {
+    const render = (e: PlaylistEntry) => playlistItem(ctx, e, options.includeEpisodes);
+    const base = `/playlists/${playlist.id}`;
+    const items = paging(ctx, `${base}/items`, options.query, playlist.entries, 0, 50, render);
+    out.items = items;
+    out.tracks = ctx.rules.legacyEndpoints
+      ? paging(ctx, `${base}/tracks`, options.query, playlist.entries, 0, 100, render)
+      : items;
+  }
+  out.type = 'playlist';
+  out.uri = `spotify:playlist:${playlist.id}`;
+  return out;
+}
+
+export function privateUserObject(ctx: RenderContext, user: User, scopes: ReadonlySet<string>): Json {
+  const out: Json = {
+    account_id: accountId(user.id),
+    display_name: user.displayName,
+    external_urls: openUrl('user', user.id),
+    followers: { href: null, total: user.followers },
+    href: `${ctx.apiUrl}/users/${user.id}`,
+    id: user.id,
+    images: user.imageKey ? images(USER_IMAGES, user.imageKey) : [],
+    type: 'user',
+    uri: `spotify:user:${user.id}`,
+  };
+  if (scopes.has('user-read-private')) {
+    out.country = user.country;
+    out.explicit_content = { filter_enabled: false, filter_locked: false };
+    out.product = user.product;
+  }
+  if (scopes.has('user-read-email')) out.email = user.email;
+  return strip(out, ctx.rules.removed.user);
+}
+
+export function publicUserObject(ctx: RenderContext, user: User): Json {
+  return {
+    display_name: user.displayName,
+    external_urls: openUrl('user', user.id),
+    followers: { href: null, total: user.followers },
+    href: `${ctx.apiUrl}/users/${user.id}`,
+    id: user.id,
+    images: user.imageKey ? images(USER_IMAGES, user.imageKey) : [],
+    type: 'user',
+    uri: `spotify:user:${user.id}`,
+  };
+}
+
+/** The immutable account id added to /me in May 2026: derived from the user id, 10 base-36 chars. */
+function accountId(userId: string): string {
+  return hashString(userId, 7).toString(36).padStart(10, '0').slice(-10);
+}

@@ -1,0 +1,167 @@
+// extract(): configured sources -> the immutable raw zone, incrementally.
+//
+// Order of writes (each step durable before the next): the run lock; recovery of whatever a crashed
+// run left; a pending marker; the raw objects (create-only); the manifest (create-only, the commit
+// point, carrying the new state); the state copy (compare-and-swap); the pending marker's removal;
+// the lock's release. A crash anywhere leaves either nothing visible or a complete run.
+import type { Config } from '../config.js';
+import { newRunId, utcDate } from '../lake.js';
+import { type Logger, silentLogger } from '../log.js';
+import type { SpotifyApi } from '../spotify/client.js';
+import type { ObjectStore } from '../storage/store.js';
+import {
+  markPending,
+  pendingKey,
+  type RecoveryInfo,
+  recover,
+  type SourceError,
+  writeManifest,
+} from './manifest.js';
+import { createRawWriter } from './raw-writer.js';
+import type { ProgressEvent, RunContext } from './run-context.js';
+import { extractArtists } from './sources/artists.js';
+import { enrich } from './sources/enrich.js';
+import { extractMe } from './sources/me.js';
+import { extractPlaylists } from './sources/playlists.js';
+import { extractSearches } from './sources/search.js';
+import { acquireRunLock, commitState, loadState } from './state.js';
+
+export interface ExtractInfo {
+  runId: string;
+  dt: string;
+  tier: string;
+  /** API requests (token requests not included). */
+  requests: number;
+  tokenRequests: number;
+  retries: number;
+  records: Record<string, number>;
+  /** Sources not re-read because they had not changed (playlists by snapshot_id, feeds by content). */
+  skipped: string[];
+  objects: number;
+  errors: SourceError[];
+  recovery: RecoveryInfo;
+  durationMs: number;
+}
+
+export interface ExtractDeps {
+  now?: () => Date;
+  random?: () => number;
+  logger?: Logger;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Run id to use (the Lambda passes one derived from the scheduled time). */
+  runId?: string;
+  /** How long the run lock is held before another run may consider it stale. */
+  lockLeaseMs?: number;
+  /** Test hook: called at named points so a test can crash the process there. */
+  checkpoint?: (name: string) => void | Promise<void>;
+}
+
+export async function extract(
+  runtime: { config: Config; store: ObjectStore; spotify: SpotifyApi },
+  deps: ExtractDeps = {},
+): Promise<ExtractInfo> {
+  const { config, store, spotify } = runtime;
+  const now = deps.now ?? (() => new Date());
+  const logger = deps.logger ?? silentLogger;
+  const progress = deps.onProgress ?? (() => {});
+  const checkpoint = deps.checkpoint ?? (() => {});
+  const started = now();
+  const runId = deps.runId ?? newRunId(started, deps.random);
+  const dt = utcDate(started);
+  const before = requestCounts(spotify);
+
+  const lock = await acquireRunLock(store, runId, deps.lockLeaseMs ?? 60 * 60 * 1000, { now });
+  try {
+    if (lock.replaced) logger.warn('took over the lock of a run that died', { previous: lock.replaced });
+    progress({ phase: 'recover' });
+    const recovery = await recover(store);
+    if (recovery.abandonedRuns.length > 0) logger.info('cleaned up crashed runs', { ...recovery });
+    await checkpoint('recovered');
+
+    const { state, etag } = await loadState(store);
+    await markPending(store, { runId, dt, startedAt: started.toISOString() });
+    const writer = createRawWriter(store, { runId, dt });
+    const ctx: RunContext = {
+      config,
+      spotify,
+      writer,
+      state: structuredClone(state),
+      runId,
+      today: dt,
+      now,
+      logger: logger.child({ runId }),
+      progress,
+      errors: [],
+      skipped: [],
+      seen: { tracks: new Set(), albums: new Set(), artists: new Set() },
+      full: { tracks: new Set(), albums: new Set(), artists: new Set() },
+    };
+
+    const { sources } = config;
+    await extractPlaylists(ctx, sources.playlists);
+    await checkpoint('playlists');
+    await extractArtists(ctx, sources.artists);
+    await checkpoint('artists');
+    await extractSearches(ctx);
+    await extractMe(ctx);
+    await checkpoint('me');
+    await enrich(ctx);
+    await writer.flush();
+    await checkpoint('flushed');
+
+    progress({ phase: 'commit' });
+    ctx.state.lastRunId = runId;
+    const after = requestCounts(spotify);
+    const info: ExtractInfo = {
+      runId,
+      dt,
+      tier: spotify.tier,
+      requests: after.requests - before.requests,
+      tokenRequests: after.tokenRequests - before.tokenRequests,
+      retries: after.retries - before.retries,
+      records: writer.counts(),
+      skipped: ctx.skipped,
+      objects: writer.objects.length,
+      errors: ctx.errors,
+      recovery,
+      durationMs: 0,
+    };
+    await writeManifest(store, {
+      runId,
+      status: 'committed',
+      dt,
+      startedAt: started.toISOString(),
+      finishedAt: now().toISOString(),
+      tier: spotify.tier,
+      sources: {
+        playlists: sources.playlists.length,
+        artists: sources.artists.length,
+        search: sources.search.length,
+        me: Object.entries(sources.me)
+          .filter(([, on]) => on)
+          .map(([k]) => k),
+      },
+      records: info.records,
+      requests: info.requests,
+      retries: info.retries,
+      skipped: ctx.skipped,
+      errors: ctx.errors,
+      objects: [...writer.objects].sort((a, b) => a.key.localeCompare(b.key)),
+      stateAfter: ctx.state,
+    });
+    await checkpoint('manifest');
+    await commitState(store, ctx.state, etag);
+    await checkpoint('state');
+    await store.delete(pendingKey(runId));
+    info.durationMs = now().getTime() - started.getTime();
+    return info;
+  } finally {
+    await lock.release();
+  }
+}
+
+function requestCounts(spotify: SpotifyApi): { requests: number; tokenRequests: number; retries: number } {
+  const { stats } = spotify;
+  const retries = Object.values(stats.retries).reduce((a, b) => a + b, 0);
+  return { requests: stats.requests, tokenRequests: stats.tokenRequests, retries };
+}

@@ -1,0 +1,87 @@
+// Writes raw records as gzipped NDJSON parts under raw/<dataset>/dt=<dt>/run=<runId>/, create-only.
+// One line per record: {"context": {...request context...}, "data": <the item exactly as received>}.
+// Memory stays bounded: a dataset's buffer is flushed to a part object as soon as it is full.
+import { gzipSync } from 'node:zlib';
+import { type RawDataset, rawPartKey } from '../lake.js';
+import type { ObjectStore } from '../storage/store.js';
+
+export interface RecordContext {
+  /** The configured source that led to this record, e.g. `playlist:<id>`, `search:<q>`, `me:recently_played`. */
+  source: string;
+  /** The API path (and query) the record came from. */
+  request: string;
+  fetched_at: string;
+  [key: string]: unknown;
+}
+
+export interface WrittenObject {
+  key: string;
+  dataset: RawDataset;
+  records: number;
+  bytes: number;
+}
+
+export interface RawWriterOptions {
+  maxRecordsPerPart?: number;
+  maxBytesPerPart?: number;
+}
+
+export interface RawWriter {
+  append(dataset: RawDataset, context: RecordContext, data: unknown): Promise<void>;
+  /** Writes every buffered record. Call once at the end of the run, before the manifest. */
+  flush(): Promise<void>;
+  readonly objects: readonly WrittenObject[];
+  counts(): Record<string, number>;
+}
+
+interface Buffer {
+  lines: string[];
+  bytes: number;
+  nextPart: number;
+}
+
+export function createRawWriter(
+  store: ObjectStore,
+  run: { runId: string; dt: string },
+  options: RawWriterOptions = {},
+): RawWriter {
+  const maxRecords = options.maxRecordsPerPart ?? 50_000;
+  const maxBytes = options.maxBytesPerPart ?? 32 * 1024 * 1024;
+  const buffers = new Map<RawDataset, Buffer>();
+  const objects: WrittenObject[] = [];
+  const counts: Record<string, number> = {};
+
+  // Detaches the buffered lines synchronously, so that concurrent appends never write a line twice.
+  const writePart = async (dataset: RawDataset, buffer: Buffer) => {
+    if (buffer.lines.length === 0) return;
+    const lines = buffer.lines;
+    const part = buffer.nextPart;
+    buffer.nextPart += 1;
+    buffer.lines = [];
+    buffer.bytes = 0;
+    const body = gzipSync(`${lines.join('\n')}\n`);
+    const key = rawPartKey(dataset, run.dt, run.runId, part);
+    await store.put(key, body, { ifNoneMatch: '*', contentType: 'application/x-ndjson' });
+    objects.push({ key, dataset, records: lines.length, bytes: body.byteLength });
+  };
+
+  return {
+    objects,
+    counts: () => ({ ...counts }),
+    async append(dataset, context, data) {
+      let buffer = buffers.get(dataset);
+      if (!buffer) {
+        buffer = { lines: [], bytes: 0, nextPart: 0 };
+        buffers.set(dataset, buffer);
+      }
+      const line = JSON.stringify({ context: { ...context, run_id: run.runId }, data });
+      buffer.lines.push(line);
+      buffer.bytes += line.length;
+      counts[dataset] = (counts[dataset] ?? 0) + 1;
+      if (buffer.lines.length >= maxRecords || buffer.bytes >= maxBytes) await writePart(dataset, buffer);
+    },
+    async flush() {
+      for (const [dataset, buffer] of buffers) await writePart(dataset, buffer);
+    },
+  };
+}

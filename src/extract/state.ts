@@ -1,0 +1,233 @@
+// Incremental extract state and the run lock, both kept in the lake.
+//
+// The commit point of a run is its manifest (runs/<runId>.json, create-only), which carries the
+// state the run ends with. state/extract.json is a compare-and-swap copy of the latest committed
+// state: if a run dies between its manifest and the state write, the next run rolls the state
+// forward from the manifest (recover.ts). So a crash can never leave landed data without the state
+// that says it landed, or the other way round.
+//
+// The lock (state/lock.json) is created exclusively and carries a lease; a second run that finds a
+// live lock stops with RUN_IN_PROGRESS. A lock whose lease expired, or whose holder was a process on
+// this host that no longer exists (kill -9), is stale and taken over with compare-and-swap.
+import { hostname } from 'node:os';
+import { isTunelakeError, TunelakeError } from '../errors.js';
+import { EXTRACT_STATE_KEY, RUN_LOCK_KEY } from '../lake.js';
+import type { ObjectStore } from '../storage/store.js';
+
+export interface PlaylistState {
+  snapshotId: string;
+  /** UTC date of the last time the playlist's items were landed. */
+  day: string;
+  total: number;
+  /** The items answered 403 (development mode, a playlist the user neither owns nor collaborates on). */
+  itemsForbidden?: boolean;
+}
+
+export interface ArtistState {
+  /** UTC date the artist object was last landed (once per day at most). */
+  day: string;
+  /** Album ids seen in the artist's discography: their tracks are never fetched again. */
+  albums: string[];
+}
+
+export interface FeedState {
+  /** Hash of the feed's content when it was last landed; unchanged content is not landed twice. */
+  hash: string;
+  day: string;
+}
+
+export interface ExtractState {
+  version: 1;
+  lastRunId: string | null;
+  playlists: Record<string, PlaylistState>;
+  artists: Record<string, ArtistState>;
+  /** Albums whose tracks have been landed (from any source). */
+  albums: Record<string, string>;
+  /** Entities landed as full objects by enrichment, with the day: re-enriched at most daily. */
+  enriched: {
+    tracks: Record<string, string>;
+    albums: Record<string, string>;
+    artists: Record<string, string>;
+  };
+  /** Search queries and `me` feeds: content hash of what was last landed. */
+  feeds: Record<string, FeedState>;
+  /** Recently played: the newest played_at (Unix ms) landed; the next run asks for `after` it. */
+  recentlyPlayedAfter: number | null;
+  /** Saved tracks: the newest added_at landed; paging stops at the first one not newer. */
+  savedTracksNewest: string | null;
+}
+
+export function emptyState(): ExtractState {
+  return {
+    version: 1,
+    lastRunId: null,
+    playlists: {},
+    artists: {},
+    albums: {},
+    enriched: { tracks: {}, albums: {}, artists: {} },
+    feeds: {},
+    recentlyPlayedAfter: null,
+    savedTracksNewest: null,
+  };
+}
+
+export interface LoadedState {
+  state: ExtractState;
+  /** The etag to compare-and-swap against; undefined when no state exists yet. */
+  etag: string | undefined;
+}
+
+export async function loadState(store: ObjectStore): Promise<LoadedState> {
+  const found = await store.get(EXTRACT_STATE_KEY);
+  if (!found) return { state: emptyState(), etag: undefined };
+  let parsed: ExtractState;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(found.body)) as ExtractState;
+  } catch (error) {
+    throw new TunelakeError(
+      'STORAGE_FAILED',
+      `The extract state ${store.uri(EXTRACT_STATE_KEY)} is not valid JSON. It is rebuilt from the run manifests ` +
+        `if you delete it.`,
+      { cause: error },
+    );
+  }
+  return { state: { ...emptyState(), ...parsed }, etag: found.etag };
+}
+
+/** Writes the state with compare-and-swap; a lost race means another run committed meanwhile. */
+export async function commitState(
+  store: ObjectStore,
+  state: ExtractState,
+  etag: string | undefined,
+): Promise<string> {
+  try {
+    const body = JSON.stringify(state);
+    const result = await store.put(
+      EXTRACT_STATE_KEY,
+      body,
+      etag === undefined
+        ? { ifNoneMatch: '*', contentType: 'application/json' }
+        : { ifMatch: etag, contentType: 'application/json' },
+    );
+    return result.etag;
+  } catch (error) {
+    if (isTunelakeError(error, 'STORAGE_CONFLICT')) {
+      throw new TunelakeError(
+        'RUN_IN_PROGRESS',
+        'Another run committed the extract state while this one was running; this run stops without committing. ' +
+          'Run again when the other run has finished.',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+export interface RunLock {
+  runId: string;
+  host: string;
+  pid: number;
+  acquiredAt: string;
+  expiresAt: string;
+}
+
+export interface LockDeps {
+  now: () => Date;
+  /** Whether a process with this pid exists on this host (stale-lock detection after kill -9). */
+  isAlive?: (pid: number) => boolean;
+  pid?: number;
+  host?: string;
+}
+
+export interface HeldLock {
+  lock: RunLock;
+  etag: string;
+  /** The lock this one replaced because it was stale (its run crashed). */
+  replaced: RunLock | undefined;
+  release(): Promise<void>;
+}
+
+export async function acquireRunLock(
+  store: ObjectStore,
+  runId: string,
+  leaseMs: number,
+  deps: LockDeps,
+): Promise<HeldLock> {
+  const now = deps.now();
+  const lock: RunLock = {
+    runId,
+    host: deps.host ?? hostname(),
+    pid: deps.pid ?? process.pid,
+    acquiredAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + leaseMs).toISOString(),
+  };
+  const body = JSON.stringify(lock);
+  const held = (etag: string, replaced: RunLock | undefined): HeldLock => ({
+    lock,
+    etag,
+    replaced,
+    async release() {
+      const current = await store.head(RUN_LOCK_KEY);
+      if (current && current.etag === etag) await store.delete(RUN_LOCK_KEY);
+    },
+  });
+
+  try {
+    const { etag } = await store.put(RUN_LOCK_KEY, body, {
+      ifNoneMatch: '*',
+      contentType: 'application/json',
+    });
+    return held(etag, undefined);
+  } catch (error) {
+    if (!isTunelakeError(error, 'STORAGE_CONFLICT')) throw error;
+  }
+
+  const existing = await store.get(RUN_LOCK_KEY);
+  if (!existing) return acquireRunLock(store, runId, leaseMs, deps);
+  let other: RunLock | undefined;
+  try {
+    other = JSON.parse(new TextDecoder().decode(existing.body)) as RunLock;
+  } catch {
+    other = undefined;
+  }
+  const isAlive = deps.isAlive ?? processExists;
+  const stale =
+    other === undefined ||
+    Date.parse(other.expiresAt) <= now.getTime() ||
+    (other.host === lock.host && other.pid !== lock.pid && !isAlive(other.pid));
+  if (!stale) {
+    throw new TunelakeError(
+      'RUN_IN_PROGRESS',
+      `Another run is in progress (run ${other?.runId}, pid ${other?.pid} on ${other?.host}, started ${other?.acquiredAt}). ` +
+        `Wait for it to finish; if it died, its lock expires at ${other?.expiresAt}.`,
+      { details: { lock: other } },
+    );
+  }
+  try {
+    const { etag } = await store.put(RUN_LOCK_KEY, body, {
+      ifMatch: existing.etag,
+      contentType: 'application/json',
+    });
+    return held(etag, other);
+  } catch (error) {
+    if (isTunelakeError(error, 'STORAGE_CONFLICT')) {
+      throw new TunelakeError(
+        'RUN_IN_PROGRESS',
+        'Another run took over a stale lock at the same moment; run again later.',
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -14,6 +14,8 @@ interface ChildArgs {
   sources: unknown;
   nowMs: number;
   crashAt?: string;
+  /** SIGKILL right after the Nth object write (lock, marker, raw part, manifest, state...). */
+  crashAfterWrites?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
@@ -35,6 +37,14 @@ const config = loadConfig(
 );
 const now = () => new Date(args.nowMs);
 const runtime = await createRuntime(config, { logger: silentLogger, now });
+let writes = 0;
+const put = runtime.store.put.bind(runtime.store);
+runtime.store.put = async (...argsOfPut) => {
+  const result = await put(...argsOfPut);
+  writes++;
+  if (writes === args.crashAfterWrites) process.kill(process.pid, 'SIGKILL');
+  return result;
+};
 const info = await extract(runtime, {
   now,
   checkpoint: (name) => {
@@ -43,5 +53,5 @@ const info = await extract(runtime, {
 });
 await runtime.close();
 process.stdout.write(
-  `${JSON.stringify({ runId: info.runId, records: info.records, errors: info.errors })}\n`,
+  `${JSON.stringify({ runId: info.runId, records: info.records, errors: info.errors, writes })}\n`,
 );

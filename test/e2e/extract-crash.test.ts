@@ -14,23 +14,23 @@ const CHILD = join(import.meta.dirname, 'extract-child.ts');
 
 function runChild(
   args: Record<string, unknown>,
-  killAfterMs?: number,
-): Promise<{ code: number | null; signal: string | null }> {
+): Promise<{ code: number | null; signal: string | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let stdout = '';
     child.stderr?.on('data', (d) => {
       stderr += String(d);
     });
-    const timer =
-      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.stdout?.on('data', (d) => {
+      stdout += String(d);
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
       if (code !== 0 && signal === null) reject(new Error(`child failed (${code}): ${stderr}`));
-      else resolve({ code, signal });
+      else resolve({ code, signal, stdout });
     });
   });
 }
@@ -39,7 +39,7 @@ describe('extract(runtime) killed with SIGKILL at any point', () => {
   let emu: Emulator;
   let base: Record<string, unknown>;
   let expected: string[];
-  let cleanMs: number;
+  let cleanWrites: number;
 
   beforeAll(async () => {
     emu = await Emulator.create({ port: 0, tier: 'development', seed: 21, faults: { latencyMs: 2 } });
@@ -60,9 +60,8 @@ describe('extract(runtime) killed with SIGKILL at any point', () => {
       nowMs: catalogNowMs(emu.catalog) - 60_000,
     };
     const clean = mkdtempSync(join(tmpdir(), 'tunelake-crash-clean-'));
-    const t0 = Date.now();
-    await runChild({ ...base, lake: clean });
-    cleanMs = Date.now() - t0;
+    const run = await runChild({ ...base, lake: clean });
+    cleanWrites = (JSON.parse(run.stdout) as { writes: number }).writes;
     expected = fingerprint(
       await readRawRecords(createObjectStore({ lake: clean, s3Endpoint: undefined, awsRegion: 'us-east-1' })),
     );
@@ -72,9 +71,9 @@ describe('extract(runtime) killed with SIGKILL at any point', () => {
     await emu?.close();
   });
 
-  async function crashThenResume(crash: { crashAt?: string; killAfterMs?: number }) {
+  async function crashThenResume(crash: { crashAt?: string; crashAfterWrites?: number }) {
     const lake = mkdtempSync(join(tmpdir(), 'tunelake-crash-'));
-    const first = await runChild({ ...base, lake, crashAt: crash.crashAt }, crash.killAfterMs);
+    const first = await runChild({ ...base, lake, ...crash });
     await runChild({ ...base, lake });
     const store = createObjectStore({ lake, s3Endpoint: undefined, awsRegion: 'us-east-1' });
     const records = await readRawRecords(store);
@@ -98,13 +97,13 @@ describe('extract(runtime) killed with SIGKILL at any point', () => {
     60_000,
   );
 
-  it('at seeded random moments: the next run completes with the same raw content', async () => {
+  it('after seeded random object writes: the next run completes with the same raw content', async () => {
     const random = createRandom(20261125);
-    for (let trial = 0; trial < 3; trial++) {
-      // Somewhere in the second half of a clean run's wall time (the first half is mostly start-up).
-      const killAfterMs = Math.floor(cleanMs * (0.5 + 0.45 * random.next()));
-      console.log(`crash trial ${trial}: SIGKILL after ${killAfterMs} ms of a ${cleanMs} ms run`);
-      const first = await crashThenResume({ killAfterMs });
+    expect(cleanWrites).toBeGreaterThan(8);
+    for (let trial = 0; trial < 4; trial++) {
+      const crashAfterWrites = random.int(1, cleanWrites - 1);
+      console.log(`crash trial ${trial}: SIGKILL after write ${crashAfterWrites} of ${cleanWrites}`);
+      const first = await crashThenResume({ crashAfterWrites });
       expect(first.signal).toBe('SIGKILL');
     }
   }, 120_000);

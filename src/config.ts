@@ -412,16 +412,11 @@ function readConfigFile(path: string, problems: string[]): FileSpec {
 
 function parseSources(input: unknown, configFile: string | undefined, problems: string[]): Sources {
   const where = configFile ?? 'sources';
-  const parsed = sourcesSchema.safeParse(input);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push(`${where}: ${describeIssue({ ...issue, path: ['sources', ...issue.path] })}`);
-    }
-    return EMPTY_SOURCES;
-  }
-  const ids = (list: string[], type: 'playlist' | 'artist', key: string): string[] => {
+  const ids = (list: unknown, type: 'playlist' | 'artist', key: string): string[] => {
     const out: string[] = [];
+    if (!Array.isArray(list)) return out;
     list.forEach((value, i) => {
+      if (typeof value !== 'string') return; // reported by the schema
       try {
         const id = parseSpotifyId(value, type);
         if (!out.includes(id)) out.push(id);
@@ -431,11 +426,18 @@ function parseSources(input: unknown, configFile: string | undefined, problems: 
     });
     return out;
   };
-  return {
-    ...parsed.data,
-    playlists: ids(parsed.data.playlists, 'playlist', 'playlists'),
-    artists: ids(parsed.data.artists, 'artist', 'artists'),
-  };
+  // Ids are checked even when another part of the sources is malformed: one run lists every problem.
+  const raw = (input && typeof input === 'object' ? input : {}) as { playlists?: unknown; artists?: unknown };
+  const playlists = ids(raw.playlists, 'playlist', 'playlists');
+  const artists = ids(raw.artists, 'artist', 'artists');
+  const parsed = sourcesSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${where}: ${describeIssue({ ...issue, path: ['sources', ...issue.path] })}`);
+    }
+    return EMPTY_SOURCES;
+  }
+  return { ...parsed.data, playlists, artists };
 }
 
 function readStoredRefreshToken(path: string, problems: string[]): string | undefined {

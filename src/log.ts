@@ -17,6 +17,8 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 
 export interface LoggerOptions {
   level?: LogLevel;
+  /** `json` (default): one object per line, for CloudWatch and scripts; `text`: `tunelake: message (k=v)` for people. */
+  format?: 'json' | 'text';
   write?: (line: string) => void;
   now?: () => Date;
   base?: Record<string, unknown>;
@@ -27,8 +29,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const now = options.now ?? (() => new Date());
   const base = options.base ?? {};
+  const format = options.format ?? 'json';
   const emit = (lvl: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
+    if (format === 'text') {
+      const extra = Object.entries({ ...base, ...fields })
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, errorReplacer)}`)
+        .join(' ');
+      const prefix = lvl === 'info' ? 'tunelake' : `tunelake ${lvl}`;
+      write(`${redact(`${prefix}: ${message}${extra ? ` (${extra})` : ''}`)}\n`);
+      return;
+    }
     const record = { time: now().toISOString(), level: lvl, msg: message, ...base, ...fields };
     write(`${redact(JSON.stringify(record, errorReplacer))}\n`);
   };
@@ -37,7 +48,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ level, write, now, base: { ...base, ...fields } }),
+    child: (fields) => createLogger({ level, format, write, now, base: { ...base, ...fields } }),
   };
 }
 

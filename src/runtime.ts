@@ -7,7 +7,7 @@ import type { Emulator } from './emulator/server.js';
 import { createLogger, type Logger } from './log.js';
 import { Secret } from './secret.js';
 import { createSpotifyClient, type SpotifyApi } from './spotify/client.js';
-import { createObjectStore, type ObjectStore } from './storage/store.js';
+import { createObjectStore, type ObjectStore, type ObjectStoreDeps } from './storage/store.js';
 
 export interface Runtime {
   config: Config;
@@ -26,6 +26,8 @@ export interface RuntimeDeps {
   /** Use this emulator instead of starting one (the demo and tests advance its days). */
   emulator?: Emulator;
   now?: () => Date;
+  /** An S3 client for an s3:// lake (tests pass one configured for moto). */
+  s3Client?: ObjectStoreDeps['s3Client'];
 }
 
 /** The emulator's demo app credentials (public: they only open the local emulator). */
@@ -45,7 +47,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
       const day = Math.max(0, Math.floor((Date.now() - EPOCH_MS) / DAY_MS));
       emulator = await Emulator.create({ tier: config.spotify.tier, day });
       ownsEmulator = true;
-      logger.info(
+      logger.warn(
         'No SPOTIFY_CLIENT_ID is set: using the built-in Spotify emulator and its generated catalogue ' +
           '(set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET to use the real API).',
         { emulator: emulator.url, tier: emulator.tier },
@@ -70,7 +72,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
   }
 
   const now = deps.now ?? (emulator ? simulatedClock(emulator) : () => new Date());
-  const store = createObjectStore(effective, { logger });
+  const store = createObjectStore(effective, { logger, s3Client: deps.s3Client });
   const spotify = createSpotifyClient(effective, { logger, now: () => Date.now() });
   return {
     config: effective,

@@ -27,7 +27,7 @@ export function registerExtractCommand(program: Command): void {
     .option('--json', 'print the run summary as JSON on stdout')
     .action(async (flags: ExtractFlags) => {
       const config = loadConfig({ configFile: flags.config, lake: flags.lake, tier: flags.tier });
-      const logger = createLogger({ level: flags.json ? 'warn' : config.logLevel });
+      const logger = createLogger({ level: flags.json ? 'warn' : config.logLevel, format: 'text' });
       const runtime = await createRuntime(config, { logger });
       const line = createProgressLine();
       try {

@@ -24,7 +24,9 @@ export function registerStartCommand(program: Command): void {
             'generated catalogue (set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET to use the real API).',
         );
       }
-      const runtime = await createRuntime(config, { logger: createLogger({ level: 'warn' }) });
+      const runtime = await createRuntime(config, {
+        logger: createLogger({ level: 'error', format: 'text' }),
+      });
       const line = createProgressLine();
       try {
         const info = await extract(runtime, {

@@ -1,0 +1,118 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tunelake.js');
+
+/** Runs the real `tunelake` command with a clean environment (no Spotify credentials). */
+function tunelake(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { PATH: process.env.PATH ?? '', HOME: cwd, TZ: 'UTC', ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('tunelake extract (the command)', () => {
+  it('runs against the built-in emulator without credentials, says so, and prints a JSON summary', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelake-cli-'));
+    const first = tunelake(['extract', '--json', '--lake', join(dir, 'lake')], dir);
+    expect(first.stderr).toContain('No SPOTIFY_CLIENT_ID is set: using the built-in Spotify emulator');
+    expect(first.code).toBe(0);
+    const info = JSON.parse(first.stdout) as Record<string, unknown>;
+    for (const key of ['runId', 'requests', 'retries', 'records', 'skipped', 'objects'])
+      expect(info).toHaveProperty(key);
+    expect((info.records as Record<string, number>).playlist_items).toBeGreaterThan(0);
+
+    const second = tunelake(['extract', '--json', '--lake', join(dir, 'lake')], dir);
+    expect(second.code).toBe(0);
+    const again = JSON.parse(second.stdout) as { records: Record<string, number>; requests: number };
+    expect(again.records).toEqual({});
+    expect(again.requests).toBeLessThan((info.requests as number) / 2);
+  });
+
+  it('lists every problem of a bad config file with its key path, and exits 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelake-cli-'));
+    const file = join(dir, 'tunelake.config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        engine: 'duckdv',
+        sources: { playlists: ['nope'], search: [{ q: 'x', type: 'song' }] },
+      }),
+    );
+    const result = tunelake(['extract', '--config', file], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('3 problems');
+    expect(result.stderr).toContain('"duckdv"');
+    expect(result.stderr).toContain('sources.playlists[0]');
+    expect(result.stderr).toContain('sources.search.0.type');
+  });
+
+  it('gives a JSON error object and exit code 7 when the lake is not writable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelake-cli-'));
+    const notADir = join(dir, 'file');
+    writeFileSync(notADir, 'x');
+    const result = tunelake(['extract', '--json', '--lake', join(notADir, 'lake')], dir);
+    expect(result.code).toBe(7);
+    const out = JSON.parse(result.stdout) as { ok: boolean; error: { code: string; message: string } };
+    expect(out.ok).toBe(false);
+    expect(out.error.code).toBe('STORAGE_FAILED');
+    expect(result.stderr).toContain(notADir);
+  });
+
+  it('prints help for every command', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelake-cli-'));
+    const help = tunelake(['--help'], dir);
+    expect(help.code).toBe(0);
+    for (const command of ['start', 'extract', 'emulator', 'login']) expect(help.stdout).toContain(command);
+    const extractHelp = tunelake(['extract', '--help'], dir);
+    expect(extractHelp.stdout).toContain('--json');
+  });
+});
+
+describe('tunelake emulator (the command)', () => {
+  it('answers a token request and a search within 2 s of start', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', '--json'], {
+      env: { PATH: process.env.PATH ?? '', TZ: 'UTC' },
+    });
+    try {
+      const started = Date.now();
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += String(d);
+          const line = out.split('\n').find((l) => l.trim().startsWith('{'));
+          if (line) resolve((JSON.parse(line) as { accountsUrl?: string; url?: string }).accountsUrl ?? '');
+        });
+        child.on('exit', (code) => reject(new Error(`emulator exited ${code}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const token = await fetch(`${url}/api/token`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from('tunelake-demo:tunelake-demo-secret').toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
+      const { access_token } = (await token.json()) as { access_token: string };
+      const search = await fetch(`${url}/v1/search?q=love&type=track`, {
+        headers: { Authorization: `Bearer ${access_token}` },
+      });
+      expect(search.status).toBe(200);
+      expect(((await search.json()) as { tracks: { items: unknown[] } }).tracks.items.length).toBeGreaterThan(
+        0,
+      );
+      // Start-up plus both answers (generous for a loaded CI machine: the README promises 2 s).
+      console.log(`emulator answered a token and a search ${Date.now() - started} ms after spawn`);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { isTunelakeError } from '../../src/errors.js';
 import { extract } from '../../src/extract/extract.js';
 import { silentLogger } from '../../src/log.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { readRawRecords } from '../support/lake.js';
+import { fingerprint, readRawRecords } from '../support/lake.js';
 
 const NO_CREDENTIALS_FILE = { TUNELAKE_CREDENTIALS: '/nonexistent/credentials.json' };
 
@@ -311,4 +311,36 @@ describe('extract(runtime) failures', () => {
       await emu.close();
     }
   });
+});
+
+describe('extract(runtime) under a fault storm', () => {
+  it('lands the same raw content as a clean run despite 429s, 5xx, truncated bodies, resets and expired tokens', async () => {
+    const emu = await Emulator.create({ port: 0, tier: 'development', seed: 17 });
+    const sources = watchedSources(emu);
+    const clean = await runtimeFor(emu, sources);
+    const stormy = await runtimeFor(emu, sources);
+    try {
+      const cleanInfo = await extract(clean, { now: clean.now });
+      emu.setFaults({
+        rate429: 0.03,
+        retryAfterSeconds: 1,
+        rate5xx: 0.05,
+        rateTruncated: 0.03,
+        rateReset: 0.03,
+        rateTokenExpiry: 0.03,
+      });
+      const info = await extract(stormy, { now: stormy.now });
+      const injected = emu.stats().injected;
+      console.log(`fault storm: ${info.retries} retries ${JSON.stringify(stormy.spotify.stats.retries)}, injected ${JSON.stringify(injected)}`);
+      expect(info.errors).toEqual([]);
+      expect(info.retries).toBeGreaterThan(0);
+      expect(info.records).toEqual(cleanInfo.records);
+      expect(fingerprint(await readRawRecords(stormy.store))).toEqual(fingerprint(await readRawRecords(clean.store)));
+    } finally {
+      emu.setFaults({ rate429: 0, rate5xx: 0, rateTruncated: 0, rateReset: 0, rateTokenExpiry: 0 });
+      await clean.close();
+      await stormy.close();
+      await emu.close();
+    }
+  }, 90_000);
 });

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { toTunelakeError } from '../errors.js';
 import { redact } from '../secret.js';
+import { registerCrawlCommand } from './crawl-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { registerExtractCommand } from './extract-command.js';
@@ -17,6 +18,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerStartCommand(program);
   registerExtractCommand(program);
+  registerCrawlCommand(program);
   registerEmulatorCommand(program);
   registerLoginCommand(program);
   return program;

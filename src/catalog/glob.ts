@@ -1,0 +1,55 @@
+// Glue crawler exclusion globs (S3Target.Exclusions, shared/reference/aws-lake.md section 2.3): matched
+// against the key relative to the include path. `*` stays within one folder level, `**` crosses levels,
+// `?` is one character, `[a-z]` and `[!a-z]` are classes, `{a,b}` alternatives (not nested), `\` escapes.
+// A leading `.` is an ordinary character.
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  let inBraces = false;
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '\\' && i + 1 < glob.length) {
+      out += escapeRegExp(glob[++i]!);
+    } else if (c === '*') {
+      if (glob[i + 1] === '*') {
+        i++;
+        // `**/` also matches no folder at all: `**/x.json` matches `x.json`.
+        if (glob[i + 1] === '/') {
+          i++;
+          out += '(?:.*/)?';
+        } else {
+          out += '.*';
+        }
+      } else {
+        out += '[^/]*';
+      }
+    } else if (c === '?') {
+      out += '[^/]';
+    } else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end < 0) {
+        out += '\\[';
+        continue;
+      }
+      let body = glob.slice(i + 1, end);
+      if (body.startsWith('!')) body = `^${body.slice(1)}`;
+      out += `[${body.replaceAll('\\', '\\\\')}]`;
+      i = end;
+    } else if (c === '{' && !inBraces) {
+      inBraces = true;
+      out += '(?:';
+    } else if (c === '}' && inBraces) {
+      inBraces = false;
+      out += ')';
+    } else if (c === ',' && inBraces) {
+      out += '|';
+    } else {
+      out += escapeRegExp(c);
+    }
+  }
+  if (inBraces) out += ')';
+  return new RegExp(`^${out}$`, 's');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,9 +1,11 @@
 // The composition root: config -> the adapters every command and handler uses. Nothing else builds
 // adapters. Without Spotify credentials the runtime starts the built-in emulator in-process (over
 // real HTTP on loopback, so the client is exactly the one that talks to api.spotify.com) and says so.
+import { type Catalog, type CatalogDeps, createCatalog } from './catalog/catalog.js';
 import { type Config, deriveConfig, type Sources } from './config.js';
 import { catalogNowMs, catalogSummary, DAY_MS, EPOCH_MS } from './emulator/catalog.js';
 import type { Emulator } from './emulator/server.js';
+import { TunelakeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { Secret } from './secret.js';
 import { createSpotifyClient, type SpotifyApi } from './spotify/client.js';
@@ -12,6 +14,7 @@ import { createObjectStore, type ObjectStore, type ObjectStoreDeps } from './sto
 export interface Runtime {
   config: Config;
   store: ObjectStore;
+  catalog: Catalog;
   spotify: SpotifyApi;
   logger: Logger;
   /** Set when tunelake runs against its built-in emulator (no Spotify credentials configured). */
@@ -28,6 +31,13 @@ export interface RuntimeDeps {
   now?: () => Date;
   /** An S3 client for an s3:// lake (tests pass one configured for moto). */
   s3Client?: ObjectStoreDeps['s3Client'];
+  /**
+   * false for commands that never call Spotify (transform, crawl, query): no emulator is started and
+   * `runtime.spotify` throws if used. Default true.
+   */
+  spotify?: boolean;
+  /** A Glue client for TUNELAKE_CATALOG=glue (tests pass one configured for moto). */
+  glueClient?: CatalogDeps['glueClient'];
 }
 
 /** The emulator's demo app credentials (public: they only open the local emulator). */
@@ -40,7 +50,8 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
   let ownsEmulator = false;
   let effective = config;
 
-  if (emulator || !config.spotify.clientId) {
+  const wantsSpotify = deps.spotify !== false;
+  if (wantsSpotify && (emulator || !config.spotify.clientId)) {
     if (!emulator) {
       const { Emulator } = await import('./emulator/server.js');
       // The emulated world moves on one simulated day per real day, so runs on later days see history.
@@ -73,19 +84,36 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
 
   const now = deps.now ?? (emulator ? simulatedClock(emulator) : () => new Date());
   const store = createObjectStore(effective, { logger, s3Client: deps.s3Client });
-  const spotify = createSpotifyClient(effective, { logger, now: () => Date.now() });
+  const catalog = createCatalog(effective, { store, logger, glueClient: deps.glueClient });
+  const spotify = wantsSpotify
+    ? createSpotifyClient(effective, { logger, now: () => Date.now() })
+    : noSpotify();
   return {
     config: effective,
     store,
+    catalog,
     spotify,
     logger,
     emulator,
     now,
     async close() {
+      await catalog.close();
       await store.close();
       if (ownsEmulator) await emulator?.close();
     },
   };
+}
+
+/** The runtime of a command that does not talk to Spotify: using the client is a bug. */
+function noSpotify(): SpotifyApi {
+  return new Proxy({} as SpotifyApi, {
+    get(_target, property) {
+      throw new TunelakeError(
+        'INTERNAL',
+        `This runtime was built without a Spotify client (spotify: false), but spotify.${String(property)} was used.`,
+      );
+    },
+  });
 }
 
 function isEmpty(sources: Sources): boolean {

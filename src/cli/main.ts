@@ -9,6 +9,7 @@ import { EXIT_CODES } from './exit-codes.js';
 import { registerExtractCommand } from './extract-command.js';
 import { registerLoginCommand } from './login-command.js';
 import { registerStartCommand } from './start-command.js';
+import { registerTransformCommand } from './transform-command.js';
 
 export function createProgram(): Command {
   const program = new Command('tunelake')
@@ -18,6 +19,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerStartCommand(program);
   registerExtractCommand(program);
+  registerTransformCommand(program);
   registerCrawlCommand(program);
   registerEmulatorCommand(program);
   registerLoginCommand(program);

@@ -331,11 +331,15 @@ describe('extract(runtime) under a fault storm', () => {
       });
       const info = await extract(stormy, { now: stormy.now });
       const injected = emu.stats().injected;
-      console.log(`fault storm: ${info.retries} retries ${JSON.stringify(stormy.spotify.stats.retries)}, injected ${JSON.stringify(injected)}`);
+      console.log(
+        `fault storm: ${info.retries} retries ${JSON.stringify(stormy.spotify.stats.retries)}, injected ${JSON.stringify(injected)}`,
+      );
       expect(info.errors).toEqual([]);
       expect(info.retries).toBeGreaterThan(0);
       expect(info.records).toEqual(cleanInfo.records);
-      expect(fingerprint(await readRawRecords(stormy.store))).toEqual(fingerprint(await readRawRecords(clean.store)));
+      expect(fingerprint(await readRawRecords(stormy.store))).toEqual(
+        fingerprint(await readRawRecords(clean.store)),
+      );
     } finally {
       emu.setFaults({ rate429: 0, rate5xx: 0, rateTruncated: 0, rateReset: 0, rateTokenExpiry: 0 });
       await clean.close();

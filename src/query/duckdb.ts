@@ -1,0 +1,155 @@
+// One DuckDB database and its connection, with the settings every tunelake use needs:
+// - No extension is ever installed: this DuckDB build has parquet, json and icu built in, and anything
+//   else (httpfs for s3:// paths) would try the network and hang or fail. Autoinstall is off and the
+//   extension directory is a private temp folder, so a stray `s3://` fails fast and nothing is written
+//   under ~ (shared/reference/toolchain.md).
+// - TimeZone is UTC, so TIMESTAMPTZ casts and date parts never depend on the machine.
+// - Row objects come back as plain JSON values, with BIGINTs as numbers when they are safe integers
+//   (`getRowObjectsJson()` turns every BIGINT into a string, `getRowObjects()` into a BigInt).
+// The transform stage and the query engine build on this class.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  DuckDBTypeId,
+  type DuckDBValueConverter,
+  type Json,
+  JsonDuckDBValueConverter,
+} from '@duckdb/node-api';
+import { TunelakeError } from '../errors.js';
+
+export type Row = Record<string, Json>;
+
+export interface DuckDbOptions {
+  /** A database file, or ':memory:' (the default). */
+  path?: string;
+  /** Worker threads (DuckDB's default: one per core). */
+  threads?: number;
+  /** e.g. '2GB'; DuckDB's default is 80% of RAM. */
+  memoryLimit?: string;
+  /**
+   * Folder for DuckDB's spill files and its (unused) extension directory. Default: a fresh temp folder,
+   * removed on close().
+   */
+  tempDir?: string;
+}
+
+const BIG_INTEGER_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+]);
+
+/** JSON values, except that big integer types become numbers whenever no precision is lost. */
+const convert: DuckDBValueConverter<Json> = (value, type, _self) => {
+  if (BIG_INTEGER_TYPES.has(type.typeId) && typeof value === 'bigint') {
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : value.toString();
+  }
+  return JsonDuckDBValueConverter(value, type, convert);
+};
+
+export class DuckDb {
+  readonly #instance: DuckDBInstance;
+  readonly #connection: DuckDBConnection;
+  readonly #ownedTempDir: string | undefined;
+  #closed = false;
+
+  private constructor(
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    ownedTempDir: string | undefined,
+  ) {
+    this.#instance = instance;
+    this.#connection = connection;
+    this.#ownedTempDir = ownedTempDir;
+  }
+
+  static async create(options: DuckDbOptions = {}): Promise<DuckDb> {
+    const ownedTempDir =
+      options.tempDir === undefined ? mkdtempSync(join(tmpdir(), 'tunelake-duckdb-')) : undefined;
+    const tempDir = options.tempDir ?? ownedTempDir!;
+    // DuckDB creates the spill folder itself, but not its parents.
+    mkdirSync(tempDir, { recursive: true });
+    const settings: Record<string, string> = {
+      autoinstall_known_extensions: 'false',
+      extension_directory: join(tempDir, 'extensions'),
+      temp_directory: join(tempDir, 'spill'),
+    };
+    if (options.threads !== undefined) settings.threads = String(options.threads);
+    if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
+    let instance: DuckDBInstance | undefined;
+    try {
+      instance = await DuckDBInstance.create(options.path ?? ':memory:', settings);
+      const connection = await instance.connect();
+      // icu is statically linked but only accepts TimeZone once the database is up.
+      await connection.run("SET TimeZone = 'UTC'");
+      return new DuckDb(instance, connection, ownedTempDir);
+    } catch (error) {
+      instance?.closeSync();
+      if (ownedTempDir) rmSync(ownedTempDir, { recursive: true, force: true });
+      throw duckDbError(error, 'open the database');
+    }
+  }
+
+  /** Runs one or more statements (separated by ';'), discarding any result. */
+  async run(sql: string): Promise<void> {
+    this.#assertOpen();
+    try {
+      await this.#connection.run(sql);
+    } catch (error) {
+      throw duckDbError(error, 'run', sql);
+    }
+  }
+
+  /** Runs a query and returns its rows as objects keyed by column name. */
+  async all<T extends Row = Row>(sql: string): Promise<T[]> {
+    this.#assertOpen();
+    try {
+      const reader = await this.#connection.runAndReadAll(sql);
+      return reader.convertRowObjects(convert) as T[];
+    } catch (error) {
+      throw duckDbError(error, 'query', sql);
+    }
+  }
+
+  /** Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#connection.closeSync();
+    this.#instance.closeSync();
+    if (this.#ownedTempDir) rmSync(this.#ownedTempDir, { recursive: true, force: true });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new TunelakeError('INTERNAL', 'This DuckDB database is closed.');
+  }
+}
+
+/** Escapes a value for a single-quoted SQL string literal. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Quotes an identifier. */
+export function sqlIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+// DuckDB prefixes its messages with the error class: a statement the caller got wrong is an
+// argument problem, a file it could not read or write is storage, anything else is a bug.
+function duckDbError(error: unknown, action: string, sql?: string): TunelakeError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint) Error/.test(message)
+    ? 'INVALID_ARGUMENT'
+    : /^IO Error/.test(message)
+      ? 'STORAGE_FAILED'
+      : 'INTERNAL';
+  const details: Record<string, unknown> = {};
+  if (sql !== undefined) details.sql = sql.length > 2000 ? `${sql.slice(0, 2000)}...` : sql;
+  return new TunelakeError(code, `DuckDB could not ${action}: ${message}`, { cause: error, details });
+}

@@ -1,0 +1,81 @@
+// The transform's marker, state/transform.json: which committed runs the tables include, and what
+// the tables look like. It is written last, with compare-and-swap, after every table file is in
+// place: a transform that dies earlier leaves the marker as it was, so the next transform redoes the
+// same runs and, being deterministic, writes the same files.
+import { isTunelakeError, TunelakeError } from '../errors.js';
+import { STATE_PREFIX } from '../lake.js';
+import type { ObjectStore } from '../storage/store.js';
+
+export const TRANSFORM_STATE_KEY = `${STATE_PREFIX}transform.json`;
+
+export interface ColumnInfo {
+  name: string;
+  /** Glue/Hive type string: string, bigint, int, double, boolean, date, timestamp, array<string>. */
+  type: string;
+}
+
+export interface TableState {
+  columns: ColumnInfo[];
+  partitionKeys: ColumnInfo[];
+  /** Every partition the table holds (values in partition-key order), sorted. */
+  partitions: string[][];
+  rowCount: number;
+}
+
+export interface TransformState {
+  version: 1;
+  /** Committed extract runs the tables include, sorted. */
+  runs: string[];
+  /** Hash of the transform's SQL and checks: a change rewrites every partition. */
+  codeVersion: string;
+  tables: Record<string, TableState>;
+}
+
+export function emptyTransformState(): TransformState {
+  return { version: 1, runs: [], codeVersion: '', tables: {} };
+}
+
+export async function loadTransformState(
+  store: ObjectStore,
+): Promise<{ state: TransformState; etag: string | undefined }> {
+  const found = await store.get(TRANSFORM_STATE_KEY);
+  if (!found) return { state: emptyTransformState(), etag: undefined };
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(found.body)) as Partial<TransformState>;
+    return { state: { ...emptyTransformState(), ...parsed, version: 1 }, etag: found.etag };
+  } catch (error) {
+    throw new TunelakeError(
+      'STORAGE_FAILED',
+      `The transform state ${store.uri(TRANSFORM_STATE_KEY)} is not valid JSON. Delete it and run ` +
+        '`tunelake transform` again to rebuild every table from the raw zone.',
+      { cause: error },
+    );
+  }
+}
+
+/** Compare-and-swap: fails with RUN_IN_PROGRESS when another transform committed meanwhile. */
+export async function commitTransformState(
+  store: ObjectStore,
+  state: TransformState,
+  etag: string | undefined,
+): Promise<void> {
+  try {
+    await store.put(
+      TRANSFORM_STATE_KEY,
+      `${JSON.stringify(state, null, 1)}\n`,
+      etag === undefined
+        ? { ifNoneMatch: '*', contentType: 'application/json' }
+        : { ifMatch: etag, contentType: 'application/json' },
+    );
+  } catch (error) {
+    if (isTunelakeError(error, 'STORAGE_CONFLICT')) {
+      throw new TunelakeError(
+        'RUN_IN_PROGRESS',
+        'Another transform committed state/transform.json while this one was running; this one stops without ' +
+          'committing. Run `tunelake transform` again.',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,147 @@
+// The tables the transform builds, in build order, each from one SQL file under tables/. Before
+// them, macros.sql defines the shared SQL macros and objects.sql parses the raw records into typed
+// object tables (track_objects, album_objects, playlist_item_objects, play_objects).
+//
+// A table file either has two stages separated by a `-- @final` line, or only the final stage:
+// - the candidates stage creates `<table>__candidates`, one row per object found in the raw zone, with the columns the
+//   table's checks read and the bookkeeping columns `_rid` (row id in `raw`), `_path` (JSON path of
+//   the object in the record's data), `_dataset`, `_dt`, `_run_id`, `_fetched_at`;
+// - the checks (quality.ts) turn it into `<table>__passed` and fill the quarantine;
+// - the final stage creates `<table>`: its output columns (the partition column included), plus
+//   `_dt`, `_run_id`, `_dataset` and `_fetched_at` of the record each row came from.
+// Columns whose names start with `_` are never written.
+import { readFileSync } from 'node:fs';
+import { TunelakeError } from '../errors.js';
+import { CHECKS, type Check, QUARANTINE_TABLE } from './quality.js';
+
+export interface TableSpec {
+  name: string;
+  /** The Hive partition column (its values are strings: 'YYYY-MM-DD'); absent for unpartitioned tables. */
+  partitionKey?: string;
+  /** Unique in the table (in a partitioned table, the partition column is part of it). */
+  key: string[];
+  checks: Check[];
+  /**
+   * Which partitions a transform rewrites: those of the new runs' ingestion dates (`run-dates`), those
+   * from the earliest of them on (`from-first-run-date`, for carried-forward history), or the values a
+   * SQL expression yields over the new runs' rows that passed the checks (`passed`).
+   */
+  affected?: 'run-dates' | 'from-first-run-date' | { passed: string };
+  /** For humans (README, --help). */
+  description: string;
+}
+
+export const TABLES: readonly TableSpec[] = [
+  { name: 'tracks', key: ['id'], checks: CHECKS.tracks!, description: 'tracks, latest known state' },
+  { name: 'albums', key: ['id'], checks: CHECKS.albums!, description: 'albums, latest known state' },
+  { name: 'artists', key: ['id'], checks: CHECKS.artists!, description: 'artists, latest known state' },
+  {
+    name: 'track_artists',
+    key: ['track_id', 'position'],
+    checks: [],
+    description: "each track's own artists, in order",
+  },
+  {
+    name: 'episodes',
+    key: ['id'],
+    checks: CHECKS.episodes!,
+    description: 'podcast episodes found in playlists',
+  },
+  { name: 'playlists', key: ['id'], checks: CHECKS.playlists!, description: 'playlists, latest known state' },
+  {
+    name: 'playlist_items',
+    partitionKey: 'snapshot_date',
+    key: ['snapshot_date', 'playlist_id', 'position'],
+    checks: CHECKS.playlist_items!,
+    affected: 'from-first-run-date',
+    description: 'the items of each watched playlist on each day it was observed',
+  },
+  {
+    name: 'plays',
+    partitionKey: 'played_date',
+    key: ['played_at', 'track_id'],
+    checks: CHECKS.plays!,
+    affected: { passed: "strftime(played_at, '%Y-%m-%d')" },
+    description: 'listening history (recently played)',
+  },
+  {
+    name: 'top_items',
+    partitionKey: 'snapshot_date',
+    key: ['snapshot_date', 'kind', 'time_range', 'rank'],
+    checks: CHECKS.top_items!,
+    affected: 'run-dates',
+    description: 'top artists and tracks per time range, per day',
+  },
+  {
+    name: 'artist_snapshots',
+    partitionKey: 'snapshot_date',
+    key: ['snapshot_date', 'artist_id'],
+    checks: [],
+    affected: 'run-dates',
+    description: 'artist popularity and followers per day (when the tier provides them)',
+  },
+  {
+    name: 'track_snapshots',
+    partitionKey: 'snapshot_date',
+    key: ['snapshot_date', 'track_id'],
+    checks: [],
+    affected: 'run-dates',
+    description: 'track popularity per day (when the tier provides it)',
+  },
+  {
+    name: 'releases',
+    key: ['album_id', 'artist_id', 'source'],
+    checks: [],
+    description: 'album releases seen via the artist watchlist and tag:new searches',
+  },
+];
+
+/** The quarantine is written like a table: partitioned by the raw ingestion date of the records. */
+export const QUARANTINE_SPEC: TableSpec = {
+  name: QUARANTINE_TABLE,
+  partitionKey: 'dt',
+  key: [],
+  checks: [],
+  affected: 'run-dates',
+  description: 'records that failed a data-quality check, with the rule and the reason',
+};
+
+export interface TableSql {
+  /** Creates `<table>__candidates`; absent for tables built from other tables only. */
+  candidates: string | undefined;
+  final: string;
+}
+
+const FINAL_MARKER = /^-- @final\s*$/m;
+
+export function tableSql(name: string): TableSql {
+  const text = readSql(new URL(`./tables/${name}.sql`, import.meta.url));
+  const parts = text.split(FINAL_MARKER);
+  if (parts.length > 2) {
+    throw new TunelakeError('INTERNAL', `tables/${name}.sql has more than one "-- @final" line.`);
+  }
+  return parts.length === 2
+    ? { candidates: parts[0]!, final: parts[1]! }
+    : { candidates: undefined, final: text };
+}
+
+export function macrosSql(): string {
+  return readSql(new URL('./macros.sql', import.meta.url));
+}
+
+/** Parses the raw zone's records into the typed object tables the table files read. */
+export function objectsSql(): string {
+  return readSql(new URL('./objects.sql', import.meta.url));
+}
+
+function readSql(url: URL): string {
+  try {
+    return readFileSync(url, 'utf8');
+  } catch (error) {
+    throw new TunelakeError(
+      'INTERNAL',
+      `Cannot read ${url.pathname}: the transform's SQL files must ship next to its code (src/transform/).`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,63 @@
+-- albums: one row per album, its latest known state.
+--
+-- Sources: every album object (objects.sql: album_objects): full AlbumObjects (new albums of watched
+-- artists and of tag:new searches, enrichment) and SimplifiedAlbumObjects (a watched artist's
+-- discography, album search results, the album inside every full track object). label, upc and
+-- popularity exist only on full objects and come from the latest one; everything else from the
+-- latest record of any kind. release_date is kept as sent ("1981", "1981-12", "1981-12-15") with its
+-- precision, plus release_date_start, the DATE the period starts on.
+
+CREATE OR REPLACE TABLE albums__candidates AS
+SELECT
+  a.id AS id,
+  a.name AS name,
+  lower(a.album_type) AS album_type,
+  a.total_tracks AS total_tracks,
+  a.release_date AS release_date,
+  release_precision(a.release_date, a.release_date_precision) AS release_date_precision,
+  a.label AS label,
+  coalesce(a.external_ids.upc, a.external_ids.ean) AS upc,
+  a.popularity AS popularity,
+  a.images[1].url AS image_url,
+  ids_of(a.artists) AS artist_ids,
+  a.uri AS uri,
+  a.album_group AS _album_group,
+  _watch_artist_id, _search_q,
+  _full, _rid, _dataset, _path, _dt, _run_id, _fetched_at
+FROM album_objects;
+
+-- @final
+
+CREATE OR REPLACE TABLE albums AS
+WITH latest AS (
+  SELECT * FROM albums__passed
+  QUALIFY row_number() OVER (
+    PARTITION BY id
+    ORDER BY _fetched_at DESC, _full DESC, name, album_type, total_tracks, release_date, release_date_precision,
+      image_url, artist_ids, uri, label, upc, popularity
+  ) = 1
+), latest_full AS (
+  SELECT id, label, upc, popularity FROM albums__passed WHERE _full
+  QUALIFY row_number() OVER (PARTITION BY id ORDER BY _fetched_at DESC, label, upc, popularity) = 1
+), seen AS (
+  SELECT id, min(_fetched_at) AS first_seen_at, max(_fetched_at) AS last_seen_at FROM albums__passed GROUP BY id
+)
+SELECT
+  l.id,
+  l.name,
+  l.album_type,
+  l.total_tracks,
+  l.release_date,
+  l.release_date_precision,
+  release_start(l.release_date, l.release_date_precision) AS release_date_start,
+  f.label,
+  f.upc,
+  f.popularity,
+  l.image_url,
+  l.artist_ids,
+  open_url('album', l.id) AS url,
+  coalesce(l.uri, 'spotify:album:' || l.id) AS uri,
+  s.first_seen_at,
+  s.last_seen_at,
+  l._dt, l._run_id, l._dataset, l._fetched_at
+FROM latest l JOIN seen s USING (id) LEFT JOIN latest_full f USING (id);

@@ -1,0 +1,66 @@
+-- artists: one row per artist, its latest known state.
+--
+-- Sources: full ArtistObjects (watched artists, enrichment, top artists, artist search results) and
+-- the simplified artists inside every track and album object (id and name only), so that every
+-- artist a track or album names has a row. genres, followers, popularity and image_url exist only
+-- on full objects and come from the latest one: in the development tier followers and popularity
+-- are absent and stay NULL.
+
+CREATE OR REPLACE TABLE artists__candidates AS
+SELECT
+  ar.id AS id, ar.name AS name, ar.genres AS genres, ar.followers.total AS followers, ar.popularity AS popularity,
+  ar.images[1].url AS image_url, ar.uri AS uri,
+  true AS _full, _rid, _dataset, '$' AS _path, _dt, _run_id, _fetched_at
+FROM (
+  SELECT rowid AS _rid, dataset AS _dataset, dt AS _dt, run_id AS _run_id, fetched_at AS _fetched_at,
+    from_json(data, artist_shape()) AS ar
+  FROM raw
+  WHERE dataset = 'artists'
+     OR (dataset = 'top_items' AND ctx.kind = 'artists')
+     OR (dataset = 'search_results' AND ctx.type = 'artist')
+)
+WHERE ar IS NOT NULL
+UNION ALL
+SELECT ref.id, ref.name, NULL, NULL, NULL, NULL, ref.uri,
+  false, _rid, _dataset, _path || '.artists[' || i || ']', _dt, _run_id, _fetched_at
+FROM (
+  SELECT *, unnest(refs) AS ref, unnest(range(len(refs))) AS i
+  FROM (SELECT *, coalesce(t.artists, []) AS refs FROM track_objects)
+)
+WHERE ref IS NOT NULL
+UNION ALL
+SELECT ref.id, ref.name, NULL, NULL, NULL, NULL, ref.uri,
+  false, _rid, _dataset, _path || '.artists[' || i || ']', _dt, _run_id, _fetched_at
+FROM (
+  SELECT *, unnest(refs) AS ref, unnest(range(len(refs))) AS i
+  FROM (SELECT *, coalesce(a.artists, []) AS refs FROM album_objects)
+)
+WHERE ref IS NOT NULL;
+
+-- @final
+
+CREATE OR REPLACE TABLE artists AS
+WITH latest AS (
+  SELECT * FROM artists__passed
+  QUALIFY row_number() OVER (
+    PARTITION BY id ORDER BY _fetched_at DESC, _full DESC, name, uri, genres, followers, popularity, image_url
+  ) = 1
+), latest_full AS (
+  SELECT id, genres, followers, popularity, image_url FROM artists__passed WHERE _full
+  QUALIFY row_number() OVER (PARTITION BY id ORDER BY _fetched_at DESC, genres, followers, popularity, image_url) = 1
+), seen AS (
+  SELECT id, min(_fetched_at) AS first_seen_at, max(_fetched_at) AS last_seen_at FROM artists__passed GROUP BY id
+)
+SELECT
+  l.id,
+  l.name,
+  f.genres,
+  f.followers,
+  f.popularity,
+  f.image_url,
+  open_url('artist', l.id) AS url,
+  coalesce(l.uri, 'spotify:artist:' || l.id) AS uri,
+  s.first_seen_at,
+  s.last_seen_at,
+  l._dt, l._run_id, l._dataset, l._fetched_at
+FROM latest l JOIN seen s USING (id) LEFT JOIN latest_full f USING (id);

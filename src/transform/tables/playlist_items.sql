@@ -1,0 +1,76 @@
+-- playlist_items: one row per item of a watched playlist per day it was observed, partitioned by
+-- snapshot_date (the UTC day of observation).
+--
+-- Extract reads a playlist's items only when its snapshot_id changed; on other days only the
+-- playlist's metadata lands. So the items of a day are those of the latest landing of the snapshot
+-- observed that day (the latest metadata record of the day, or a landing itself), carried forward
+-- from the day they landed. A playlist whose items were never readable (development mode, not owned)
+-- has no rows. Local files, episodes and unavailable items (item: null) keep their position, with
+-- item_type 'local', 'episode' or 'unavailable' and no track_id.
+
+CREATE OR REPLACE TABLE playlist_items__candidates AS
+SELECT
+  playlist_id,
+  position,
+  item_type,
+  CASE WHEN item_type = 'track' THEN item.id END AS track_id,
+  CASE WHEN item_type = 'episode' THEN item.id END AS episode_id,
+  item.name AS item_name,
+  item.uri AS item_uri,
+  utc_ts(added_at) AS added_at,
+  added_at AS _added_at_text,
+  added_by,
+  item_type = 'local' AS is_local,
+  snapshot_id,
+  _rid, _dataset, '$' AS _path, _dt, _run_id, _fetched_at
+FROM (
+  SELECT *,
+    CASE
+      WHEN item IS NULL THEN 'unavailable'
+      WHEN wrapper_local OR coalesce(item.is_local, false) OR coalesce(starts_with(item.uri, 'spotify:local:'), false)
+        THEN 'local'
+      ELSE coalesce(item.type, 'track')
+    END AS item_type
+  FROM playlist_item_objects
+);
+
+-- @final
+
+CREATE OR REPLACE TABLE playlist_items AS
+WITH observations AS (
+  SELECT id AS playlist_id, snapshot_id, _dt, _fetched_at FROM playlists__passed
+  WHERE _dataset = 'playlists' AND snapshot_id IS NOT NULL
+  UNION ALL
+  SELECT DISTINCT playlist_id, snapshot_id, _dt, _fetched_at FROM playlist_items__passed
+), observed_days AS (
+  -- The snapshot a playlist had at the end of each day it was observed.
+  SELECT playlist_id, _dt AS snapshot_date, arg_max(snapshot_id, (_fetched_at, snapshot_id)) AS snapshot_id
+  FROM observations GROUP BY ALL
+), landings AS (
+  SELECT DISTINCT playlist_id, snapshot_id, _run_id, _dt FROM playlist_items__passed
+), chosen AS (
+  SELECT d.playlist_id, d.snapshot_date, d.snapshot_id, max(l._run_id) AS run_id
+  FROM observed_days d
+  JOIN landings l ON l.playlist_id = d.playlist_id AND l.snapshot_id = d.snapshot_id AND l._dt <= d.snapshot_date
+  GROUP BY ALL
+)
+SELECT
+  i.playlist_id,
+  i.position,
+  i.item_type,
+  i.track_id,
+  i.episode_id,
+  i.item_name,
+  i.item_uri,
+  i.added_at,
+  i.added_by,
+  i.is_local,
+  i.snapshot_id,
+  c.snapshot_date,
+  c.snapshot_date AS _dt, i._run_id, i._dataset, i._fetched_at
+FROM chosen c
+JOIN playlist_items__passed i ON i.playlist_id = c.playlist_id AND i.snapshot_id = c.snapshot_id AND i._run_id = c.run_id
+QUALIFY row_number() OVER (
+  PARTITION BY c.snapshot_date, i.playlist_id, i.position
+  ORDER BY i._fetched_at DESC, i.item_type, i.track_id, i.episode_id, i.item_name, i.item_uri, i.added_at, i.added_by
+) = 1;

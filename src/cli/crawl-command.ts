@@ -4,9 +4,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { createCatalog } from '../catalog/catalog.js';
 import { type CrawlResult, type CrawlTarget, crawl, RAW_TARGET, TABLES_TARGET } from '../catalog/crawler.js';
 import { loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
 import { createObjectStore } from '../storage/store.js';
-import { printJson, printLine } from './output.js';
+import { cliLogger, printJson, printLine } from './output.js';
 
 export interface CrawlCommandDeps {
   /** The environment for loadConfig(); default: the process's. */
@@ -45,7 +44,7 @@ export function registerCrawlCommand(program: Command, deps: CrawlCommandDeps = 
     .action(async (flags: CrawlFlags) => {
       const spec = { configFile: flags.config, lake: flags.lake, catalog: flags.catalog };
       const config = deps.env ? loadConfig(spec, deps.env) : loadConfig(spec);
-      const logger = createLogger({ level: flags.json ? 'warn' : config.logLevel, format: 'text' });
+      const logger = cliLogger(config, flags.json);
       const store = createObjectStore(config, { logger });
       const catalog = createCatalog(config, { store, logger, now: deps.now });
       try {

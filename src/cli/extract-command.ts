@@ -2,10 +2,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { type ExtractInfo, extract } from '../extract/extract.js';
-import { createLogger } from '../log.js';
 import { createRuntime } from '../runtime.js';
 import { EXIT_CODES } from './exit-codes.js';
-import { createProgressLine, printJson, printLine } from './output.js';
+import { cliLogger, createProgressLine, printJson, printLine } from './output.js';
 
 interface ExtractFlags {
   config?: string;
@@ -27,7 +26,7 @@ export function registerExtractCommand(program: Command): void {
     .option('--json', 'print the run summary as JSON on stdout')
     .action(async (flags: ExtractFlags) => {
       const config = loadConfig({ configFile: flags.config, lake: flags.lake, tier: flags.tier });
-      const logger = createLogger({ level: flags.json ? 'warn' : config.logLevel, format: 'text' });
+      const logger = cliLogger(config, flags.json);
       const runtime = await createRuntime(config, { logger });
       const line = createProgressLine();
       try {

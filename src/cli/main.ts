@@ -4,10 +4,12 @@ import { Command, CommanderError } from 'commander';
 import { toTunelakeError } from '../errors.js';
 import { redact } from '../secret.js';
 import { registerCrawlCommand } from './crawl-command.js';
+import { registerDemoCommand } from './demo-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { registerExtractCommand } from './extract-command.js';
 import { registerLoginCommand } from './login-command.js';
+import { registerRunCommand } from './run-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTransformCommand } from './transform-command.js';
 
@@ -18,6 +20,8 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerStartCommand(program);
+  registerRunCommand(program);
+  registerDemoCommand(program);
   registerExtractCommand(program);
   registerTransformCommand(program);
   registerCrawlCommand(program);

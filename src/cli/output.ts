@@ -1,4 +1,6 @@
 // Shared CLI output: a one-line progress display on a TTY (stderr), and JSON on stdout for scripts.
+import type { Config } from '../config.js';
+import { createLogger, type Logger } from '../log.js';
 import { redact } from '../secret.js';
 
 export interface ProgressLine {
@@ -33,4 +35,13 @@ export function printJson(value: unknown): void {
 
 export function printLine(text: string): void {
   process.stdout.write(`${redact(text)}\n`);
+}
+
+/**
+ * The CLI's logger: human-readable lines on stderr, warnings and errors only unless
+ * TUNELAKE_LOG_LEVEL (or the config file's logLevel) asks for more; with --json, warnings at most.
+ */
+export function cliLogger(config: Config, json = false): Logger {
+  const chosen = config.origins.logLevel === 'default' ? 'warn' : config.logLevel;
+  return createLogger({ level: json && chosen !== 'silent' ? 'warn' : chosen, format: 'text' });
 }

@@ -1,10 +1,9 @@
 // `tunelake transform`: the committed runs of the raw zone -> the Parquet tables under tables/.
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
 import { createRuntime } from '../runtime.js';
 import { type TransformInfo, transform } from '../transform/transform.js';
-import { printJson, printLine } from './output.js';
+import { cliLogger, printJson, printLine } from './output.js';
 
 interface TransformFlags {
   config?: string;
@@ -26,7 +25,7 @@ export function registerTransformCommand(program: Command): void {
     .option('--json', 'print the transform summary as JSON on stdout')
     .action(async (flags: TransformFlags) => {
       const config = loadConfig({ configFile: flags.config, lake: flags.lake });
-      const logger = createLogger({ level: flags.json ? 'warn' : config.logLevel });
+      const logger = cliLogger(config, flags.json);
       const runtime = await createRuntime(config, { logger, spotify: false });
       try {
         // Wall-clock time, not the runtime's (possibly simulated) clock: it only dates the run lock.

@@ -50,7 +50,13 @@ export function parseCron(expression: string): Schedule {
     );
   }
   const sets = parts.map((part, i) => parseField(part, FIELDS[i]!, expression));
-  const [minutes, hours, days, months, weekdays] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const [minutes, hours, days, months, weekdays] = sets as [
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+  ];
   // As in cron: when both day fields are restricted, either may match.
   const dayRestricted = parts[2] !== '*';
   const weekdayRestricted = parts[4] !== '*';
@@ -80,7 +86,10 @@ export function parseCron(expression: string): Schedule {
         t.setUTCMinutes(t.getUTCMinutes() + 1, 0, 0);
         i++;
       }
-      throw new TunelakeError('INVALID_ARGUMENT', `The cron expression "${expression}" never matches a date.`);
+      throw new TunelakeError(
+        'INVALID_ARGUMENT',
+        `The cron expression "${expression}" never matches a date.`,
+      );
     },
     describe: () => `cron "${expression.trim()}" (UTC)`,
   };
@@ -89,12 +98,16 @@ export function parseCron(expression: string): Schedule {
 function parseField(part: string, field: Field, expression: string): Set<number> {
   const out = new Set<number>();
   const fail = (why: string) =>
-    new TunelakeError('INVALID_ARGUMENT', `Invalid --cron "${expression}": the ${field.name} field "${part}" ${why}.`);
+    new TunelakeError(
+      'INVALID_ARGUMENT',
+      `Invalid --cron "${expression}": the ${field.name} field "${part}" ${why}.`,
+    );
   for (const item of part.split(',')) {
     const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
     if (!m) throw fail(`is not a number, range, list or step`);
     const from = m[1] === '*' ? field.min : Number(m[2]);
-    const to = m[1] === '*' ? field.max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? field.max : from;
+    const to =
+      m[1] === '*' ? field.max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? field.max : from;
     const step = m[4] !== undefined ? Number(m[4]) : 1;
     // Sunday may be written 7, as cron allows.
     const max = field.name === 'day of week' ? 7 : field.max;

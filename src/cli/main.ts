@@ -11,6 +11,7 @@ import { registerExtractCommand } from './extract-command.js';
 import { registerLoginCommand } from './login-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerStartCommand } from './start-command.js';
+import { registerTablesCommand } from './tables-command.js';
 import { registerTransformCommand } from './transform-command.js';
 
 export function createProgram(): Command {
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerExtractCommand(program);
   registerTransformCommand(program);
   registerCrawlCommand(program);
+  registerTablesCommand(program);
   registerEmulatorCommand(program);
   registerLoginCommand(program);
   return program;

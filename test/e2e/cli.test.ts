@@ -173,3 +173,33 @@ describe('tunelake demo / run / schedule (the commands)', () => {
     expect(bad.stderr).toContain('minute field "61"');
   });
 });
+
+describe('tunelake tables (the command)', () => {
+  it('lists the typed tables with Glue types, partitions and row counts after a run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelake-cli-'));
+    const lake = join(dir, 'lake');
+    const empty = tunelake(['tables', '--lake', lake], dir);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toContain('No tables');
+    expect(tunelake(['demo', '--days', '2', '--lake', lake], dir).code).toBe(0);
+    const result = tunelake(['tables', '--json', '--lake', lake], dir);
+    expect(result.code).toBe(0);
+    const tables = JSON.parse(result.stdout) as Array<{
+      name: string;
+      location: string;
+      columns: Array<{ name: string; type: string }>;
+      partitionKeys: Array<{ name: string; type: string }>;
+      partitions: string[][];
+      rowCount: number;
+    }>;
+    const items = tables.find((t) => t.name === 'playlist_items')!;
+    expect(items.partitionKeys).toEqual([{ name: 'snapshot_date', type: 'string' }]);
+    expect(items.partitions).toHaveLength(2);
+    expect(items.rowCount).toBeGreaterThan(0);
+    expect(items.location).toBe(`${lake}/tables/playlist_items/`);
+    expect(items.columns).toEqual(expect.arrayContaining([{ name: 'added_at', type: 'timestamp' }]));
+    const tracks = tables.find((t) => t.name === 'tracks')!;
+    expect(tracks.partitionKeys).toEqual([]);
+    expect(tracks.columns).toEqual(expect.arrayContaining([{ name: 'duration_ms', type: 'bigint' }]));
+  });
+});

@@ -588,12 +588,17 @@ describe('registerCrawlCommand(program): tunelake crawl', () => {
       /^crawl raw\/ -> tunelake_raw \(local catalog\): 3 tables \(3 created, 0 updated, 0 deprecated, 0 deleted\), partitions 5 created/,
     );
     expect(line.trim().split('\n')).toHaveLength(1);
-    const json = JSON.parse(await run('--json')) as { ok: boolean; crawls: CrawlResult[] };
+    const json = JSON.parse(await run('--target', 'all', '--json')) as { ok: boolean; crawls: CrawlResult[] };
     expect(json.ok).toBe(true);
     expect(json.crawls.map((c) => [c.database, c.tablesCreated, c.tablesUnchanged])).toEqual([
       [RAW_DATABASE, 0, 3],
       [TABLES_DATABASE, 0, 0],
     ]);
+  });
+
+  test('crawls only the raw zone by default (the transform registers its own tables)', async () => {
+    const json = JSON.parse(await run('--json')) as { ok: boolean; crawls: CrawlResult[] };
+    expect(json.crawls.map((c) => c.database)).toEqual([RAW_DATABASE]);
   });
 
   test('refuses an unknown target', async () => {

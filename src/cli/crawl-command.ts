@@ -34,9 +34,10 @@ export function registerCrawlCommand(program: Command, deps: CrawlCommandDeps = 
     .command('crawl')
     .description(
       'Catalogue the lake like an AWS Glue crawler: infer schemas, register tables and partitions ' +
-        '(raw/ into tunelake_raw, tables/ into tunelake), in the local catalog or Glue.',
+        '(raw/ into tunelake_raw, tables/ into tunelake), in the local catalog or Glue. The transform ' +
+        'registers its tables itself, so the default target is the raw zone.',
     )
-    .option('--target <target>', 'what to crawl: raw, tables or all', parseTarget, 'all')
+    .option('--target <target>', 'what to crawl: raw, tables or all', parseTarget, 'raw')
     .option('--config <file>', 'config file (default: tunelake.config.json when present)')
     .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
     .option('--catalog <catalog>', 'local (in the lake) or glue')

@@ -84,6 +84,18 @@ export interface HttpConfig {
   timeoutMs: number;
 }
 
+export interface AthenaConfig {
+  /** TUNELAKE_ATHENA_WORKGROUP; default `primary`. */
+  workGroup: string;
+  /**
+   * TUNELAKE_ATHENA_OUTPUT: where Athena writes query results (`s3://bucket/prefix/`, ending in '/').
+   * Default `<lake>/athena-results/` for an S3 lake; undefined otherwise (the workgroup's own location).
+   */
+  outputLocation: string | undefined;
+  /** TUNELAKE_ATHENA_DATABASE: the database unqualified table names resolve in; default `tunelake`. */
+  database: string;
+}
+
 export interface Config {
   configFile: string | undefined;
   credentialsFile: string;
@@ -96,6 +108,7 @@ export interface Config {
   logLevel: LogLevel;
   spotify: SpotifyConfig;
   http: HttpConfig;
+  athena: AthenaConfig;
   sources: Sources;
   /** Where each setting came from, keyed by its dotted name. */
   origins: Readonly<Record<string, Origin>>;
@@ -156,6 +169,13 @@ const fileSchema = z.strictObject({
       maxRetries: z.number().optional(),
       maxRetryAfterSeconds: z.number().optional(),
       timeoutMs: z.number().optional(),
+    })
+    .optional(),
+  athena: z
+    .strictObject({
+      workGroup: z.string().optional(),
+      outputLocation: z.string().optional(),
+      database: z.string().optional(),
     })
     .optional(),
   sources: z.unknown().optional(),
@@ -327,6 +347,40 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     tier,
     market,
   };
+  const af = file.athena ?? {};
+  const workGroupPicked = pick('athena.workGroup', undefined, 'TUNELAKE_ATHENA_WORKGROUP', af.workGroup);
+  let workGroup = workGroupPicked ? String(workGroupPicked.value) : 'primary';
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(workGroup)) {
+    problems.push(
+      `Invalid ${workGroupPicked?.where} "${workGroup}": expected an Athena workgroup name (1-128 letters, digits, '.', '_' or '-').`,
+    );
+    workGroup = 'primary';
+  }
+  const outputPicked = pick('athena.outputLocation', undefined, 'TUNELAKE_ATHENA_OUTPUT', af.outputLocation);
+  let outputLocation: string | undefined;
+  if (outputPicked) {
+    const value = String(outputPicked.value);
+    if (/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(value)) {
+      outputLocation = value.endsWith('/') ? value : `${value}/`;
+    } else {
+      problems.push(
+        `Invalid ${outputPicked.where} "${value}": expected an S3 location for Athena's query results, such as s3://bucket/athena-results/.`,
+      );
+    }
+  } else if (lake.startsWith('s3://')) {
+    // Athena writes every result to S3: next to the lake unless told otherwise.
+    outputLocation = `${lake.replace(/\/+$/, '')}/athena-results/`;
+  }
+  const databasePicked = pick('athena.database', undefined, 'TUNELAKE_ATHENA_DATABASE', af.database);
+  let database = databasePicked ? String(databasePicked.value).toLowerCase() : 'tunelake';
+  if (!/^[a-z0-9_]{1,255}$/.test(database)) {
+    problems.push(
+      `Invalid ${databasePicked?.where} "${databasePicked?.value}": expected a Glue database name (letters, digits and '_').`,
+    );
+    database = 'tunelake';
+  }
+  const athena: AthenaConfig = { workGroup, outputLocation, database };
+
   // A client id without a secret is a public (PKCE) app: it can log in and refresh user tokens; the
   // client says what is missing if it ever needs an app token.
 
@@ -356,6 +410,7 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     logLevel,
     spotify,
     http,
+    athena,
     sources,
     origins,
   });

@@ -2,13 +2,15 @@
 // Each stage first finishes whatever a crashed run left (extract removes uncommitted objects and
 // rolls its state forward; transform republishes or discards half-written tables), then:
 // extract -> transform -> catalog (the tables and partitions the transform wrote are registered
-// directly, so a new day is queryable without a crawl; the raw zone is crawled like Glue would).
+// directly, so a new day is queryable without a crawl; the raw zone is crawled like Glue would)
+// -> insights (the curated tables are rewritten from the new tables).
 // Each step returns a small result object; RunInfo gathers them.
 import { type Catalog, parquetTableInput, TABLES_DATABASE } from './catalog/catalog.js';
 import { type CrawlResult, crawl, RAW_TARGET } from './catalog/crawler.js';
 import { inheritedPartitionInput } from './catalog/table-input.js';
 import { type ExtractInfo, extract } from './extract/extract.js';
 import type { ProgressEvent } from './extract/run-context.js';
+import { type InsightsInfo, refreshInsights } from './insights/refresh.js';
 import type { Logger } from './log.js';
 import type { Runtime } from './runtime.js';
 import { type TransformInfo, transform } from './transform/transform.js';
@@ -29,14 +31,18 @@ export interface RunInfo {
   extract: ExtractInfo;
   transform: TransformInfo;
   catalog: CatalogInfo;
+  /** Undefined when the insights were not refreshed (`insights: false`, or the Athena engine). */
+  insights: InsightsInfo | undefined;
   durationMs: number;
 }
 
 export interface RunDeps {
   logger?: Logger;
-  onProgress?: (event: ProgressEvent | { phase: 'transform' | 'catalog' }) => void;
+  onProgress?: (event: ProgressEvent | { phase: 'transform' | 'catalog' | 'insights' }) => void;
   /** Crawl the raw zone into the `tunelake_raw` database (default true). */
   crawlRaw?: boolean;
+  /** Refresh the insight tables (default true; on Athena they are refreshed by the catalog Lambda). */
+  insights?: boolean;
 }
 
 export async function run(runtime: Runtime, deps: RunDeps = {}): Promise<RunInfo> {
@@ -56,11 +62,17 @@ export async function run(runtime: Runtime, deps: RunDeps = {}): Promise<RunInfo
       partitionsCreated: raw.partitionsCreated,
     };
   }
+  let insightsInfo: InsightsInfo | undefined;
+  if (deps.insights !== false && runtime.config.engine === 'duckdb') {
+    progress({ phase: 'insights' });
+    insightsInfo = await refreshInsights(runtime);
+  }
   return {
     ok: extractInfo.errors.length === 0,
     extract: extractInfo,
     transform: transformInfo,
     catalog: catalogInfo,
+    insights: insightsInfo,
     durationMs: Date.now() - started,
   };
 }

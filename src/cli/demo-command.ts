@@ -6,6 +6,7 @@ import { catalogNowMs, DAY_MS, EPOCH_MS } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
 import { TunelakeError } from '../errors.js';
 import { committedRunIds, readManifest } from '../extract/manifest.js';
+import { headlineInsights } from '../insights/headlines.js';
 import { createLogger } from '../log.js';
 import type { RunInfo } from '../pipeline.js';
 import { createRuntime } from '../runtime.js';
@@ -75,7 +76,8 @@ export async function demo(options: {
     );
     for (let day = first; day <= today; day++) {
       if (day > first) emulator.advanceDay(1);
-      const info = await runWithProgress(runtime);
+      // The insight tables are rebuilt from the whole history: once, after the last day, is enough.
+      const info = await runWithProgress(runtime, { insights: day === today });
       infos.push(info);
       const date = new Date(catalogNowMs(emulator.catalog)).toISOString().slice(0, 10);
       const rows = Object.values(info.transform.rows).reduce((a, b) => a + b, 0);
@@ -87,8 +89,19 @@ export async function demo(options: {
       );
     }
     say('');
+    if (!options.json) {
+      const headlines = await headlineInsights(runtime);
+      if (headlines.length > 0) {
+        say('Headlines:');
+        for (const line of headlines) say(`  ${line}`);
+        say('');
+      }
+    }
     say(`Tables: ${(await runtime.catalog.listTables('tunelake')).map((t) => t.Name).join(', ')}`);
-    say('Next: npx tunelake tables, npx tunelake query "select count(*) from playlist_items".');
+    say(
+      'Next: npx tunelake insights --list, npx tunelake tables, ' +
+        'npx tunelake query "select * from insight_playlist_movers limit 20".',
+    );
     return infos;
   } finally {
     await runtime.close();

@@ -8,7 +8,9 @@ import { registerDemoCommand } from './demo-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { registerExtractCommand } from './extract-command.js';
+import { registerInsightsCommand } from './insights-command.js';
 import { registerLoginCommand } from './login-command.js';
+import { registerQueryCommand } from './query-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTablesCommand } from './tables-command.js';
@@ -27,6 +29,8 @@ export function createProgram(): Command {
   registerTransformCommand(program);
   registerCrawlCommand(program);
   registerTablesCommand(program);
+  registerQueryCommand(program);
+  registerInsightsCommand(program);
   registerEmulatorCommand(program);
   registerLoginCommand(program);
   return program;

@@ -109,10 +109,14 @@ function pickSchedule(flags: { every?: string; cron?: string }): Schedule {
   );
 }
 
-export async function runWithProgress(runtime: Runtime): Promise<RunInfo> {
+export async function runWithProgress(
+  runtime: Runtime,
+  options: { insights?: boolean } = {},
+): Promise<RunInfo> {
   const line = createProgressLine();
   try {
     return await run(runtime, {
+      insights: options.insights,
       onProgress: (event) => {
         const s = runtime.spotify.stats;
         const where = 'total' in event && event.total ? ` ${event.done}/${event.total}` : '';
@@ -140,6 +144,18 @@ export function describeRun(info: RunInfo, runtime: Runtime): string {
         ? `; raw zone crawled (${c.raw.tablesCreated} new, ${c.raw.tablesUpdated} updated tables)`
         : '') +
       '.',
+    ...(info.insights
+      ? [
+          `insights: ${info.insights.insights.filter((i) => i.status === 'written').length} refreshed` +
+            (info.insights.insights.some((i) => i.status === 'unavailable')
+              ? ` (unavailable: ${info.insights.insights
+                  .filter((i) => i.status === 'unavailable')
+                  .map((i) => i.name)
+                  .join(', ')})`
+              : '') +
+            '.',
+        ]
+      : []),
     `run ${info.ok ? 'complete' : 'finished with errors'} in ${(info.durationMs / 1000).toFixed(1)} s.`,
   ].join('\n');
 }

@@ -1,0 +1,236 @@
+// headlineInsights(): a few one-line facts from the insight tables, for the end of `tunelake demo`
+// ("Biggest climber on 2026-11-03: ...", "Listening peak: Fridays 21:00 UTC ..."). Each fact comes
+// from one insight table's latest day; a table that is missing or empty gives no line. The queries
+// are plain SELECTs over the `insight_*` tables, valid on DuckDB and Athena alike.
+import { TABLES_DATABASE } from '../catalog/catalog.js';
+import { type Logger, silentLogger } from '../log.js';
+import { createQueryEngine, type QueryEngine, type Row } from '../query/engine.js';
+import { insightTableName } from './insights.js';
+import type { InsightsRuntime } from './refresh.js';
+
+export interface HeadlineOptions {
+  /** An engine to query with (its views must include the insight tables); default: a read-only one. */
+  engine?: QueryEngine;
+}
+
+interface Headline {
+  insight: string;
+  sql: string;
+  render(rows: Row[]): string | undefined;
+}
+
+const t = (name: string) => `"${insightTableName(name)}"`;
+
+const HEADLINES: Headline[] = [
+  {
+    insight: 'playlist_movers',
+    sql: `SELECT snapshot_date, playlist_name, playlist_id, track_name, track_id, artist_name, from_position,
+        to_position, delta
+      FROM ${t('playlist_movers')}
+      WHERE move = 'climb' AND snapshot_date = (SELECT max(snapshot_date) FROM ${t('playlist_movers')})
+      ORDER BY delta DESC, to_position, playlist_id, track_id
+      LIMIT 1`,
+    render: ([r]) =>
+      r &&
+      `Biggest climber on ${r.snapshot_date}: ${quoted(r.track_name ?? r.track_id)}${by(r.artist_name)} in ` +
+        `${quoted(r.playlist_name ?? r.playlist_id)}, up ${places(r.delta)} (#${r.from_position} -> #${r.to_position}).`,
+  },
+  {
+    insight: 'playlist_movers',
+    sql: `SELECT snapshot_date,
+        sum(CASE WHEN move = 'entry' THEN 1 ELSE 0 END) AS entries,
+        sum(CASE WHEN move = 'exit' THEN 1 ELSE 0 END) AS exits,
+        count(DISTINCT playlist_id) AS playlists
+      FROM ${t('playlist_movers')}
+      WHERE snapshot_date = (SELECT max(snapshot_date) FROM ${t('playlist_movers')})
+      GROUP BY snapshot_date`,
+    render: ([r]) =>
+      r && Number(r.entries) + Number(r.exits) > 0
+        ? `Playlist changes on ${r.snapshot_date}: ${count(r.entries, 'entry', 'entries')} and ` +
+          `${count(r.exits, 'exit', 'exits')} across ${count(r.playlists, 'watched playlist', 'watched playlists')}.`
+        : undefined,
+  },
+  {
+    insight: 'artist_presence',
+    sql: `SELECT snapshot_date, artist_name, artist_id, playlists, positions, best_position
+      FROM ${t('artist_presence')}
+      WHERE snapshot_date = (SELECT max(snapshot_date) FROM ${t('artist_presence')})
+      ORDER BY playlists DESC, positions DESC, best_position, artist_id
+      LIMIT 1`,
+    render: ([r]) =>
+      r &&
+      `Most present artist on ${r.snapshot_date}: ${r.artist_name ?? r.artist_id}, in ` +
+        `${count(r.playlists, 'watched playlist', 'watched playlists')} (${count(r.positions, 'position', 'positions')}, ` +
+        `best #${r.best_position}).`,
+  },
+  {
+    insight: 'release_recency',
+    sql: `SELECT snapshot_date, sum(released_last_30d) AS fresh, sum(tracks) AS tracks
+      FROM ${t('release_recency')}
+      WHERE snapshot_date = (SELECT max(snapshot_date) FROM ${t('release_recency')})
+      GROUP BY snapshot_date`,
+    render: ([r]) =>
+      r && Number(r.tracks) > 0
+        ? `Newest releases share: ${percent(Number(r.fresh) / Number(r.tracks))} of the tracks in the watched ` +
+          `playlists came out in the last 30 days (${r.fresh} of ${r.tracks}, ${r.snapshot_date}).`
+        : undefined,
+  },
+  {
+    insight: 'rising_artists',
+    sql: `SELECT snapshot_date, artist_name, artist_id, popularity, popularity_change_1d, popularity_change_7d,
+        popularity_change_30d
+      FROM ${t('rising_artists')}
+      WHERE snapshot_date = (SELECT max(snapshot_date) FROM ${t('rising_artists')})
+      ORDER BY artist_id`,
+    render: (rows) => {
+      // The week's change when there is one, else the month's, else the day's: the longest history
+      // a short-lived lake has is still worth a line.
+      let best: { row: Row; change: number; span: string } | undefined;
+      for (const row of rows) {
+        const [change, span] =
+          row.popularity_change_7d !== null
+            ? [row.popularity_change_7d, 'in 7 days']
+            : row.popularity_change_30d !== null
+              ? [row.popularity_change_30d, 'in 30 days']
+              : [row.popularity_change_1d, 'since the day before'];
+        if (typeof change === 'number' && change > 0 && (!best || change > best.change)) {
+          best = { row, change, span };
+        }
+      }
+      if (!best) return undefined;
+      const r = best.row;
+      return (
+        `Fastest-rising artist: ${r.artist_name ?? r.artist_id}, popularity +${best.change} ${best.span} ` +
+        `(now ${r.popularity}, ${r.snapshot_date}).`
+      );
+    },
+  },
+  {
+    insight: 'discography_cadence',
+    sql: `SELECT artist_name, artist_id, last_release_date, days_since_last_release, releases_per_quarter
+      FROM ${t('discography_cadence')}
+      ORDER BY days_since_last_release, artist_id
+      LIMIT 1`,
+    render: ([r]) =>
+      r &&
+      `Latest release among watched artists: ${r.artist_name ?? r.artist_id}, ` +
+        `${count(r.days_since_last_release, 'day', 'days')} ago (${r.last_release_date}).`,
+  },
+  {
+    insight: 'listening_hours',
+    sql: `SELECT weekday_name, hour_utc, plays
+      FROM ${t('listening_hours')}
+      ORDER BY plays DESC, weekday, hour_utc
+      LIMIT 1`,
+    render: ([r]) =>
+      r &&
+      `Listening peak: ${r.weekday_name}s ${String(r.hour_utc).padStart(2, '0')}:00 UTC ` +
+        `(${count(r.plays, 'play', 'plays')}).`,
+  },
+  {
+    insight: 'top_played',
+    sql: `SELECT period_start, name, id, plays
+      FROM ${t('top_played')}
+      WHERE period = 'month' AND kind = 'artist' AND "rank" = 1
+      ORDER BY period_start DESC
+      LIMIT 1`,
+    render: ([r]) =>
+      r &&
+      `Top artist in ${monthName(String(r.period_start))}: ${r.name ?? r.id} (${count(r.plays, 'play', 'plays')}).`,
+  },
+  {
+    insight: 'taste_drift',
+    sql: `SELECT snapshot_date,
+        sum(CASE WHEN status = 'new' THEN 1 ELSE 0 END) AS fresh,
+        sum(CASE WHEN short_term_rank IS NOT NULL THEN 1 ELSE 0 END) AS short_term
+      FROM ${t('taste_drift')}
+      WHERE kind = 'artists' AND snapshot_date = (SELECT max(snapshot_date) FROM ${t('taste_drift')})
+      GROUP BY snapshot_date`,
+    render: ([r]) =>
+      r && Number(r.short_term) > 0
+        ? `Taste drift: ${r.fresh} of your ${r.short_term} short-term top artists ${Number(r.fresh) === 1 ? 'is' : 'are'} ` +
+          'not in your long-term top.'
+        : undefined,
+  },
+];
+
+/** One-line facts from the insight tables that exist; none when there are none. */
+export async function headlineInsights(
+  runtime: Pick<InsightsRuntime, 'store' | 'catalog' | 'config' | 'logger'>,
+  options: HeadlineOptions = {},
+): Promise<string[]> {
+  const logger: Logger = runtime.logger ?? silentLogger;
+  let tables: Set<string>;
+  try {
+    tables = new Set((await runtime.catalog.listTables(TABLES_DATABASE)).map((table) => table.Name));
+  } catch {
+    return [];
+  }
+  const wanted = HEADLINES.filter((h) => tables.has(insightTableName(h.insight)));
+  if (wanted.length === 0) return [];
+  const engine =
+    options.engine ??
+    (await createQueryEngine(runtime.config, {
+      store: runtime.store,
+      catalog: runtime.catalog,
+      logger,
+      readOnly: true,
+    }));
+  const lines: string[] = [];
+  try {
+    for (const headline of wanted) {
+      try {
+        const { rows } = await engine.query(headline.sql);
+        const line = headline.render(rows);
+        if (line) lines.push(line);
+      } catch (error) {
+        // A headline is a nicety: one that cannot be computed is left out, never a failed demo.
+        logger.warn(`headline from ${headline.insight} skipped`, { error: (error as Error).message });
+      }
+    }
+  } finally {
+    if (!options.engine) await engine.close();
+  }
+  return lines;
+}
+
+function quoted(value: unknown): string {
+  return `"${String(value)}"`;
+}
+
+function by(artist: unknown): string {
+  return artist === null || artist === undefined ? '' : ` by ${String(artist)}`;
+}
+
+function places(n: unknown): string {
+  return count(n, 'place', 'places');
+}
+
+function count(n: unknown, one: string, many: string): string {
+  return `${n} ${Number(n) === 1 ? one : many}`;
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** `2026-11-01` -> `November 2026`. */
+function monthName(date: string): string {
+  const [year, month] = date.split('-');
+  return `${MONTHS[Number(month) - 1] ?? month} ${year}`;
+}

@@ -1,0 +1,287 @@
+// The insight tables: analytics over the lake's typed tables for music professionals (which artists
+// are rising, what enters and leaves the watched playlists, what the user plays, how fast catalogues
+// release). Each insight is one SQL file under sql/ that runs unchanged on DuckDB and on Athena; a
+// `<name>.athena.sql` next to it exists only where the dialects truly differ
+// (shared/reference/aws-lake.md section 4). refresh.ts materialises them as `insights/<name>/` Parquet
+// tables registered as `insight_<name>`. The portable subset: no QUALIFY or GROUP BY ALL, ratios through
+// CAST(... AS DOUBLE) (Trino divides integers as integers), day arithmetic through date_diff, exact
+// medians through window functions (Athena only has approx_percentile), and columns named like
+// keywords ("position", "rank") double-quoted, which both read as identifiers.
+//
+// The registry is the contract of every table: its columns (Hive types, as the catalog declares them;
+// refresh.ts checks the written file against them) and what it needs from the lake, so that an
+// insight the data cannot support is reported as unavailable, with the reason, instead of being
+// written full of NULLs.
+import { readFileSync } from 'node:fs';
+import type { AccessTier, EngineName } from '../config.js';
+import { TunelakeError } from '../errors.js';
+
+export interface InsightColumn {
+  name: string;
+  /** Hive type, as the catalog declares it: string, bigint, int, double, date. */
+  type: string;
+  description: string;
+}
+
+/**
+ * Data an insight cannot do without, beyond its tables existing: a table that must have rows. Tied to
+ * a tier when only that tier's apps receive the fields the table is made of.
+ */
+export interface InsightNeed {
+  table: string;
+  fields: string[];
+  /** The tier whose apps receive these fields. */
+  tier: AccessTier;
+  /** Why the insight is unavailable when the table is empty, for a lake of this tier. */
+  reason: Record<AccessTier, string>;
+}
+
+export interface InsightSpec {
+  name: string;
+  /** One line, for `tunelake insights --list` and the catalog. */
+  description: string;
+  /** The tables (database `tunelake`) its SQL reads. */
+  tables: readonly string[];
+  needs?: InsightNeed;
+  columns: readonly InsightColumn[];
+}
+
+/** Catalog name of an insight's table. */
+export function insightTableName(name: string): string {
+  return `insight_${name}`;
+}
+
+const c = (name: string, type: string, description: string): InsightColumn => ({ name, type, description });
+
+export const INSIGHTS: readonly InsightSpec[] = [
+  {
+    name: 'playlist_movers',
+    description: 'entries, exits, climbs and falls in each watched playlist between consecutive snapshots',
+    tables: ['playlist_items', 'playlists', 'tracks', 'track_artists', 'artists'],
+    columns: [
+      c('snapshot_date', 'date', 'the day the playlist was observed'),
+      c('previous_date', 'date', 'the previous day it was observed, compared with'),
+      c('playlist_id', 'string', 'Spotify playlist id'),
+      c('playlist_name', 'string', 'playlist name, latest known'),
+      c('track_id', 'string', 'Spotify track id'),
+      c('track_name', 'string', 'track name, latest known'),
+      c('artist_name', 'string', "the track's primary artist"),
+      c('move', 'string', 'entry, exit, climb or fall'),
+      c('from_position', 'int', '1-based place on previous_date (NULL for an entry)'),
+      c('to_position', 'int', '1-based place on snapshot_date (NULL for an exit)'),
+      c('delta', 'int', 'places gained: from_position - to_position (NULL for entries and exits)'),
+    ],
+  },
+  {
+    name: 'artist_presence',
+    description:
+      'per artist and day: watched playlists and positions held, best position, 7- and 30-day change',
+    tables: ['playlist_items', 'track_artists', 'artists'],
+    columns: [
+      c('snapshot_date', 'date', 'the day the playlists were observed'),
+      c('artist_id', 'string', 'Spotify artist id (any credited artist of a track)'),
+      c('artist_name', 'string', 'artist name, latest known'),
+      c('playlists', 'bigint', 'watched playlists holding at least one of its tracks'),
+      c('positions', 'bigint', 'places its tracks hold across those playlists'),
+      c('best_position', 'int', 'its best 1-based place in any of them'),
+      c('playlists_change_7d', 'bigint', 'playlists now minus 7 days before (NULL: not observed then)'),
+      c('playlists_change_30d', 'bigint', 'playlists now minus 30 days before (NULL: not observed then)'),
+      c('positions_change_7d', 'bigint', 'positions now minus 7 days before (NULL: not observed then)'),
+      c('positions_change_30d', 'bigint', 'positions now minus 30 days before (NULL: not observed then)'),
+    ],
+  },
+  {
+    name: 'release_recency',
+    description:
+      'per playlist and day: median and average age of the tracks, share released in the last 30 days',
+    tables: ['playlist_items', 'tracks', 'albums', 'playlists'],
+    columns: [
+      c('snapshot_date', 'date', 'the day the playlist was observed'),
+      c('playlist_id', 'string', 'Spotify playlist id'),
+      c('playlist_name', 'string', 'playlist name, latest known'),
+      c('tracks', 'bigint', 'tracks whose album has a release date'),
+      c('median_age_days', 'double', "median days from the album's release_date_start to snapshot_date"),
+      c('avg_age_days', 'double', 'average of the same ages'),
+      c('released_last_30d', 'bigint', 'tracks at most 30 days old'),
+      c('share_last_30d', 'double', 'released_last_30d / tracks'),
+    ],
+  },
+  {
+    name: 'discography_cadence',
+    description: 'per watched artist: releases per quarter, albums vs singles, days since the last release',
+    tables: ['releases', 'artists'],
+    columns: [
+      c('artist_id', 'string', 'Spotify artist id of a watched artist'),
+      c('artist_name', 'string', 'artist name, latest known'),
+      c('releases', 'bigint', 'releases with a known date (albums, singles, compilations)'),
+      c('albums', 'bigint', 'releases of album_type album'),
+      c('singles', 'bigint', 'releases of album_type single'),
+      c('compilations', 'bigint', 'releases of album_type compilation'),
+      c('first_release_date', 'date', 'release_date_start of the first release'),
+      c('last_release_date', 'date', 'release_date_start of the latest release'),
+      c('quarters_active', 'int', 'calendar quarters from the first release to as_of_date, both included'),
+      c('releases_per_quarter', 'double', 'releases / quarters_active'),
+      c('releases_last_365d', 'bigint', 'releases in the 365 days up to as_of_date'),
+      c(
+        'avg_days_between_releases',
+        'double',
+        '(last - first release) / (releases - 1); NULL for one release',
+      ),
+      c('days_since_last_release', 'int', 'as_of_date - last_release_date'),
+      c('as_of_date', 'date', 'the day the lake last saw any artist'),
+    ],
+  },
+  {
+    name: 'listening_hours',
+    description: 'plays by weekday and hour of day (UTC)',
+    tables: ['plays', 'tracks'],
+    columns: [
+      c('weekday', 'int', 'ISO weekday: 1 = Monday ... 7 = Sunday'),
+      c('weekday_name', 'string', 'Monday ... Sunday'),
+      c('hour_utc', 'int', 'hour of day, 0-23, UTC'),
+      c('plays', 'bigint', 'plays in this weekday and hour'),
+      c('minutes_played', 'double', 'sum of the played tracks full lengths, in minutes'),
+      c('share_of_plays', 'double', 'plays / all plays in the history'),
+    ],
+  },
+  {
+    name: 'top_played',
+    description: 'top 10 tracks and artists by plays per week and per month',
+    tables: ['plays', 'tracks', 'track_artists', 'artists'],
+    columns: [
+      c('period', 'string', 'week (ISO, from Monday) or month, UTC'),
+      c('period_start', 'date', 'first day of the period'),
+      c('kind', 'string', 'track or artist (primary artist of the played track)'),
+      c('rank', 'int', '1-10 by plays, ties broken by id'),
+      c('id', 'string', 'Spotify track or artist id'),
+      c('name', 'string', 'track or artist name, latest known'),
+      c('plays', 'bigint', 'plays in the period'),
+      c('share', 'double', "plays / the period's plays"),
+    ],
+  },
+  {
+    name: 'discovery_rate',
+    description: 'per week: share of plays by artists first heard that week',
+    tables: ['plays', 'track_artists'],
+    columns: [
+      c('week_start', 'date', 'Monday of the ISO week (UTC)'),
+      c('plays', 'bigint', "plays whose track's primary artist is known"),
+      c('new_artist_plays', 'bigint', 'plays of artists first heard that week'),
+      c('new_artist_share', 'double', 'new_artist_plays / plays'),
+      c('artists', 'bigint', 'distinct artists played'),
+      c('new_artists', 'bigint', 'artists first heard that week'),
+    ],
+  },
+  {
+    name: 'taste_drift',
+    description: 'short-term vs long-term top artists and tracks: steady, new and faded items',
+    tables: ['top_items'],
+    columns: [
+      c('snapshot_date', 'date', 'the day the rankings were fetched'),
+      c('kind', 'string', 'artists or tracks'),
+      c('id', 'string', 'Spotify artist or track id'),
+      c('name', 'string', 'artist or track name'),
+      c('short_term_rank', 'int', 'rank in the short-term (about 4 weeks) top list'),
+      c('medium_term_rank', 'int', 'rank in the medium-term (about 6 months) top list'),
+      c('long_term_rank', 'int', 'rank in the long-term (about a year) top list'),
+      c('status', 'string', 'steady (in both), new (short-term only) or faded (long-term only)'),
+      c('rank_change', 'int', 'long_term_rank - short_term_rank: positive when it ranks higher lately'),
+    ],
+  },
+  {
+    name: 'content_mix',
+    description: 'per playlist and day: tracks and episodes, explicit share, duration median and p90',
+    tables: ['playlist_items', 'tracks', 'episodes', 'playlists'],
+    columns: [
+      c('snapshot_date', 'date', 'the day the playlist was observed'),
+      c('playlist_id', 'string', 'Spotify playlist id'),
+      c('playlist_name', 'string', 'playlist name, latest known'),
+      c('items', 'bigint', 'positions, local files and unavailable tracks included'),
+      c('tracks', 'bigint', 'Spotify tracks'),
+      c('episodes', 'bigint', 'podcast episodes'),
+      c('explicit_items', 'bigint', 'tracks and episodes marked explicit'),
+      c('explicit_share', 'double', 'explicit_items / items whose explicit flag is known'),
+      c('median_duration_ms', 'double', 'median length of the items with a known length'),
+      c('p90_duration_ms', 'bigint', '90th percentile (nearest rank) of the same lengths'),
+      c('total_duration_ms', 'bigint', 'the whole playlist, as far as lengths are known'),
+    ],
+  },
+  {
+    name: 'rising_artists',
+    description: 'per artist and day: popularity and follower momentum over 1, 7 and 30 days (extended tier)',
+    tables: ['artist_snapshots', 'artists'],
+    needs: {
+      table: 'artist_snapshots',
+      fields: ['artists.popularity', 'artists.followers'],
+      tier: 'extended',
+      reason: {
+        development:
+          'needs popularity and followers, which development-mode apps no longer receive (Spotify, February 2026); ' +
+          'set SPOTIFY_ACCESS_TIER=extended with an extended-quota app',
+        extended:
+          'needs popularity and followers from artist_snapshots, which has no rows yet: watch some artists ' +
+          '(sources.artists) and run the pipeline',
+      },
+    },
+    columns: [
+      c('snapshot_date', 'date', 'the day the artist was fetched'),
+      c('artist_id', 'string', 'Spotify artist id'),
+      c('artist_name', 'string', 'artist name, latest known'),
+      c('popularity', 'int', 'Spotify popularity, 0-100'),
+      c('followers', 'bigint', 'followers'),
+      c('popularity_change_1d', 'int', 'popularity now minus 1 day before (NULL: no snapshot then)'),
+      c('popularity_change_7d', 'int', 'popularity now minus 7 days before (NULL: no snapshot then)'),
+      c('popularity_change_30d', 'int', 'popularity now minus 30 days before (NULL: no snapshot then)'),
+      c('followers_change_1d', 'bigint', 'followers now minus 1 day before'),
+      c('followers_change_7d', 'bigint', 'followers now minus 7 days before'),
+      c('followers_change_30d', 'bigint', 'followers now minus 30 days before'),
+      c('followers_growth_7d', 'double', 'followers_change_7d / followers 7 days before'),
+      c('followers_growth_30d', 'double', 'followers_change_30d / followers 30 days before'),
+    ],
+  },
+];
+
+export const INSIGHT_NAMES: readonly string[] = INSIGHTS.map((i) => i.name);
+
+/** The insights with these names, in registry order; INVALID_ARGUMENT for an unknown name. */
+export function selectInsights(names?: readonly string[]): InsightSpec[] {
+  if (names === undefined || names.length === 0) return [...INSIGHTS];
+  const unknown = names.filter((n) => !INSIGHT_NAMES.includes(n));
+  if (unknown.length > 0) {
+    throw new TunelakeError(
+      'INVALID_ARGUMENT',
+      `Unknown insight${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}: expected one of ` +
+        `${INSIGHT_NAMES.join(', ')}.`,
+      { details: { unknown } },
+    );
+  }
+  return INSIGHTS.filter((i) => names.includes(i.name));
+}
+
+/** The SQL of an insight for an engine: `sql/<name>.athena.sql` on Athena when it exists, else `sql/<name>.sql`. */
+export function insightSql(name: string, engine: EngineName = 'duckdb'): string {
+  if (!INSIGHT_NAMES.includes(name)) selectInsights([name]);
+  if (engine === 'athena') {
+    const variant = tryRead(new URL(`./sql/${name}.athena.sql`, import.meta.url));
+    if (variant !== undefined) return variant;
+  }
+  const text = tryRead(new URL(`./sql/${name}.sql`, import.meta.url));
+  if (text === undefined) {
+    throw new TunelakeError(
+      'INTERNAL',
+      `Cannot read src/insights/sql/${name}.sql: the insights' SQL files must ship next to their code.`,
+    );
+  }
+  return text;
+}
+
+function tryRead(url: URL): string | undefined {
+  try {
+    return readFileSync(url, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new TunelakeError('INTERNAL', `Cannot read ${url.pathname}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

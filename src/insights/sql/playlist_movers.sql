@@ -1,0 +1,72 @@
+-- playlist_movers: what entered, left, climbed and fell in each watched playlist between two
+-- consecutive days it was observed (playlist_items has one row per item per observed day).
+--
+-- - Positions are 1-based chart places (playlist_items.position is Spotify's 0-based offset); a track
+--   listed twice holds its first place. Only tracks move: local files, episodes and unavailable items
+--   have no track id.
+-- - delta is places gained: from_position - to_position, positive for a climb, negative for a fall,
+--   NULL for entries and exits. A track pushed down by an entry above it falls: that is how a chart
+--   reads.
+-- - The first observed day of a playlist has nothing to compare with, so no rows; a day on which a
+--   playlist was not observed is skipped (the comparison spans the gap, previous_date says from when).
+-- Portable SQL (DuckDB and Athena/Trino): no QUALIFY, no GROUP BY ALL, dates through CAST and date_diff.
+WITH items AS (
+  SELECT snapshot_date, playlist_id, track_id, min("position") + 1 AS place
+  FROM playlist_items
+  WHERE item_type = 'track' AND track_id IS NOT NULL
+  GROUP BY snapshot_date, playlist_id, track_id
+), observed AS (
+  SELECT playlist_id, snapshot_date,
+    lag(snapshot_date) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS previous_date
+  FROM (SELECT DISTINCT playlist_id, snapshot_date FROM playlist_items) d
+), pairs AS (
+  SELECT playlist_id, snapshot_date, previous_date FROM observed WHERE previous_date IS NOT NULL
+), after_items AS (
+  SELECT p.playlist_id, p.snapshot_date, p.previous_date, i.track_id, i.place
+  FROM pairs p JOIN items i ON i.playlist_id = p.playlist_id AND i.snapshot_date = p.snapshot_date
+), before_items AS (
+  SELECT p.playlist_id, p.snapshot_date, p.previous_date, i.track_id, i.place
+  FROM pairs p JOIN items i ON i.playlist_id = p.playlist_id AND i.snapshot_date = p.previous_date
+), compared AS (
+  SELECT
+    coalesce(a.snapshot_date, b.snapshot_date) AS snapshot_date,
+    coalesce(a.previous_date, b.previous_date) AS previous_date,
+    coalesce(a.playlist_id, b.playlist_id) AS playlist_id,
+    coalesce(a.track_id, b.track_id) AS track_id,
+    b.place AS from_position,
+    a.place AS to_position
+  FROM after_items a
+  FULL OUTER JOIN before_items b
+    ON b.playlist_id = a.playlist_id AND b.snapshot_date = a.snapshot_date AND b.track_id = a.track_id
+), moves AS (
+  SELECT c.*,
+    CASE
+      WHEN from_position IS NULL THEN 'entry'
+      WHEN to_position IS NULL THEN 'exit'
+      WHEN to_position < from_position THEN 'climb'
+      WHEN to_position > from_position THEN 'fall'
+    END AS move
+  FROM compared c
+), primary_artists AS (
+  SELECT ta.track_id, ar.name AS artist_name
+  FROM track_artists ta LEFT JOIN artists ar ON ar.id = ta.artist_id
+  WHERE ta."position" = 0
+)
+SELECT
+  CAST(m.snapshot_date AS DATE) AS snapshot_date,
+  CAST(m.previous_date AS DATE) AS previous_date,
+  m.playlist_id,
+  pl.name AS playlist_name,
+  m.track_id,
+  t.name AS track_name,
+  pa.artist_name,
+  m.move,
+  CAST(m.from_position AS INTEGER) AS from_position,
+  CAST(m.to_position AS INTEGER) AS to_position,
+  CAST(m.from_position - m.to_position AS INTEGER) AS delta
+FROM moves m
+LEFT JOIN playlists pl ON pl.id = m.playlist_id
+LEFT JOIN tracks t ON t.id = m.track_id
+LEFT JOIN primary_artists pa ON pa.track_id = m.track_id
+WHERE m.move IS NOT NULL
+ORDER BY m.snapshot_date, m.playlist_id, m.move, coalesce(m.to_position, m.from_position), m.track_id

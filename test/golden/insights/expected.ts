@@ -1,0 +1,188 @@
+// The insight tables of the golden dataset (dataset.ts), computed by hand. Each row lists the values in
+// the order of the insight's columns in src/insights/insights.ts; dates read back as 'YYYY-MM-DD'.
+// D1 = 2026-11-01, D2 = 11-02, D3 = 11-08 (D1 + 7), D4 = 12-01 (D1 + 30).
+//
+// Day counts used below (days from the release day to the snapshot day):
+//   al_1 2020-01-15: D1 2482, D2 2483, D3 2489, D4 2512
+//   al_2 2026-10-20: D1 12,   D2 13,   D3 19,   D4 42
+//   al_3 1999-01-01: D1 10166, D2 10167, D3 10173, D4 10196
+//   al_4 2026-11-05: D1 -4,   D2 -3,   D3 3,    D4 26
+type Value = string | number | null;
+
+export const EXPECTED: Record<string, Value[][]> = {
+  // Places (position + 1), track by track:
+  //   pl_x D1 t1 1, t2 2, t3 3, t4 4 | D2 t3 1, t1 2, t2 3, t5 4 | D3 same as D2 | D4 t5 1, t3 2, t1 3
+  //   pl_y D1 t4 1 (listed at 0 and 3: first place), t6 3 | D3 t6 1, t4 3 (episode and local file never move)
+  // pl_x D2 vs D1: t3 3->1 climbs 2, t5 enters at 4, t4 exits from 4, t1 1->2 and t2 2->3 fall 1.
+  // pl_x D3 vs D2: no change, no rows. pl_y D3 vs D1 (not observed on D2): t6 3->1 +2, t4 1->3 -2.
+  // pl_x D4 vs D3: t5 4->1 +3, t2 exits from 3, t3 1->2 and t1 2->3 fall 1.
+  // Within a day and playlist: climb, entry, exit, fall, then by place.
+  playlist_movers: [
+    ['2026-11-02', '2026-11-01', 'pl_x', 'Morning Mix', 't3', 'Three', 'Bruno', 'climb', 3, 1, 2],
+    ['2026-11-02', '2026-11-01', 'pl_x', 'Morning Mix', 't5', 'Five', 'Eve', 'entry', null, 4, null],
+    ['2026-11-02', '2026-11-01', 'pl_x', 'Morning Mix', 't4', 'Four', 'Cleo', 'exit', 4, null, null],
+    ['2026-11-02', '2026-11-01', 'pl_x', 'Morning Mix', 't1', 'One', 'Alma', 'fall', 1, 2, -1],
+    ['2026-11-02', '2026-11-01', 'pl_x', 'Morning Mix', 't2', 'Two', 'Alma', 'fall', 2, 3, -1],
+    ['2026-11-08', '2026-11-01', 'pl_y', 'Night Shift', 't6', 'Six', 'Cleo', 'climb', 3, 1, 2],
+    ['2026-11-08', '2026-11-01', 'pl_y', 'Night Shift', 't4', 'Four', 'Cleo', 'fall', 1, 3, -2],
+    ['2026-12-01', '2026-11-08', 'pl_x', 'Morning Mix', 't5', 'Five', 'Eve', 'climb', 4, 1, 3],
+    ['2026-12-01', '2026-11-08', 'pl_x', 'Morning Mix', 't2', 'Two', 'Alma', 'exit', 3, null, null],
+    ['2026-12-01', '2026-11-08', 'pl_x', 'Morning Mix', 't3', 'Three', 'Bruno', 'fall', 1, 2, -1],
+    ['2026-12-01', '2026-11-08', 'pl_x', 'Morning Mix', 't1', 'One', 'Alma', 'fall', 2, 3, -1],
+  ],
+
+  // (playlists, positions, best place) per artist and day; every credited artist counts (Dax via t2):
+  //   D1: Alma t1@x1 t2@x2 -> 1, 2, 1 | Bruno t3@x3 -> 1, 1, 3 | Cleo t4@x4, t4@y1, t6@y3, t4@y4 -> 2, 4, 1
+  //       | Dax t2@x2 -> 1, 1, 2
+  //   D2: Alma t1@x2 t2@x3 -> 1, 2, 2 | Bruno t3@x1 -> 1, 1, 1 | Dax 1, 1, 3 | Eve t5@x4 -> 1, 1, 4
+  //   D3: as D2 for pl_x, plus Cleo t6@y1 t4@y3 -> 1, 2, 1
+  //   D4: Alma t1@x3 -> 1, 1, 3 | Bruno t3@x2 -> 1, 1, 2 | Eve t5@x1 -> 1, 1, 1
+  // 7-day changes exist on D3 only (D1 was observed), 30-day changes on D4 only (vs D1); Eve was absent
+  // on D1, so she gains 1 playlist and 1 position. Cleo on D3: 1 - 2 playlists, 2 - 4 positions.
+  // Alma on D4: 1 - 1 playlists, 1 - 2 positions.
+  artist_presence: [
+    ['2026-11-01', 'ar_a', 'Alma', 1, 2, 1, null, null, null, null],
+    ['2026-11-01', 'ar_b', 'Bruno', 1, 1, 3, null, null, null, null],
+    ['2026-11-01', 'ar_c', 'Cleo', 2, 4, 1, null, null, null, null],
+    ['2026-11-01', 'ar_d', 'Dax', 1, 1, 2, null, null, null, null],
+    ['2026-11-02', 'ar_a', 'Alma', 1, 2, 2, null, null, null, null],
+    ['2026-11-02', 'ar_b', 'Bruno', 1, 1, 1, null, null, null, null],
+    ['2026-11-02', 'ar_d', 'Dax', 1, 1, 3, null, null, null, null],
+    ['2026-11-02', 'ar_e', 'Eve', 1, 1, 4, null, null, null, null],
+    ['2026-11-08', 'ar_a', 'Alma', 1, 2, 2, 0, null, 0, null],
+    ['2026-11-08', 'ar_b', 'Bruno', 1, 1, 1, 0, null, 0, null],
+    ['2026-11-08', 'ar_c', 'Cleo', 1, 2, 1, -1, null, -2, null],
+    ['2026-11-08', 'ar_d', 'Dax', 1, 1, 3, 0, null, 0, null],
+    ['2026-11-08', 'ar_e', 'Eve', 1, 1, 4, 1, null, 1, null],
+    ['2026-12-01', 'ar_a', 'Alma', 1, 1, 3, null, 0, null, -1],
+    ['2026-12-01', 'ar_b', 'Bruno', 1, 1, 2, null, 0, null, 0],
+    ['2026-12-01', 'ar_e', 'Eve', 1, 1, 1, null, 1, null, 1],
+  ],
+
+  // Ages of the dated tracks (t6's album has no date, so t6 is left out):
+  //   D1 pl_x t1 2482, t2 2482, t3 12, t4 10166 -> sorted 12, 2482, 2482, 10166: median 2482,
+  //      mean 15142 / 4 = 3785.5, one at most 30 days old (t3): 1 / 4
+  //   D1 pl_y t4 twice, 10166 each: median and mean 10166, none fresh
+  //   D2 pl_x t3 13, t1 2483, t2 2483, t5 -3 (a pre-release) -> median (13 + 2483) / 2 = 1248,
+  //      mean 4976 / 4 = 1244, fresh: t3 and t5 -> 2 / 4
+  //   D3 pl_x t3 19, t1 2489, t2 2489, t5 3 -> median (19 + 2489) / 2 = 1254, mean 5000 / 4 = 1250, 2 / 4
+  //   D3 pl_y t4 10173 (t6 undated, the episode is no track) -> 1 track
+  //   D4 pl_x t5 26, t3 42, t1 2512 -> median 42, mean 2580 / 3 = 860, fresh: t5 only -> 1 / 3 = 0.3333
+  release_recency: [
+    ['2026-11-01', 'pl_x', 'Morning Mix', 4, 2482, 3785.5, 1, 0.25],
+    ['2026-11-01', 'pl_y', 'Night Shift', 2, 10166, 10166, 0, 0],
+    ['2026-11-02', 'pl_x', 'Morning Mix', 4, 1248, 1244, 2, 0.5],
+    ['2026-11-08', 'pl_x', 'Morning Mix', 4, 1254, 1250, 2, 0.5],
+    ['2026-11-08', 'pl_y', 'Night Shift', 1, 10173, 10173, 0, 0],
+    ['2026-12-01', 'pl_x', 'Morning Mix', 3, 42, 860, 1, 0.3333],
+  ],
+
+  // as_of_date = the latest artists.last_seen_at = 2026-12-01, in 2026 Q4 (quarter index 2026 * 4 + 4 = 8108).
+  // Alma: al_6 single 2018-03-10 (Q1: 8073) and al_1 album 2020-01-15 -> 8108 - 8073 + 1 = 36 quarters,
+  //   2 / 36 = 0.0556 -> 0.06 per quarter; gap 676 days; 2512 days since al_1; nothing in the last year.
+  // Bruno: al_7 compilation 2025-12-01 (Q4: 8104) and al_2 single 2026-10-20 (al_8 is appears_on) ->
+  //   5 quarters, 2 / 5 = 0.4; gap 323 days; 42 days since al_2. In the last 365 days: al_2 (42 days
+  //   old) but not al_7 (exactly 365 days old) -> 1.
+  // Cleo: al_3 1999 -> 1999-01-01 (Q1: 7997) only (al_5 has no date) -> 112 quarters, 1 / 112 = 0.0089
+  //   -> 0.01; one release, so no gap; 10196 days since.
+  // Eve's single was found by search only: she is not a watched artist.
+  discography_cadence: [
+    ['ar_a', 'Alma', 2, 1, 1, 0, '2018-03-10', '2020-01-15', 36, 0.06, 0, 676, 2512, '2026-12-01'],
+    ['ar_b', 'Bruno', 2, 0, 1, 1, '2025-12-01', '2026-10-20', 5, 0.4, 1, 323, 42, '2026-12-01'],
+    ['ar_c', 'Cleo', 1, 1, 0, 0, '1999-01-01', '1999-01-01', 112, 0.01, 0, null, 10196, '2026-12-01'],
+  ],
+
+  // Nine plays: Fri 10-30 21:10 t1, 21:40 t1 | Sat 10-31 09:00 t3 | Sun 11-01 23:30 t3 | Mon 11-02 21:05 t3
+  //   | Fri 11-06 21:15 t5, 21:50 t1 | Sat 11-07 10:30 t4, 10:45 tX (unknown: no duration).
+  // Friday 21h: 4 plays, 3 x 200000 + 150000 ms = 12.5 min, 4 / 9. Saturday 10h: 300000 ms = 5 min, 2 / 9.
+  // The others: one play of t3 (240000 ms = 4 min), 1 / 9 each.
+  listening_hours: [
+    [1, 'Monday', 21, 1, 4, 0.1111],
+    [5, 'Friday', 21, 4, 12.5, 0.4444],
+    [6, 'Saturday', 9, 1, 4, 0.1111],
+    [6, 'Saturday', 10, 2, 5, 0.2222],
+    [7, 'Sunday', 23, 1, 4, 0.1111],
+  ],
+
+  // October: t1, t1, t3 (3 plays). November: t3 (Sun 1st), t3, t5, t1, t4, tX (6 plays).
+  // Week of 10-26 (Sunday 11-01 included): t1, t1, t3, t3 (4). Week of 11-02: t3, t5, t1, t4, tX (5).
+  // Artists are the primary artists: t1 Alma, t3 Bruno, t4 Cleo, t5 Eve; tX has none. Ties go by id.
+  top_played: [
+    ['month', '2026-10-01', 'artist', 1, 'ar_a', 'Alma', 2, 0.6667],
+    ['month', '2026-10-01', 'artist', 2, 'ar_b', 'Bruno', 1, 0.3333],
+    ['month', '2026-10-01', 'track', 1, 't1', 'One', 2, 0.6667],
+    ['month', '2026-10-01', 'track', 2, 't3', 'Three', 1, 0.3333],
+    ['month', '2026-11-01', 'artist', 1, 'ar_b', 'Bruno', 2, 0.3333],
+    ['month', '2026-11-01', 'artist', 2, 'ar_a', 'Alma', 1, 0.1667],
+    ['month', '2026-11-01', 'artist', 3, 'ar_c', 'Cleo', 1, 0.1667],
+    ['month', '2026-11-01', 'artist', 4, 'ar_e', 'Eve', 1, 0.1667],
+    ['month', '2026-11-01', 'track', 1, 't3', 'Three', 2, 0.3333],
+    ['month', '2026-11-01', 'track', 2, 't1', 'One', 1, 0.1667],
+    ['month', '2026-11-01', 'track', 3, 't4', 'Four', 1, 0.1667],
+    ['month', '2026-11-01', 'track', 4, 't5', 'Five', 1, 0.1667],
+    ['month', '2026-11-01', 'track', 5, 'tX', null, 1, 0.1667],
+    ['week', '2026-10-26', 'artist', 1, 'ar_a', 'Alma', 2, 0.5],
+    ['week', '2026-10-26', 'artist', 2, 'ar_b', 'Bruno', 2, 0.5],
+    ['week', '2026-10-26', 'track', 1, 't1', 'One', 2, 0.5],
+    ['week', '2026-10-26', 'track', 2, 't3', 'Three', 2, 0.5],
+    ['week', '2026-11-02', 'artist', 1, 'ar_a', 'Alma', 1, 0.2],
+    ['week', '2026-11-02', 'artist', 2, 'ar_b', 'Bruno', 1, 0.2],
+    ['week', '2026-11-02', 'artist', 3, 'ar_c', 'Cleo', 1, 0.2],
+    ['week', '2026-11-02', 'artist', 4, 'ar_e', 'Eve', 1, 0.2],
+    ['week', '2026-11-02', 'track', 1, 't1', 'One', 1, 0.2],
+    ['week', '2026-11-02', 'track', 2, 't3', 'Three', 1, 0.2],
+    ['week', '2026-11-02', 'track', 3, 't4', 'Four', 1, 0.2],
+    ['week', '2026-11-02', 'track', 4, 't5', 'Five', 1, 0.2],
+    ['week', '2026-11-02', 'track', 5, 'tX', null, 1, 0.2],
+  ],
+
+  // Plays with a known primary artist (tX's is not): week of 10-26 Alma, Alma, Bruno, Bruno (all first
+  // heard that week); week of 11-02 Bruno, Eve, Alma, Cleo, of which Eve and Cleo are first heard: 2 / 4.
+  discovery_rate: [
+    ['2026-10-26', 4, 4, 1, 2, 2],
+    ['2026-11-02', 4, 2, 0.5, 4, 2],
+  ],
+
+  // D1 artists: short Alma 1, Eve 2 | medium Alma 1, Bruno 2 | long Bruno 1, Alma 2.
+  //   Alma steady (2 - 1 = +1), Eve new, Bruno faded (medium only does not count).
+  // D1 tracks: short t5 | medium t3 (no row: neither short nor long) | long t1.
+  taste_drift: [
+    ['2026-11-01', 'artists', 'ar_a', 'Alma', 1, 1, 2, 'steady', 1],
+    ['2026-11-01', 'artists', 'ar_e', 'Eve', 2, null, null, 'new', null],
+    ['2026-11-01', 'artists', 'ar_b', 'Bruno', null, 2, 1, 'faded', null],
+    ['2026-11-01', 'tracks', 't5', 'Five', 1, null, null, 'new', null],
+    ['2026-11-01', 'tracks', 't1', 'One', null, null, 1, 'faded', null],
+  ],
+
+  // Durations (ms) and explicit flags: t1 200000 no, t2 180000 yes, t3 240000 no, t4 300000 yes,
+  // t5 150000 no, t6 210000 no, ep1 1800000 yes; the local file has neither.
+  //   D1 pl_x: 180k, 200k, 240k, 300k -> median (200k + 240k) / 2 = 220000, p90 = the ceil(0.9 * 4) = 4th
+  //      = 300000, total 920000; explicit t2, t4: 2 / 4
+  //   D1 pl_y: t4, local, t6, t4 -> 4 items, 3 tracks; 210k, 300k, 300k -> median 300000, p90 3rd = 300000,
+  //      total 810000; explicit 2 of the 3 known: 0.6667
+  //   D2 and D3 pl_x: 150k, 180k, 200k, 240k -> median 190000, p90 240000, total 770000; explicit t2: 1 / 4
+  //   D3 pl_y: t6, ep1, t4 -> 2 tracks, 1 episode; 210k, 300k, 1800k -> median 300000, p90 1800000,
+  //      total 2310000; explicit ep1, t4: 2 / 3
+  //   D4 pl_x: 150k, 200k, 240k -> median 200000, p90 240000, total 590000; nothing explicit
+  content_mix: [
+    ['2026-11-01', 'pl_x', 'Morning Mix', 4, 4, 0, 2, 0.5, 220000, 300000, 920000],
+    ['2026-11-01', 'pl_y', 'Night Shift', 4, 3, 0, 2, 0.6667, 300000, 300000, 810000],
+    ['2026-11-02', 'pl_x', 'Morning Mix', 4, 4, 0, 1, 0.25, 190000, 240000, 770000],
+    ['2026-11-08', 'pl_x', 'Morning Mix', 4, 4, 0, 1, 0.25, 190000, 240000, 770000],
+    ['2026-11-08', 'pl_y', 'Night Shift', 3, 2, 1, 2, 0.6667, 300000, 1800000, 2310000],
+    ['2026-12-01', 'pl_x', 'Morning Mix', 3, 3, 0, 0, 0, 200000, 240000, 590000],
+  ],
+
+  // Alma: D1 50 / 1000, D2 52 / 1100, D3 55 / 1500, D4 60 / 3000. Bruno: D1 40 / 0, D3 38 / 10.
+  //   Alma D2: 1 day after D1: +2, +100. Alma D3: no snapshot on 11-07; 7 days after D1: +5, +500,
+  //   500 / 1000 = 0.5. Alma D4: only D1 is at a whole distance (30 days): +10, +2000, 2000 / 1000 = 2.
+  //   Bruno D3: 7 days after D1: -2, +10; growth unknown (0 followers then).
+  rising_artists: [
+    ['2026-11-01', 'ar_a', 'Alma', 50, 1000, null, null, null, null, null, null, null, null],
+    ['2026-11-01', 'ar_b', 'Bruno', 40, 0, null, null, null, null, null, null, null, null],
+    ['2026-11-02', 'ar_a', 'Alma', 52, 1100, 2, null, null, 100, null, null, null, null],
+    ['2026-11-08', 'ar_a', 'Alma', 55, 1500, null, 5, null, null, 500, null, 0.5, null],
+    ['2026-11-08', 'ar_b', 'Bruno', 38, 10, null, -2, null, null, 10, null, null, null],
+    ['2026-12-01', 'ar_a', 'Alma', 60, 3000, null, null, 10, null, null, 2000, null, 2],
+  ],
+};

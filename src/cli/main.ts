@@ -5,6 +5,7 @@ import { toTunelakeError } from '../errors.js';
 import { redact } from '../secret.js';
 import { registerCrawlCommand } from './crawl-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { registerExtractCommand } from './extract-command.js';
@@ -31,6 +32,7 @@ export function createProgram(): Command {
   registerTablesCommand(program);
   registerQueryCommand(program);
   registerInsightsCommand(program);
+  registerDoctorCommand(program);
   registerEmulatorCommand(program);
   registerLoginCommand(program);
   return program;

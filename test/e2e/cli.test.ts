@@ -204,7 +204,7 @@ describe('tunelake tables (the command)', () => {
       dir,
     );
     expect(queried.code).toBe(0);
-    const [{ n }] = JSON.parse(queried.stdout) as Array<{ n: number }>;
+    const n = (JSON.parse(queried.stdout) as Array<{ n: number }>)[0]!.n;
     expect(typeof n).toBe('number');
     expect(n).toBe(items.rowCount);
     const pyarrow = spawnSync(

@@ -1,5 +1,5 @@
--- Macros shared by objects.sql and the table files (tables/*.sql). Loaded once per transform, before
--- the raw zone. Raw records are read through from_json() with the shapes below, so a field that
+-- Macros shared by raw-input.ts, objects.sql and the table files (tables/*.sql). Loaded once per
+-- transform, before the raw zone. Raw records are read into the shapes below, so a field that
 -- disappears or changes type becomes NULL instead of failing the run (schema evolution).
 
 -- A Spotify id: exactly 22 base-62 characters (spotify-web-api.md section 3).
@@ -74,3 +74,21 @@ CREATE OR REPLACE MACRO context_shape() AS '{
   "fetched_at": "VARCHAR", "playlist_id": "VARCHAR", "snapshot_id": "VARCHAR", "position": "INTEGER",
   "artist_id": "VARCHAR", "album_id": "VARCHAR", "q": "VARCHAR", "type": "VARCHAR", "rank": "INTEGER",
   "kind": "VARCHAR", "time_range": "VARCHAR"}';
+
+-- The data of the datasets whose records all hold one kind of object, read straight into these
+-- shapes by raw-input.ts (one parse per record). Datasets not listed here (top_items and
+-- search_results mix kinds; the rest are not read by any table) stay JSON text in `raw`.
+CREATE OR REPLACE MACRO dataset_shape(ds) AS CASE ds
+  WHEN 'playlist_items' THEN '{"added_at": "VARCHAR", "added_by": {"id": "VARCHAR"}, "is_local": "BOOLEAN", "item": '
+    || playable_shape() || ', "track": ' || playable_shape() || '}'
+  WHEN 'recently_played' THEN '{"played_at": "VARCHAR", "context": {"type": "VARCHAR", "uri": "VARCHAR"}, "track": '
+    || playable_shape() || '}'
+  WHEN 'saved_tracks' THEN '{"track": ' || playable_shape() || '}'
+  WHEN 'tracks' THEN playable_shape()
+  WHEN 'album_tracks' THEN playable_shape()
+  WHEN 'albums' THEN album_shape()
+  WHEN 'artist_albums' THEN album_shape()
+  WHEN 'artists' THEN artist_shape()
+  WHEN 'playlists' THEN playlist_shape()
+  WHEN 'my_playlists' THEN playlist_shape()
+END;

@@ -1,12 +1,14 @@
--- Every Spotify object the tables read, parsed once from the raw zone into typed structs (the shapes
--- are in macros.sql). Runs after the raw zone is loaded and before the table files, which read these
--- tables instead of JSON. Each row keeps where it came from, for deduplication and the quarantine:
--- _rid (row in `raw`), _path (JSON path of the object in the record's data), _dataset, _dt, _run_id,
--- _fetched_at.
+-- Every Spotify object the tables read, from the raw zone's typed tables (raw_<dataset>, read into
+-- the shapes of macros.sql) or parsed from the JSON text of `raw`. Runs after the raw zone is loaded
+-- and before the table files, which read these instead of JSON. playlist_item_objects and
+-- play_objects are views (one more copy of every playlist item would cost more than it saves);
+-- track_objects and album_objects, read by several tables, are tables. Each row keeps where it came
+-- from, for deduplication and the quarantine: _rid (row in the raw table of its dataset: raw_<dataset>
+-- or raw), _path (JSON path of the object in the record's data), _dataset, _dt, _run_id, _fetched_at.
 
 -- Playlist items as landed: the wrapper's fields and the item (a track, a local file, an episode, or
 -- NULL for an unavailable track). Clients read `item ?? track` (spotify-web-api.md section 5).
-CREATE OR REPLACE TABLE playlist_item_objects AS
+CREATE OR REPLACE VIEW playlist_item_objects AS
 SELECT
   _rid, _dataset, _dt, _run_id, _fetched_at,
   ctx.playlist_id, ctx.snapshot_id, ctx.position,
@@ -14,19 +16,14 @@ SELECT
   CASE WHEN p.item IS NOT NULL THEN '$.item' ELSE '$.track' END AS _item_path,
   coalesce(p.item, p.track) AS item
 FROM (
-  SELECT rowid AS _rid, dataset AS _dataset, dt AS _dt, run_id AS _run_id, fetched_at AS _fetched_at, ctx,
-    from_json(data, '{"added_at": "VARCHAR", "added_by": {"id": "VARCHAR"}, "is_local": "BOOLEAN", "item": '
-      || playable_shape() || ', "track": ' || playable_shape() || '}') AS p
-  FROM raw WHERE dataset = 'playlist_items'
+  SELECT rowid AS _rid, dataset AS _dataset, dt AS _dt, run_id AS _run_id, fetched_at AS _fetched_at, ctx, d AS p
+  FROM raw_playlist_items
 );
 
 -- Recently played: one play per record.
-CREATE OR REPLACE TABLE play_objects AS
-SELECT
-  rowid AS _rid, dataset AS _dataset, dt AS _dt, run_id AS _run_id, fetched_at AS _fetched_at,
-  from_json(data, '{"played_at": "VARCHAR", "context": {"type": "VARCHAR", "uri": "VARCHAR"}, "track": '
-    || playable_shape() || '}') AS p
-FROM raw WHERE dataset = 'recently_played';
+CREATE OR REPLACE VIEW play_objects AS
+SELECT rowid AS _rid, dataset AS _dataset, dt AS _dt, run_id AS _run_id, fetched_at AS _fetched_at, d AS p
+FROM raw_recently_played;
 
 -- Every track object: full ones (playlist items, recently played, saved tracks, top tracks, track
 -- search results, enrichment) and the simplified ones of album_tracks (no album, isrc, popularity;
@@ -39,18 +36,18 @@ SELECT * FROM (
   SELECT _rid, _dataset, '$.track', _dt, _run_id, _fetched_at, p.track, NULL, true
   FROM play_objects
   UNION ALL
-  SELECT rowid, dataset, '$.track', dt, run_id, fetched_at,
-    from_json(data, '{"track": ' || playable_shape() || '}').track, NULL, true
-  FROM raw WHERE dataset = 'saved_tracks'
+  SELECT rowid, dataset, '$.track', dt, run_id, fetched_at, d.track, NULL, true
+  FROM raw_saved_tracks
+  UNION ALL
+  SELECT rowid, dataset, '$', dt, run_id, fetched_at, d, NULL, true
+  FROM raw_tracks
   UNION ALL
   SELECT rowid, dataset, '$', dt, run_id, fetched_at, from_json(data, playable_shape()), NULL, true
   FROM raw
-  WHERE dataset = 'tracks'
-     OR (dataset = 'top_items' AND ctx.kind = 'tracks')
-     OR (dataset = 'search_results' AND ctx.type = 'track')
+  WHERE (dataset = 'top_items' AND ctx.kind = 'tracks') OR (dataset = 'search_results' AND ctx.type = 'track')
   UNION ALL
-  SELECT rowid, dataset, '$', dt, run_id, fetched_at, from_json(data, playable_shape()), ctx.album_id, false
-  FROM raw WHERE dataset = 'album_tracks'
+  SELECT rowid, dataset, '$', dt, run_id, fetched_at, d, ctx.album_id, false
+  FROM raw_album_tracks
 )
 WHERE is_spotify_track(t);
 
@@ -59,11 +56,11 @@ WHERE is_spotify_track(t);
 CREATE OR REPLACE TABLE album_objects AS
 SELECT * FROM (
   SELECT rowid AS _rid, dataset AS _dataset, '$' AS _path, dt AS _dt, run_id AS _run_id, fetched_at AS _fetched_at,
-    from_json(data, album_shape()) AS a, true AS _full, NULL AS _watch_artist_id, NULL AS _search_q
-  FROM raw WHERE dataset = 'albums'
+    d AS a, true AS _full, NULL AS _watch_artist_id, NULL AS _search_q
+  FROM raw_albums
   UNION ALL
-  SELECT rowid, dataset, '$', dt, run_id, fetched_at, from_json(data, album_shape()), false, ctx.artist_id, NULL
-  FROM raw WHERE dataset = 'artist_albums'
+  SELECT rowid, dataset, '$', dt, run_id, fetched_at, d, false, ctx.artist_id, NULL
+  FROM raw_artist_albums
   UNION ALL
   SELECT rowid, dataset, '$', dt, run_id, fetched_at, from_json(data, album_shape()), false, NULL, ctx.q
   FROM raw WHERE dataset = 'search_results' AND ctx.type = 'album'

@@ -6,8 +6,10 @@
 // uniqueness; a duplicate there is a bug in the table's SQL, quarantined rather than written.
 //
 // Everything runs in DuckDB, set-based: no JavaScript touches a row.
+import { TunelakeError } from '../errors.js';
 import type { DuckDb } from '../query/duckdb.js';
 import { sqlIdentifier, sqlString } from '../query/duckdb.js';
+import { readOrFail, TEXT_COLUMNS } from './raw-input.js';
 
 export interface Check {
   /** Machine name, unique within the table: `id_format`. */
@@ -155,7 +157,7 @@ export const QUARANTINE_DDL = `CREATE OR REPLACE TABLE ${QUARANTINE_TABLE} (
 
 /**
  * `<table>__candidates` -> `<table>__passed`, with every failing row appended to the quarantine.
- * Needs the `raw` table (to fetch the offending object by row id and JSON path) and `new_runs`.
+ * Needs the raw tables (to fetch the offending object by row id and JSON path) and `new_runs`.
  * The candidates are scanned twice (passing rows, then failing ones); only failing rows, usually
  * few, get their list of failed rules built.
  */
@@ -176,11 +178,15 @@ export async function applyChecks(
   await db.run(`
     CREATE OR REPLACE TABLE ${passed} AS SELECT * FROM ${candidates} WHERE ${allPass};
     CREATE OR REPLACE TABLE ${failed} AS SELECT *, ${failures} AS _failed FROM ${candidates} WHERE NOT (${allPass});
+  `);
+  await stageRecordText(db, failed);
+  await db.run(`
     INSERT INTO ${QUARANTINE_TABLE}
     SELECT ${sqlString(table)}, c._failed[1], array_to_string(list_transform(c._failed, r -> ${reasonOf}), '; '),
       CAST(json_extract(r.data, c._path) AS VARCHAR), CAST(r.context AS VARCHAR), c._dataset, c._run_id,
       c._fetched_at, c._dt
-    FROM ${failed} c JOIN raw r ON r.rowid = c._rid;
+    FROM ${failed} c JOIN ${RECORD_TEXT} r ON r._dataset = c._dataset AND r._rid = c._rid;
+    DROP TABLE ${RECORD_TEXT};
   `);
 
   const [total] = await db.all(
@@ -198,6 +204,80 @@ export async function applyChecks(
     return { table, rule: c.rule, description: c.description, checked, passed: checked - n, quarantined: n };
   });
   return { results, quarantined: Number(row?.quarantined ?? 0) };
+}
+
+const RECORD_TEXT = 'quarantine__records';
+
+/**
+ * Creates RECORD_TEXT(_dataset, _rid, context, data): the JSON text of the raw records the failed rows
+ * came from. The typed raw tables (raw-input.ts) keep no text: their failing records' files are read
+ * again, as text, and matched by line (rows were loaded in file order, so a row's line is its rowid
+ * minus its file's first rowid). The other datasets' text is in `raw`.
+ */
+async function stageRecordText(db: DuckDb, failed: string): Promise<void> {
+  await db.run(
+    `CREATE OR REPLACE TABLE ${RECORD_TEXT} (_dataset VARCHAR, _rid BIGINT, context JSON, data JSON)`,
+  );
+  const datasets = await db.all(`SELECT DISTINCT _dataset AS d FROM ${failed} ORDER BY d`);
+  if (datasets.length === 0) return;
+  // The datasets loaded into typed tables are those raw_files lists (there is none without raw-input.ts).
+  const [files] = await db.all("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'raw_files'");
+  const typed = new Set(
+    Number(files?.n) > 0
+      ? (await db.all('SELECT DISTINCT dataset AS d FROM raw_files')).map((r) => String(r.d))
+      : [],
+  );
+  for (const dataset of datasets.map((r) => String(r.d))) {
+    const rids = `(SELECT _rid FROM ${failed} WHERE _dataset = ${sqlString(dataset)})`;
+    if (!typed.has(dataset)) {
+      await db.run(`
+        INSERT INTO ${RECORD_TEXT}
+        SELECT dataset, rowid, context, data FROM raw WHERE dataset = ${sqlString(dataset)} AND rowid IN ${rids}
+      `);
+      continue;
+    }
+    const source = sqlIdentifier(`raw_${dataset}`);
+    const files = await db.all(`
+      WITH wanted AS (SELECT DISTINCT _file FROM ${source} WHERE rowid IN ${rids})
+      SELECT f.file_index, f.path, min(s.rowid) AS first, count(*) AS n
+      FROM raw_files f JOIN ${source} s ON s._file = f.file_index
+      WHERE f.dataset = ${sqlString(dataset)} AND f.file_index IN (SELECT _file FROM wanted)
+      GROUP BY ALL ORDER BY f.file_index
+    `);
+    const [setting] = await db.all("SELECT current_setting('preserve_insertion_order') AS v");
+    await db.run('SET preserve_insertion_order = true');
+    try {
+      await readOrFail(
+        db,
+        `CREATE OR REPLACE TABLE quarantine__lines AS
+         SELECT CAST(file_index AS INTEGER) AS f, context, data
+         FROM read_json([${files.map((r) => sqlString(String(r.path))).join(', ')}], columns = ${TEXT_COLUMNS},
+           format = 'newline_delimited', compression = 'gzip')`,
+      );
+    } finally {
+      await db.run(`SET preserve_insertion_order = ${setting?.v === true ? 'true' : 'false'}`);
+    }
+    // file i of this read is files[i]: its rows start at files[i].first in the typed table.
+    const starts = `[${files.map((r) => String(r.first)).join(', ')}]`;
+    const counts = `[${files.map((r) => String(r.n)).join(', ')}]`;
+    const [check] = await db.all(`
+      SELECT count(*) AS bad FROM (SELECT f, count(*) AS n FROM quarantine__lines GROUP BY f)
+      WHERE n <> ${counts}[f + 1]
+    `);
+    if (Number(check?.bad ?? 0) > 0) {
+      throw new TunelakeError(
+        'INTERNAL',
+        `The raw objects of ${dataset} read differently the second time; cannot show the quarantined records.`,
+      );
+    }
+    await db.run(`
+      INSERT INTO ${RECORD_TEXT}
+      SELECT ${sqlString(dataset)}, _rid, context, data FROM (
+        SELECT ${starts}[f + 1] + rowid - min(rowid) OVER (PARTITION BY f) AS _rid, context, data FROM quarantine__lines
+      ) WHERE _rid IN ${rids};
+      DROP TABLE quarantine__lines;
+    `);
+  }
 }
 
 /**

@@ -1,11 +1,13 @@
 // The tables the transform builds, in build order, each from one SQL file under tables/. Before
-// them, macros.sql defines the shared SQL macros and objects.sql parses the raw records into typed
-// object tables (track_objects, album_objects, playlist_item_objects, play_objects).
+// them, macros.sql defines the shared SQL macros, raw-input.ts loads the raw zone and objects.sql
+// gathers its records into typed object tables and views (track_objects, album_objects,
+// playlist_item_objects, play_objects).
 //
 // A table file either has two stages separated by a `-- @final` line, or only the final stage:
-// - the candidates stage creates `<table>__candidates`, one row per object found in the raw zone, with the columns the
-//   table's checks read and the bookkeeping columns `_rid` (row id in `raw`), `_path` (JSON path of
-//   the object in the record's data), `_dataset`, `_dt`, `_run_id`, `_fetched_at`;
+// - the candidates stage creates `<table>__candidates`, one row per object found in the raw zone, with
+//   the columns the table's checks read and the bookkeeping columns `_rid` (row id in the raw table of
+//   `_dataset`), `_path` (JSON path of the object in the record's data), `_dataset`, `_dt`, `_run_id`,
+//   `_fetched_at`;
 // - the checks (quality.ts) turn it into `<table>__passed` and fill the quarantine;
 // - the final stage creates `<table>`: its output columns (the partition column included), plus
 //   `_dt`, `_run_id`, `_dataset` and `_fetched_at` of the record each row came from.

@@ -12,12 +12,12 @@ SELECT
   ar.images[1].url AS image_url, ar.uri AS uri,
   true AS _full, _rid, _dataset, '$' AS _path, _dt, _run_id, _fetched_at
 FROM (
-  SELECT rowid AS _rid, dataset AS _dataset, dt AS _dt, run_id AS _run_id, fetched_at AS _fetched_at,
-    from_json(data, artist_shape()) AS ar
+  SELECT rowid AS _rid, dataset AS _dataset, dt AS _dt, run_id AS _run_id, fetched_at AS _fetched_at, d AS ar
+  FROM raw_artists
+  UNION ALL
+  SELECT rowid, dataset, dt, run_id, fetched_at, from_json(data, artist_shape())
   FROM raw
-  WHERE dataset = 'artists'
-     OR (dataset = 'top_items' AND ctx.kind = 'artists')
-     OR (dataset = 'search_results' AND ctx.type = 'artist')
+  WHERE (dataset = 'top_items' AND ctx.kind = 'artists') OR (dataset = 'search_results' AND ctx.type = 'artist')
 )
 WHERE ar IS NOT NULL
 UNION ALL

@@ -23,9 +23,13 @@ SELECT
   _full, _rid, _dataset, '$' AS _path, _dt, _run_id, _fetched_at
 FROM (
   SELECT rowid AS _rid, dataset AS _dataset, dt AS _dt, run_id AS _run_id, fetched_at AS _fetched_at,
-    dataset = 'playlists' AS _full, from_json(data, playlist_shape()) AS pl
-  FROM raw
-  WHERE dataset IN ('playlists', 'my_playlists') OR (dataset = 'search_results' AND ctx.type = 'playlist')
+    true AS _full, d AS pl
+  FROM raw_playlists
+  UNION ALL
+  SELECT rowid, dataset, dt, run_id, fetched_at, false, d FROM raw_my_playlists
+  UNION ALL
+  SELECT rowid, dataset, dt, run_id, fetched_at, false, from_json(data, playlist_shape())
+  FROM raw WHERE dataset = 'search_results' AND ctx.type = 'playlist'
 )
 WHERE pl IS NOT NULL;
 

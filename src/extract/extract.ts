@@ -66,6 +66,8 @@ export async function extract(
   const progress = deps.onProgress ?? (() => {});
   const checkpoint = deps.checkpoint ?? (() => {});
   const started = now();
+  // Durations come from a monotonic clock: `now` may be the emulator's simulated time.
+  const startedMs = performance.now();
   const runId = deps.runId ?? newRunId(started, deps.random);
   const dt = utcDate(started);
   const before = requestCounts(spotify);
@@ -153,7 +155,7 @@ export async function extract(
     await commitState(store, ctx.state, etag);
     await checkpoint('state');
     await store.delete(pendingKey(runId));
-    info.durationMs = now().getTime() - started.getTime();
+    info.durationMs = Math.round(performance.now() - startedMs);
     return info;
   } finally {
     await lock.release();

@@ -109,6 +109,8 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
   const logger = deps.logger ?? runtime.logger ?? silentLogger;
   const checkpoint = deps.checkpoint ?? (() => {});
   const started = now();
+  // Durations come from a monotonic clock: `now` may be the emulator's simulated time.
+  const startedMs = performance.now();
   const lockId = `transform-${started.toISOString().replace(/[-:.]/g, '')}`;
   const lock = await acquireRunLock(store, lockId, deps.lockLeaseMs ?? 60 * 60 * 1000, { now });
   try {
@@ -126,7 +128,7 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
     const newRuns = full ? committed : committed.filter((r) => !known.has(r));
     if (newRuns.length === 0) {
       logger.info('transform: no new committed runs; the tables are up to date', { runs: committed.length });
-      return unchangedInfo(store, state, now().getTime() - started.getTime());
+      return unchangedInfo(store, state, Math.round(performance.now() - startedMs));
     }
     logger.info('transform: building tables', {
       newRuns: newRuns.length,
@@ -170,7 +172,7 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
         rows: plan.rows,
         quarantined: built.quarantined,
         checks: built.checks,
-        durationMs: now().getTime() - started.getTime(),
+        durationMs: Math.round(performance.now() - startedMs),
       };
     } finally {
       await db?.close();

@@ -127,14 +127,19 @@ function isEmpty(sources: Sources): boolean {
 
 /** What the demo watches when no sources are configured: a realistic mix from the emulator's world. */
 /**
- * The emulator's simulated time: within the last minute of its current day, moving with the wall
- * clock, so that the lake's ingestion dates follow the simulated days.
+ * The emulator's simulated time: in the last quarter hour of its current day, moving with the wall
+ * clock from the moment the day began, so that the lake's ingestion dates follow the simulated days.
  */
 function simulatedClock(emulator: Emulator): () => Date {
-  const started = Date.now();
+  let day = emulator.catalog.day;
+  let since = Date.now();
   return () => {
+    if (emulator.catalog.day !== day) {
+      day = emulator.catalog.day;
+      since = Date.now();
+    }
     const end = catalogNowMs(emulator.catalog);
-    return new Date(Math.min(end, end - 60_000 + (Date.now() - started)));
+    return new Date(Math.min(end, end - 15 * 60_000 + (Date.now() - since)));
   };
 }
 

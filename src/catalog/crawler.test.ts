@@ -3,12 +3,16 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { GlueClient } from '@aws-sdk/client-glue';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { motoClientConfig, startMoto } from '../../test/support/moto.js';
+import {
+  type MotoGlue,
+  type MotoS3,
+  motoGlueClient,
+  motoS3Client,
+  startMoto,
+} from '../../test/support/moto.js';
 import { registerCrawlCommand } from '../cli/crawl-command.js';
 import { isTunelakeError } from '../errors.js';
 import { createObjectStore, type ObjectStore } from '../storage/store.js';
@@ -469,17 +473,16 @@ describe('crawl(store, catalog, target, options) on Glue (moto), over an S3 lake
   let dir: string;
   let store: ObjectStore;
   let catalog: Catalog;
-  let glue: GlueClient;
-  let s3: S3Client;
+  let glue: MotoGlue;
+  let s3: MotoS3;
   let moto: Awaited<ReturnType<typeof startMoto>>;
   // Large enough to be streamed, and twice the JSON sample: its record count is extrapolated.
   const BIG_RECORDS = 8000;
 
   beforeAll(async () => {
     moto = await startMoto();
-    glue = new GlueClient(motoClientConfig(moto.endpoint));
-    s3 = new S3Client(motoClientConfig(moto.endpoint));
-    await s3.send(new CreateBucketCommand({ Bucket: 'crawl-lake' }));
+    glue = motoGlueClient(moto.endpoint);
+    s3 = await motoS3Client(moto.endpoint, ['crawl-lake']);
     dir = await mkdtemp(join(tmpdir(), 'tunelake-crawl-glue-'));
     const config = { lake: 's3://crawl-lake/lake', s3Endpoint: moto.endpoint, awsRegion: REGION };
     store = createObjectStore(config, { s3Client: s3 });

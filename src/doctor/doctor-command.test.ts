@@ -1,22 +1,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Moto, motoClientConfig, startMoto } from '../../test/support/moto.js';
+import { listBucketKeys, type Moto, type MotoS3, motoS3Client, startMoto } from '../../test/support/moto.js';
 import { registerDoctorCommand } from '../cli/doctor-command.js';
 import { Emulator } from '../emulator/server.js';
 
 let dir: string;
 let emu: Emulator;
 let moto: Moto;
-let s3: S3Client;
+let s3: MotoS3;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tunelake-doctor-cli-'));
   [emu, moto] = await Promise.all([Emulator.create({ port: 0 }), startMoto()]);
-  s3 = new S3Client(motoClientConfig(moto.endpoint));
+  s3 = await motoS3Client(moto.endpoint);
 }, 60_000);
 
 afterAll(async () => {
@@ -113,7 +112,8 @@ describe('tunelake doctor', () => {
   });
 
   it('moto S3 with the bucket: writable, create-only and compare-and-swap, and nothing left behind', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'doctor-lake' }));
+    await s3.destroy();
+    s3 = await motoS3Client(moto.endpoint, ['doctor-lake']);
     const { out, exitCode } = await doctor(
       ['--json'],
       env({ TUNELAKE_LAKE: 's3://doctor-lake/lake', TUNELAKE_S3_ENDPOINT: moto.endpoint }),
@@ -125,7 +125,6 @@ describe('tunelake doctor', () => {
     expect(status('lake.compare-and-swap')).toBe('ok');
     expect(status('aws.deployment')).toBe('skip');
     expect(exitCode).toBe(0);
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'doctor-lake' }));
-    expect(listed.Contents ?? []).toEqual([]);
+    expect(await listBucketKeys(s3, 'doctor-lake')).toEqual([]);
   });
 });

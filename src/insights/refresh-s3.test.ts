@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASET, TABLE_SCHEMAS } from '../../test/golden/insights/dataset.js';
 import { EXPECTED } from '../../test/golden/insights/expected.js';
-import { type Moto, motoClientConfig, startMoto } from '../../test/support/moto.js';
+import { type Moto, type MotoS3, motoS3Client, startMoto } from '../../test/support/moto.js';
 import { TABLES_DATABASE } from '../catalog/catalog.js';
 import { loadConfig } from '../config.js';
 import { silentLogger } from '../log.js';
@@ -28,15 +27,14 @@ async function md5s(runtime: Runtime): Promise<Record<string, string>> {
 
 describe('refreshInsights(runtime) on an S3 lake (moto)', () => {
   let moto: Moto;
-  let s3: S3Client;
+  let s3: MotoS3;
   let remote: Runtime;
   let local: Runtime;
   let lake: string;
 
   beforeAll(async () => {
     moto = await startMoto();
-    s3 = new S3Client(motoClientConfig(moto.endpoint));
-    await s3.send(new CreateBucketCommand({ Bucket: 'tunelake-insights' }));
+    s3 = await motoS3Client(moto.endpoint, ['tunelake-insights']);
     const remoteConfig = loadConfig(
       {
         lake: 's3://tunelake-insights/lake',

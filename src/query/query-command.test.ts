@@ -3,10 +3,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AthenaClient } from '@aws-sdk/client-athena';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { motoClientConfig, startMoto } from '../../test/support/moto.js';
+import { motoAthenaClient, startMoto } from '../../test/support/moto.js';
 import { createCatalog, parquetTableInput } from '../catalog/catalog.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { formatCsv, formatTable, registerQueryCommand } from '../cli/query-command.js';
@@ -124,7 +123,7 @@ describe('tunelake query', () => {
 
   test('--engine athena runs the query on Athena (moto)', async () => {
     const moto = await startMoto();
-    const athena = new AthenaClient(motoClientConfig(moto.endpoint));
+    const athena = motoAthenaClient(moto.endpoint);
     try {
       const out = await run(['SELECT count(*) FROM tracks', '--engine', 'athena'], {
         athenaClient: athena,

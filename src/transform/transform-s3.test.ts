@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Moto, motoClientConfig, startMoto } from '../../test/support/moto.js';
+import { type Moto, type MotoS3, motoS3Client, startMoto } from '../../test/support/moto.js';
 import { createLocalObjectStore } from '../storage/local.js';
 import { createObjectStore, type ObjectStore } from '../storage/store.js';
 import { fixtureRuns, landFixtureRun } from './test-support/fixture-lake.js';
@@ -14,13 +13,12 @@ const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex')
 
 describe('transform(runtime) on an S3 lake (moto)', () => {
   let moto: Moto;
-  let s3: S3Client;
+  let s3: MotoS3;
   let store: ObjectStore;
 
   beforeAll(async () => {
     moto = await startMoto();
-    s3 = new S3Client(motoClientConfig(moto.endpoint));
-    await s3.send(new CreateBucketCommand({ Bucket: 'tunelake-transform' }));
+    s3 = await motoS3Client(moto.endpoint, ['tunelake-transform']);
     store = createObjectStore(
       { lake: 's3://tunelake-transform/lake', s3Endpoint: moto.endpoint, awsRegion: 'us-east-1' },
       { s3Client: s3 },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IN_CI, UPDATE_GOLDEN } from '../../test/support/env.js';
 import { isTunelakeError } from '../errors.js';
 import { acquireRunLock } from '../extract/state.js';
 import type { Row } from '../query/duckdb.js';
@@ -24,7 +25,6 @@ import {
 import { type TransformInfo, transform } from './transform.js';
 
 // Regenerate the expected files on purpose only: UPDATE_GOLDEN=1 npx vitest run src/transform/transform.test.ts
-const UPDATE_GOLDEN = process.env.UPDATE_GOLDEN === '1';
 const EXPECTED_DIR = fileURLToPath(new URL('expected/', GOLDEN_DIR));
 const TABLE_NAMES = [...TABLES.map((t) => t.name), QUARANTINE_TABLE];
 const CHILD = fileURLToPath(new URL('./test-support/transform-child.ts', import.meta.url));
@@ -220,7 +220,7 @@ describe('transform(runtime) on the golden raw zone', () => {
     const probe = spawnSync('python3', ['-c', 'import pyarrow'], { encoding: 'utf8' });
     if (probe.status !== 0) {
       // CI installs pyarrow (.ci/run), so there its absence is a failure, not a skip.
-      if (process.env.CI) throw new Error(`pyarrow is required in CI: ${probe.stderr.trim()}`);
+      if (IN_CI) throw new Error(`pyarrow is required in CI: ${probe.stderr.trim()}`);
       console.warn(`pyarrow is not importable (pip install pyarrow==25.0.1): ${probe.stderr.trim()}`);
       ctx.skip();
     }

@@ -1,4 +1,3 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { catalogSummary } from '../../src/emulator/catalog.js';
@@ -7,17 +6,16 @@ import { extract } from '../../src/extract/extract.js';
 import { silentLogger } from '../../src/log.js';
 import { createRuntime } from '../../src/runtime.js';
 import { readRawRecords } from '../support/lake.js';
-import { type Moto, motoClientConfig, startMoto } from '../support/moto.js';
+import { type Moto, type MotoS3, motoS3Client, startMoto } from '../support/moto.js';
 
 describe('extract(runtime) into an S3 lake (moto_server)', () => {
   let moto: Moto;
-  let s3: S3Client;
+  let s3: MotoS3;
   let emu: Emulator;
 
   beforeAll(async () => {
     moto = await startMoto();
-    s3 = new S3Client(motoClientConfig(moto.endpoint));
-    await s3.send(new CreateBucketCommand({ Bucket: 'tunelake-lake' }));
+    s3 = await motoS3Client(moto.endpoint, ['tunelake-lake']);
     emu = await Emulator.create({ port: 0, tier: 'development', seed: 8 });
   });
   afterAll(async () => {

@@ -6,8 +6,12 @@
 //   const moto = await startMoto();          // in beforeAll
 //   new S3Client({ endpoint: moto.endpoint, ...motoClientConfig() })
 //   await moto.stop();                        // in afterAll
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 export interface Moto {
   /** http://127.0.0.1:PORT */
@@ -170,3 +174,30 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+// SDK clients for moto, built here so that tests outside the AWS adapters never import the AWS SDK
+// themselves (the rule the adapters follow: the SDK lives in adapter files only).
+
+/** An S3 client for moto, with the given buckets created. */
+export async function motoS3Client(endpoint: string, buckets: string[] = []): Promise<S3Client> {
+  const client = new S3Client(motoClientConfig(endpoint));
+  for (const bucket of buckets) await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return client;
+}
+
+/** Every key in a moto bucket (first 1000), for tests that check what a command left behind. */
+export async function listBucketKeys(client: S3Client, bucket: string): Promise<string[]> {
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (listed.Contents ?? []).map((o) => o.Key ?? '');
+}
+
+export function motoGlueClient(endpoint: string): GlueClient {
+  return new GlueClient(motoClientConfig(endpoint));
+}
+
+export function motoAthenaClient(endpoint: string): AthenaClient {
+  return new AthenaClient(motoClientConfig(endpoint));
+}
+
+export type MotoS3 = S3Client;
+export type MotoGlue = GlueClient;

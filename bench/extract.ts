@@ -68,7 +68,7 @@ function parseParams(argv: string[]): Params {
       'server-rate-limit': { type: 'string', default: '0' },
       artists: { type: 'string' },
       repetitions: { type: 'string' },
-      out: { type: 'string', default: 'bench/results/extract.json' },
+      out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -108,7 +108,8 @@ function parseParams(argv: string[]): Params {
     // 100 watched artists at full scale; the catalogue has 60 per unit of scale.
     artists: num('artists', values.artists, Math.max(1, Math.min(100, Math.round(5 * scale))), 0),
     repetitions: num('repetitions', values.repetitions, quick ? 1 : 3, 1),
-    out: values.out ?? 'bench/results/extract.json',
+    // --quick keeps the full run's results: it writes its own file.
+    out: values.out ?? (values.quick ? 'bench/results/extract-quick.json' : 'bench/results/extract.json'),
   };
   if (problems.length > 0) {
     console.error(`${problems.join('\n')}\n${USAGE}`);

@@ -21,7 +21,8 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description(
-      'Run the pipeline once: finish what a crashed run left, extract, transform, and update the catalog. ' +
+      'Run the pipeline once: finish what a crashed run left, extract, transform, update the catalog and ' +
+        'refresh the insights. ' +
         'Exit code 0 only when everything landed.',
     )
     .option('--config <file>', 'config file (default: tunelake.config.json when present)')

@@ -167,8 +167,12 @@ export async function acquireRunLock(
     etag,
     replaced,
     async release() {
-      const current = await store.head(RUN_LOCK_KEY);
-      if (current && current.etag === etag) await store.delete(RUN_LOCK_KEY);
+      // Conditional: a lock taken over meanwhile (ours had expired) belongs to the other run.
+      try {
+        await store.delete(RUN_LOCK_KEY, { ifMatch: etag });
+      } catch (error) {
+        if (!isTunelakeError(error, 'STORAGE_CONFLICT')) throw error;
+      }
     },
   });
 

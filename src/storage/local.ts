@@ -396,9 +396,10 @@ export function createLocalObjectStore(
 
   // --- deletes -----------------------------------------------------------------------------------
 
-  async function remove(key: string): Promise<void> {
+  async function remove(key: string, ifMatch?: string): Promise<void> {
     const path = pathOf(key);
     await withLock(key, async () => {
+      if (ifMatch !== undefined) await assertEtag(key, ifMatch);
       try {
         await unlink(path);
       } catch (error) {
@@ -566,9 +567,9 @@ export function createLocalObjectStore(
       return out.sort(compareKeys);
     },
 
-    async delete(key) {
+    async delete(key, options) {
       assertValidKey(key);
-      await remove(key);
+      await remove(key, options?.ifMatch);
     },
 
     async deleteMany(keys) {

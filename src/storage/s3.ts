@@ -305,12 +305,23 @@ export function createS3ObjectStore(config: S3ObjectStoreConfig, deps: S3ObjectS
 
     listPrefixes,
 
-    async delete(key) {
+    async delete(key, options) {
       assertValidKey(key);
       const [{ DeleteObjectCommand }, s3] = await Promise.all([sdk(), client()]);
+      const ifMatch = options?.ifMatch;
       try {
-        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: fullKey(key) }));
+        await s3.send(
+          new DeleteObjectCommand({
+            Bucket: bucket,
+            Key: fullKey(key),
+            ...(ifMatch ? { IfMatch: ifMatch } : {}),
+          }),
+        );
       } catch (error) {
+        if (ifMatch !== undefined) {
+          const conflict = conditionalError(key, { ifMatch }, error);
+          if (conflict) throw conflict;
+        }
         if (isNoSuchKey(error)) return;
         throw fail('delete', key, error);
       }

@@ -51,8 +51,12 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** One level: the "folders" directly below `prefix` (delimiter '/'), each ending in '/', sorted. */
   listPrefixes(prefix: string): Promise<string[]>;
-  /** A missing key is not an error. */
-  delete(key: string): Promise<void>;
+  /**
+   * A missing key is not an error. With `ifMatch`, deletes only while the object still has that etag
+   * (STORAGE_CONFLICT otherwise, and on S3 a missing key too): releasing a lock never removes
+   * another holder's.
+   */
+  delete(key: string, options?: { ifMatch?: string }): Promise<void>;
   deleteMany(keys: string[]): Promise<void>;
   /** Local store only: the file's path (DuckDB reads local files directly). */
   localPath?(key: string): string;

@@ -392,6 +392,17 @@ describe.each(IMPLEMENTATIONS)('ObjectStore on $name', (implementation) => {
       expect(await keysOf(h.store.list('del/'))).toEqual([]);
     });
 
+    test('delete(key, {ifMatch}) removes the object only while it still has that etag', async () => {
+      const first = await h.store.put('del/cas', 'one');
+      const second = await h.store.put('del/cas', 'two');
+      await expect(h.store.delete('del/cas', { ifMatch: first.etag })).rejects.toMatchObject({
+        code: 'STORAGE_CONFLICT',
+      });
+      expect(await h.store.getText('del/cas')).toBe('two');
+      await h.store.delete('del/cas', { ifMatch: second.etag });
+      expect(await h.store.head('del/cas')).toBeUndefined();
+    });
+
     test('deleteMany removes 2500 keys (S3 deletes 1000 per request), skipping missing ones', async () => {
       const keys = Array.from({ length: 2500 }, (_, i) => `bulk/${i % 10}/${i}`);
       await inParallel(keys, 16, (key) => h.store.put(key, 'x'));

@@ -26,6 +26,7 @@ import {
   measure,
   medianOf,
   mib,
+  optionChecker,
   plannedRequests,
   type RequestPlan,
   writeResults,
@@ -76,25 +77,14 @@ function parseParams(argv: string[]): Params {
     console.log(USAGE);
     process.exit(0);
   }
-  const problems: string[] = [];
-  const num = (name: string, raw: string | undefined, fallback: number, min: number, integer = true) => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      problems.push(
-        `--${name} "${raw}": expected ${integer ? 'a whole number' : 'a number'} of at least ${min}`,
-      );
-      return fallback;
-    }
-    return n;
-  };
+  const { problems, num, finish } = optionChecker(USAGE);
   const quick = values.quick ?? false;
   let tiers: AccessTier[] = ['extended', 'development'];
   if (values.tier !== undefined) {
     if (values.tier === 'extended' || values.tier === 'development') tiers = [values.tier];
     else problems.push(`--tier "${values.tier}": expected "development" or "extended"`);
   }
-  const scale = num('scale', values.scale, quick ? 3 : 20, 0.1, false);
+  const scale = num('scale', values.scale, quick ? 3 : 20, 0.1, Number.POSITIVE_INFINITY, false);
   const params: Params = {
     tiers,
     quick,
@@ -111,10 +101,7 @@ function parseParams(argv: string[]): Params {
     // --quick keeps the full run's results: it writes its own file.
     out: values.out ?? (values.quick ? 'bench/results/extract-quick.json' : 'bench/results/extract.json'),
   };
-  if (problems.length > 0) {
-    console.error(`${problems.join('\n')}\n${USAGE}`);
-    process.exit(2);
-  }
+  finish();
   return params;
 }
 

@@ -49,7 +49,16 @@ import { createObjectStore, type ObjectStore } from '../src/storage/store.js';
 import { publish, writeTable } from '../src/transform/publish.js';
 import type { ColumnInfo } from '../src/transform/state.js';
 import type { TransformInfo, TransformTableInfo } from '../src/transform/transform.js';
-import { formatTable, machineInfo, maxRssBytes, median, mib, sampleRss, writeResults } from './support.js';
+import {
+  formatTable,
+  machineInfo,
+  maxRssBytes,
+  median,
+  mib,
+  optionChecker,
+  sampleRss,
+  writeResults,
+} from './support.js';
 
 // --- parameters -----------------------------------------------------------------------------------
 
@@ -125,16 +134,7 @@ function parseParams(argv: string[]): Params {
     console.log(USAGE);
     process.exit(0);
   }
-  const problems: string[] = [];
-  const num = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`--${name} "${raw}": expected a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return n;
-  };
+  const { num, finish } = optionChecker(USAGE);
   const quick = values.quick ?? false;
   const playlists = num('playlists', values.playlists, 300, 1, 100_000);
   const items = num('items', values.items, 110, 2, 10_000);
@@ -167,10 +167,7 @@ function parseParams(argv: string[]): Params {
     skipRun: values['skip-run'] ?? false,
     out: values.out ?? (quick ? 'bench/results/queries-quick.json' : 'bench/results/queries.json'),
   };
-  if (problems.length > 0) {
-    console.error(`${problems.join('\n')}\n${USAGE}`);
-    process.exit(2);
-  }
+  finish();
   return params;
 }
 

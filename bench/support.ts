@@ -297,3 +297,34 @@ export function plannedRequests(catalog: Catalog, sources: Sources, tier: Access
   plan.total = plan.playlists + plan.artists + plan.albums + plan.search + plan.me + plan.enrich;
   return plan;
 }
+
+/**
+ * The benchmarks' command-line checks: every problem is collected, and `finish()` prints them all
+ * with the usage and exits 2.
+ */
+export function optionChecker(usage: string) {
+  const problems: string[] = [];
+  const num = (
+    name: string,
+    raw: string | undefined,
+    fallback: number,
+    min: number,
+    max = Number.POSITIVE_INFINITY,
+    integer = true,
+  ): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      const range = max === Number.POSITIVE_INFINITY ? `of at least ${min}` : `from ${min} to ${max}`;
+      problems.push(`--${name} "${raw}": expected ${integer ? 'a whole number' : 'a number'} ${range}`);
+      return fallback;
+    }
+    return n;
+  };
+  const finish = (): void => {
+    if (problems.length === 0) return;
+    console.error(`${problems.join('\n')}\n${usage}`);
+    process.exit(2);
+  };
+  return { problems, num, finish };
+}

@@ -38,7 +38,16 @@ import {
   type PlaylistLakeInfo,
   type PlaylistLakeOptions,
 } from './playlist-lake.js';
-import { formatTable, machineInfo, maxRssBytes, medianOf, mib, sampleRss, writeResults } from './support.js';
+import {
+  formatTable,
+  machineInfo,
+  maxRssBytes,
+  medianOf,
+  mib,
+  optionChecker,
+  sampleRss,
+  writeResults,
+} from './support.js';
 
 interface Params {
   quick: boolean;
@@ -84,25 +93,7 @@ function parseParams(argv: string[]): Params {
     console.log(USAGE);
     process.exit(0);
   }
-  const problems: string[] = [];
-  const num = (
-    name: string,
-    raw: string | undefined,
-    fallback: number,
-    min: number,
-    max: number,
-    integer = true,
-  ) => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      problems.push(
-        `--${name} "${raw}": expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`,
-      );
-      return fallback;
-    }
-    return n;
-  };
+  const { problems, num, finish } = optionChecker(USAGE);
   const quick = values.quick ?? false;
   const records = num('records', values.records, quick ? 100_000 : 1_000_000, 1, 50_000_000);
   const memoryLimit = values['memory-limit'] ?? '2GB';
@@ -127,10 +118,7 @@ function parseParams(argv: string[]): Params {
     profile: !(values['skip-profile'] ?? false),
     out: values.out ?? (quick ? 'bench/results/transform-quick.json' : 'bench/results/transform.json'),
   };
-  if (problems.length > 0) {
-    console.error(`${problems.join('\n')}\n${USAGE}`);
-    process.exit(2);
-  }
+  finish();
   return params;
 }
 

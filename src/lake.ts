@@ -18,6 +18,10 @@ export const CATALOG_PREFIX = 'catalog/';
 
 export const EXTRACT_STATE_KEY = `${STATE_PREFIX}extract.json`;
 export const RUN_LOCK_KEY = `${STATE_PREFIX}lock.json`;
+/** The streaming-history import's salt (for --keep-pseudonymous), created once per lake. */
+export const IMPORT_STATE_KEY = `${STATE_PREFIX}streaming-history.json`;
+/** Per import run: the stream keys it landed and the track ids it saw (read only once the run committed). */
+export const IMPORT_INDEX_PREFIX = `${STATE_PREFIX}streaming-history/`;
 
 /** The raw datasets extract writes; each is one table in the raw zone. */
 export const RAW_DATASETS = [
@@ -34,6 +38,8 @@ export const RAW_DATASETS = [
   'saved_tracks',
   'my_playlists',
   'me',
+  // Not extracted from the API: landed by `tunelake import streaming-history` (src/import/).
+  'streaming_history',
 ] as const;
 export type RawDataset = (typeof RAW_DATASETS)[number];
 

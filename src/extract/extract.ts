@@ -9,6 +9,7 @@ import { newRunId, utcDate } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { SpotifyApi } from '../spotify/client.js';
 import type { ObjectStore } from '../storage/store.js';
+import { enrichImportedTracks } from './imported-tracks.js';
 import {
   markPending,
   pendingKey,
@@ -52,6 +53,8 @@ export interface ExtractDeps {
   runId?: string;
   /** How long the run lock is held before another run may consider it stale. */
   lockLeaseMs?: number;
+  /** The caller already holds the lake's run lock (the pipeline holds it for the whole run). */
+  lockHeld?: boolean;
   /** Test hook: called at named points so a test can crash the process there. */
   checkpoint?: (name: string) => void | Promise<void>;
 }
@@ -72,9 +75,11 @@ export async function extract(
   const dt = utcDate(started);
   const before = requestCounts(spotify);
 
-  const lock = await acquireRunLock(store, runId, deps.lockLeaseMs ?? 60 * 60 * 1000, { now });
+  const lock = deps.lockHeld
+    ? undefined
+    : await acquireRunLock(store, runId, deps.lockLeaseMs ?? 60 * 60 * 1000, { now });
   try {
-    if (lock.replaced) logger.warn('took over the lock of a run that died', { previous: lock.replaced });
+    if (lock?.replaced) logger.warn('took over the lock of a run that died', { previous: lock.replaced });
     progress({ phase: 'recover' });
     const recovery = await recover(store);
     if (recovery.abandonedRuns.length > 0) logger.info('cleaned up crashed runs', { ...recovery });
@@ -107,6 +112,7 @@ export async function extract(
     await extractSearches(ctx);
     await extractMe(ctx);
     await checkpoint('me');
+    await enrichImportedTracks(ctx, store);
     await enrich(ctx);
     await writer.flush();
     await checkpoint('flushed');
@@ -158,7 +164,7 @@ export async function extract(
     info.durationMs = Math.round(performance.now() - startedMs);
     return info;
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 

@@ -89,6 +89,12 @@ describe.each<AccessTier>(['development', 'extended'])(
           expect(result.reason).toContain('development-mode apps no longer receive');
           continue;
         }
+        // These runs import no streaming history: play lengths and skips are unknown.
+        if (result.name === 'listening_completion') {
+          expect(result.status).toBe('unavailable');
+          expect(result.reason).toContain('needs an imported streaming history');
+          continue;
+        }
         expect(result, result.name).toMatchObject({ status: 'written' });
         expect(result.rows, result.name).toBeGreaterThan(0);
       }

@@ -51,6 +51,10 @@ export function insightTableName(name: string): string {
   return `insight_${name}`;
 }
 
+const IMPORT_NEEDED =
+  'needs an imported streaming history (how long each stream played, skips): run ' +
+  '`tunelake import streaming-history my_spotify_data.zip`, then `tunelake run`';
+
 const c = (name: string, type: string, description: string): InsightColumn => ({ name, type, description });
 
 export const INSIGHTS: readonly InsightSpec[] = [
@@ -133,27 +137,28 @@ export const INSIGHTS: readonly InsightSpec[] = [
   },
   {
     name: 'listening_hours',
-    description: 'plays by weekday and hour of day (UTC)',
-    tables: ['plays', 'tracks'],
+    description: 'plays by weekday and hour of day (UTC), over the whole listening timeline',
+    tables: ['listens', 'tracks'],
     columns: [
       c('weekday', 'int', 'ISO weekday: 1 = Monday ... 7 = Sunday'),
       c('weekday_name', 'string', 'Monday ... Sunday'),
       c('hour_utc', 'int', 'hour of day, 0-23, UTC'),
       c('plays', 'bigint', 'plays in this weekday and hour'),
-      c('minutes_played', 'double', 'sum of the played tracks full lengths, in minutes'),
+      c('minutes_played', 'double', 'minutes played (a polled play counts its track full length)'),
       c('share_of_plays', 'double', 'plays / all plays in the history'),
     ],
   },
   {
     name: 'top_played',
-    description: 'top 10 tracks and artists by plays per week and per month',
-    tables: ['plays', 'tracks', 'track_artists', 'artists'],
+    description:
+      'top 10 tracks and artists by plays per week and per month, over the whole listening timeline',
+    tables: ['listens', 'tracks', 'track_artists', 'artists'],
     columns: [
       c('period', 'string', 'week (ISO, from Monday) or month, UTC'),
       c('period_start', 'date', 'first day of the period'),
       c('kind', 'string', 'track or artist (primary artist of the played track)'),
       c('rank', 'int', '1-10 by plays, ties broken by id'),
-      c('id', 'string', 'Spotify track or artist id'),
+      c('id', 'string', 'Spotify track or artist id (NULL: known by name only, from an export)'),
       c('name', 'string', 'track or artist name, latest known'),
       c('plays', 'bigint', 'plays in the period'),
       c('share', 'double', "plays / the period's plays"),
@@ -161,15 +166,73 @@ export const INSIGHTS: readonly InsightSpec[] = [
   },
   {
     name: 'discovery_rate',
-    description: 'per week: share of plays by artists first heard that week',
-    tables: ['plays', 'track_artists'],
+    description:
+      'per week: share of plays by artists first heard that week, over the whole listening timeline',
+    tables: ['listens', 'track_artists'],
     columns: [
       c('week_start', 'date', 'Monday of the ISO week (UTC)'),
-      c('plays', 'bigint', "plays whose track's primary artist is known"),
+      c('plays', 'bigint', "plays whose track's primary artist is known (by id, or by name from an export)"),
       c('new_artist_plays', 'bigint', 'plays of artists first heard that week'),
       c('new_artist_share', 'double', 'new_artist_plays / plays'),
       c('artists', 'bigint', 'distinct artists played'),
       c('new_artists', 'bigint', 'artists first heard that week'),
+    ],
+  },
+  {
+    name: 'listening_completion',
+    description:
+      'per month: skipped and completed track streams, share of each track heard (imported history)',
+    tables: ['listens', 'tracks'],
+    needs: {
+      table: 'streams',
+      fields: ['streams.ms_played', 'streams.skipped', 'streams.reason_end'],
+      tier: 'development',
+      reason: {
+        development: IMPORT_NEEDED,
+        extended: IMPORT_NEEDED,
+      },
+    },
+    columns: [
+      c('month_start', 'date', 'first day of the month (UTC)'),
+      c('streams', 'bigint', 'track streams with a known play length'),
+      c('skipped', 'bigint', "streams the export marks skipped (or that ended with 'fwdbtn')"),
+      c('skip_rate', 'double', 'skipped / streams'),
+      c('completed', 'bigint', "streams that ended with 'trackdone' or played 90% of the track"),
+      c('completion_rate', 'double', 'completed / streams'),
+      c('short_streams', 'bigint', 'streams under 30 s (not counted as plays)'),
+      c(
+        'avg_heard_share',
+        'double',
+        'average ms_played / track length, capped at 1, where the length is known',
+      ),
+      c('minutes_played', 'double', 'minutes played'),
+    ],
+  },
+  {
+    name: 'listening_sessions',
+    description:
+      'per day: listening sessions (a gap over 30 minutes starts a new one), their count and length',
+    tables: ['listens'],
+    columns: [
+      c('session_date', 'date', 'the day (UTC) the sessions started'),
+      c('sessions', 'bigint', 'sessions started that day'),
+      c('listens', 'bigint', 'listens in those sessions'),
+      c('total_minutes', 'double', 'their summed length, first start to last end'),
+      c('avg_session_minutes', 'double', 'total_minutes / sessions'),
+      c('longest_session_minutes', 'double', 'the longest of them'),
+    ],
+  },
+  {
+    name: 'listening_streaks',
+    description: 'runs of consecutive days with at least one play, over the whole listening timeline',
+    tables: ['listens'],
+    columns: [
+      c('streak_start', 'date', 'first day of the streak (UTC)'),
+      c('streak_end', 'date', 'last day of the streak'),
+      c('days', 'int', 'days in the streak'),
+      c('plays', 'bigint', 'plays (listens of 30 s or more) in it'),
+      c('rank', 'int', '1 = the longest streak (ties: the latest first)'),
+      c('days_since_end', 'int', 'days from streak_end to the last day with a play (0: the latest streak)'),
     ],
   },
   {

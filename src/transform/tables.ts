@@ -33,6 +33,25 @@ export interface TableSpec {
   description: string;
 }
 
+/** The streaming-history import counts the same failures (src/import/stream-record.ts). */
+const STREAM_CHECKS: Check[] = [
+  {
+    rule: 'is_stream',
+    description: 'not a streaming-history record: expected an object with ts or endTime',
+    passes: '_is_stream',
+  },
+  {
+    rule: 'ended_at_valid',
+    description: 'ts (or endTime) is missing or not a timestamp',
+    passes: 'NOT _is_stream OR ended_at IS NOT NULL',
+  },
+  {
+    rule: 'ms_played_valid',
+    description: 'ms_played (or msPlayed) is missing or negative',
+    passes: 'NOT _is_stream OR ms_played >= 0',
+  },
+];
+
 export const TABLES: readonly TableSpec[] = [
   { name: 'tracks', key: ['id'], checks: CHECKS.tracks!, description: 'tracks, latest known state' },
   { name: 'albums', key: ['id'], checks: CHECKS.albums!, description: 'albums, latest known state' },
@@ -65,6 +84,20 @@ export const TABLES: readonly TableSpec[] = [
     checks: CHECKS.plays!,
     affected: { passed: "strftime(played_at, '%Y-%m-%d')" },
     description: 'listening history (recently played)',
+  },
+  {
+    name: 'streams',
+    partitionKey: 'ended_month',
+    key: ['ended_month', 'stream_key'],
+    checks: STREAM_CHECKS,
+    affected: { passed: "strftime(date_trunc('month', ended_at), '%Y-%m-%d')" },
+    description: 'imported streaming history (tunelake import streaming-history), one row per stream',
+  },
+  {
+    name: 'listens',
+    key: ['listen_id'],
+    checks: [],
+    description: 'the whole listening timeline: imported streams and polled plays, each listen once',
   },
   {
     name: 'top_items',

@@ -37,7 +37,7 @@ describe('tunelake transform', () => {
     const text = await run(['transform', '--lake', lake]);
     const lines = text.trim().split('\n');
     expect(lines[0]).toMatch(
-      /^transform: 3 run\(s\) \(full rebuild\) -> 13 tables in .*, 8 row\(s\) quarantined/,
+      /^transform: 3 run\(s\) \(full rebuild\) -> 15 tables in .*, 8 row\(s\) quarantined/,
     );
     expect(lines).toContainEqual(
       expect.stringMatching(/^ {2}tracks +4 rows written \(4 in table\), 5 quarantined$/),
@@ -51,7 +51,7 @@ describe('tunelake transform', () => {
 
     const json = JSON.parse(await run(['transform', '--lake', lake, '--json'])) as TransformInfo;
     expect(json.runs).toEqual([]);
-    expect(json.tables).toHaveLength(13);
+    expect(json.tables).toHaveLength(15);
 
     const full = JSON.parse(await run(['transform', '--lake', lake, '--json', '--full'])) as TransformInfo;
     expect(full.full).toBe(true);

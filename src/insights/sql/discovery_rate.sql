@@ -1,13 +1,18 @@
 -- discovery_rate: per ISO week (UTC, starting Monday), how much of the listening went to artists the
--- user first heard that week.
+-- user first heard that week, over the whole listening timeline (listens: imported streaming history,
+-- years deep, and polled plays, each listen once).
 --
--- - A play belongs to its track's primary artist (track_artists position 0); plays of tracks the lake
---   has no artists for are left out of every count.
--- - "First heard" is the artist's earliest play in the lake's history, which starts when tunelake
---   started collecting: the first week counts every artist as new.
+-- - A play is a track listen of at least 30 s (polled plays always qualify); it belongs to its
+--   track's primary artist (track_artists position 0), or, for a track the lake has not fetched yet,
+--   to the album artist the export names. Plays with neither are left out of every count.
+-- - "First heard" is the artist's earliest play in the timeline: with an imported history that is
+--   years back; without one, when tunelake started collecting (the first week counts every artist as new).
 WITH artist_plays AS (
-  SELECT CAST(date_trunc('week', p.played_at) AS DATE) AS week_start, ta.artist_id
-  FROM plays p JOIN track_artists ta ON ta.track_id = p.track_id AND ta."position" = 0
+  SELECT CAST(date_trunc('week', l.listened_at) AS DATE) AS week_start,
+    coalesce(ta.artist_id, '~' || lower(l.artist_name)) AS artist_id
+  FROM listens l LEFT JOIN track_artists ta ON ta.track_id = l.track_id AND ta."position" = 0
+  WHERE l.item_type = 'track' AND (l.ms_played IS NULL OR l.ms_played >= 30000)
+    AND (ta.artist_id IS NOT NULL OR l.artist_name IS NOT NULL)
 ), firsts AS (
   SELECT artist_id, min(week_start) AS first_week FROM artist_plays GROUP BY artist_id
 ), weekly AS (

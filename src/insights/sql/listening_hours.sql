@@ -1,15 +1,18 @@
--- listening_hours: when the user listens: plays per weekday and hour of day (UTC), from the
--- listening history.
+-- listening_hours: when the user listens: plays per weekday and hour of day (UTC), from the whole
+-- listening timeline (listens: imported streaming history and polled plays, each listen once).
 --
+-- - A play is a listen (track, episode or audiobook) of at least 30 s, Spotify's threshold for
+--   counting a stream; polled plays always qualify.
 -- - weekday is ISO: 1 = Monday ... 7 = Sunday. Only the cells with plays have a row.
--- - minutes_played assumes each play ran the track's full length (recently played gives no play
---   duration); plays of tracks the lake has no duration for add no minutes.
+-- - minutes_played is what was played: ms_played for imported streams; a polled play gives no play
+--   duration, so it counts the track's full length (nothing when the lake has no length for it).
 -- - share_of_plays is the cell's share of every play in the history.
 -- DuckDB spells the ISO weekday isodow(); Athena spells it day_of_week() (listening_hours.athena.sql).
 WITH cells AS (
-  SELECT CAST(isodow(p.played_at) AS INTEGER) AS weekday, CAST(hour(p.played_at) AS INTEGER) AS hour_utc,
-    t.duration_ms
-  FROM plays p LEFT JOIN tracks t ON t.id = p.track_id
+  SELECT CAST(isodow(l.listened_at) AS INTEGER) AS weekday, CAST(hour(l.listened_at) AS INTEGER) AS hour_utc,
+    coalesce(l.ms_played, t.duration_ms) AS duration_ms
+  FROM listens l LEFT JOIN tracks t ON t.id = l.track_id
+  WHERE l.ms_played IS NULL OR l.ms_played >= 30000
 ), total AS (
   SELECT count(*) AS plays FROM cells
 ), counted AS (

@@ -143,6 +143,33 @@ export const EXPECTED: Record<string, Value[][]> = {
     ['2026-11-02', 4, 2, 0.5, 4, 2],
   ],
 
+  // The two imported streams (skips under 30 s): October t2, 12 s of 180 s, skipped; November t6, 20 s
+  //   of 210 s, skipped null and reason_end trackdone: not skipped, completed (by its reason).
+  listening_completion: [
+    ['2026-10-01', 1, 1, 1, 0, 0, 1, 0.0667, 0.2],
+    ['2026-11-01', 1, 0, 0, 1, 1, 1, 0.0952, 0.3],
+  ],
+
+  // Sessions (a start more than 30 min after everything before ended starts a new one):
+  //   10-30: 21:06:40-21:10 t1, 21:11:48-21:12 t2 (stream), 21:36:40-21:40 t1: one session, 33.3 min.
+  //   10-31, 11-01, 11-02: one play each, its track's length (4 min).
+  //   11-06: 21:12:30-21:15 t5, then 21:46:40 t1 (31 min 40 s later): two sessions, 2.5 and 3.3 min.
+  //   11-07: 10:25-10:30 t4, 10:45 tX (unknown length), 10:45:40-10:46 t6 (stream): one, 21 min.
+  listening_sessions: [
+    ['2026-10-30', 1, 3, 33.3, 33.3, 33.3],
+    ['2026-10-31', 1, 1, 4, 4, 4],
+    ['2026-11-01', 1, 1, 4, 4, 4],
+    ['2026-11-02', 1, 1, 4, 4, 4],
+    ['2026-11-06', 2, 2, 5.8, 2.9, 3.3],
+    ['2026-11-07', 1, 3, 21, 21, 21],
+  ],
+
+  // Days with plays (the streams are under 30 s): 10-30 (2), 10-31, 11-01, 11-02, then 11-06 (2), 11-07 (2).
+  listening_streaks: [
+    ['2026-10-30', '2026-11-02', 4, 5, 1, 5],
+    ['2026-11-06', '2026-11-07', 2, 4, 2, 0],
+  ],
+
   // D1 artists: short Alma 1, Eve 2 | medium Alma 1, Bruno 2 | long Bruno 1, Alma 2.
   //   Alma steady (2 - 1 = +1), Eve new, Bruno faded (medium only does not count).
   // D1 tracks: short t5 | medium t3 (no row: neither short nor long) | long t1.

@@ -1,0 +1,53 @@
+// Enrichment of the tracks an imported streaming history refers to (src/import/): an export names
+// each track by URI, with its name, album and album artist as text only. The run after an import
+// fetches the full track objects of those the lake has not landed yet, so that they join the
+// tracks, albums and artists tables by id (their albums and artists are noted for enrich.ts, which
+// runs next). A history holds thousands of tracks, so each run takes a slice and leaves the rest of the
+// rate budget to the configured sources: batches of 50 in the extended tier, single lookups in
+// development mode (no batch endpoints there). Slices go in id order: deterministic, and the
+// import's index does not know which tracks were played most.
+// A track the lake only saw inside a polled play in development mode is not in the enriched state,
+// so it may be fetched once more here: one request per such track, once.
+import { importedTrackIds } from '../import/import-state.js';
+import type { ObjectStore } from '../storage/store.js';
+import { committedRunIds } from './manifest.js';
+import { context, guarded, markFull, noteTrack, type RunContext } from './run-context.js';
+
+/** Tracks fetched per run at most: 10 batch requests (extended) or 50 single lookups (development). */
+export const IMPORTED_TRACKS_PER_RUN = { extended: 500, development: 50 } as const;
+
+export async function enrichImportedTracks(
+  ctx: RunContext,
+  store: ObjectStore,
+  limits: { extended: number; development: number } = IMPORTED_TRACKS_PER_RUN,
+): Promise<void> {
+  const ids = await importedTrackIds(store, new Set(await committedRunIds(store)));
+  const due = ids.filter((id) => !ctx.full.tracks.has(id) && ctx.state.enriched.tracks[id] === undefined);
+  if (due.length === 0) return;
+  const cap = ctx.spotify.tier === 'extended' ? limits.extended : limits.development;
+  const slice = due.slice(0, cap);
+  await guarded(ctx, 'enrich:imported_tracks', async () => {
+    const objects = await ctx.spotify.tracks(slice);
+    for (let i = 0; i < slice.length; i++) {
+      const id = slice[i]!;
+      const object = objects[i];
+      if (object) {
+        await ctx.writer.append(
+          'tracks',
+          context(ctx, 'enrich:imported_tracks', `/tracks/${id}`, { id }),
+          object,
+        );
+        noteTrack(ctx, object, true);
+      }
+      // An id Spotify no longer knows is not asked for again.
+      markFull(ctx, 'tracks', id);
+    }
+  });
+  ctx.progress({ phase: 'enrich', source: 'imported_tracks', done: slice.length, total: due.length });
+  if (due.length > slice.length) {
+    ctx.logger.info('imported tracks: more to fetch in the next runs', {
+      fetched: slice.length,
+      left: due.length - slice.length,
+    });
+  }
+}

@@ -10,9 +10,12 @@ import { type CrawlResult, crawl, RAW_TARGET } from './catalog/crawler.js';
 import { inheritedPartitionInput } from './catalog/table-input.js';
 import { type ExtractInfo, extract } from './extract/extract.js';
 import type { ProgressEvent } from './extract/run-context.js';
+import { acquireRunLock } from './extract/state.js';
 import { type InsightsInfo, refreshInsights } from './insights/refresh.js';
+import { newRunId } from './lake.js';
 import type { Logger } from './log.js';
 import type { Runtime } from './runtime.js';
+import { loadTransformState, type TransformState } from './transform/state.js';
 import { type TransformInfo, transform } from './transform/transform.js';
 
 export interface CatalogInfo {
@@ -31,7 +34,7 @@ export interface RunInfo {
   extract: ExtractInfo;
   transform: TransformInfo;
   catalog: CatalogInfo;
-  /** Undefined when the insights were not refreshed (`insights: false`, or the Athena engine). */
+  /** Undefined when the insights were not refreshed (`insights: false`, or Athena over a local lake). */
   insights: InsightsInfo | undefined;
   durationMs: number;
 }
@@ -48,12 +51,42 @@ export interface RunDeps {
 export async function run(runtime: Runtime, deps: RunDeps = {}): Promise<RunInfo> {
   const started = Date.now();
   const logger = deps.logger ?? runtime.logger;
+  // One lock for the whole run, not one per stage: a second run must not slip in between the
+  // stages, nor rewrite the tables while this one registers them or computes the insights
+  // (test/reliability/concurrency.test.ts). Its lease is wall time: `runtime.now` may be the
+  // emulator's simulated clock, which another process need not share.
+  const wallClock = () => new Date();
+  const lock = await acquireRunLock(runtime.store, `run-${newRunId(wallClock())}`, LOCK_LEASE_MS, {
+    now: wallClock,
+  });
+  try {
+    if (lock.replaced) logger.warn('took over the lock of a run that died', { previous: lock.replaced });
+    return await runLocked(runtime, deps, logger, started);
+  } finally {
+    await lock.release();
+  }
+}
+
+const LOCK_LEASE_MS = 60 * 60 * 1000;
+
+async function runLocked(runtime: Runtime, deps: RunDeps, logger: Logger, started: number): Promise<RunInfo> {
   const progress = deps.onProgress ?? (() => {});
-  const extractInfo = await extract(runtime, { now: runtime.now, logger, onProgress: progress });
+  const extractInfo = await extract(runtime, {
+    now: runtime.now,
+    logger,
+    onProgress: progress,
+    lockHeld: true,
+  });
   progress({ phase: 'transform' });
-  const transformInfo = await transform(runtime, { now: runtime.now, logger });
+  const transformInfo = await transform(runtime, {
+    now: runtime.now,
+    logger,
+    lockHeld: true,
+    memoryLimit: runtime.config.duckdbMemoryLimit,
+  });
   progress({ phase: 'catalog' });
-  const catalogInfo = await registerTables(runtime.catalog, transformInfo);
+  const { state: tablesState } = await loadTransformState(runtime.store);
+  const catalogInfo = await registerTables(runtime.catalog, transformInfo, tablesState);
   if (deps.crawlRaw !== false) {
     const raw = await crawl(runtime.store, runtime.catalog, RAW_TARGET, {}, { logger });
     catalogInfo.raw = {
@@ -63,7 +96,10 @@ export async function run(runtime: Runtime, deps: RunDeps = {}): Promise<RunInfo
     };
   }
   let insightsInfo: InsightsInfo | undefined;
-  if (deps.insights !== false && runtime.config.engine === 'duckdb') {
+  // On Athena the insights are CTAS tables in the lake, so they need an S3 lake; a local lake with
+  // TUNELAKE_ENGINE=athena (a query-only setup) skips them rather than failing the run.
+  const canRefresh = runtime.config.engine === 'duckdb' || runtime.store.location.startsWith('s3://');
+  if (deps.insights !== false && canRefresh) {
     progress({ phase: 'insights' });
     insightsInfo = await refreshInsights(runtime);
   }
@@ -80,8 +116,17 @@ export async function run(runtime: Runtime, deps: RunDeps = {}): Promise<RunInfo
 /**
  * Registers what a transform wrote: each table (created, or updated with its previous version
  * archived when its schema or statistics changed) and its new and emptied partitions.
+ *
+ * With `state` (the transform's committed state/transform.json), the partitions are reconciled
+ * with it as well: a run killed after the transform committed but before the catalog was updated
+ * left partitions unregistered (or stale), and the next transform, having nothing new to do,
+ * reports no partitions at all (found by test/reliability/crash.test.ts).
  */
-export async function registerTables(catalog: Catalog, info: TransformInfo): Promise<CatalogInfo> {
+export async function registerTables(
+  catalog: Catalog,
+  info: TransformInfo,
+  state?: TransformState,
+): Promise<CatalogInfo> {
   const result: CatalogInfo = {
     database: TABLES_DATABASE,
     tablesCreated: 0,
@@ -104,8 +149,25 @@ export async function registerTables(catalog: Catalog, info: TransformInfo): Pro
     if (outcome === 'created') result.tablesCreated++;
     if (outcome === 'updated') result.tablesUpdated++;
     if (table.partitionKeys.length === 0) continue;
-    if (table.partitionsWritten.length > 0) {
-      const partitions = table.partitionsWritten.map((values) =>
+    const written = [...table.partitionsWritten];
+    const deleted = [...table.partitionsDeleted];
+    const held = state?.tables[table.name]?.partitions;
+    if (held) {
+      const id = (values: string[]) => values.join('\u0000');
+      const registered = new Set(
+        (await catalog.getPartitions(TABLES_DATABASE, table.name)).map((p) => id(p.Values)),
+      );
+      const heldIds = new Set(held.map(id));
+      const writtenIds = new Set(written.map(id));
+      const deletedIds = new Set(deleted.map(id));
+      for (const values of held)
+        if (!registered.has(id(values)) && !writtenIds.has(id(values))) written.push(values);
+      for (const key of registered) {
+        if (!heldIds.has(key) && !deletedIds.has(key)) deleted.push(key.split('\u0000'));
+      }
+    }
+    if (written.length > 0) {
+      const partitions = written.map((values) =>
         inheritedPartitionInput(input, {
           values,
           location: `${table.location}${table.partitionKeys.map((k, i) => `${k.name}=${values[i]}`).join('/')}/`,
@@ -115,9 +177,9 @@ export async function registerTables(catalog: Catalog, info: TransformInfo): Pro
       result.partitionsCreated += created;
       result.partitionsUpdated += updated;
     }
-    if (table.partitionsDeleted.length > 0) {
-      await catalog.deletePartitions(TABLES_DATABASE, table.name, table.partitionsDeleted);
-      result.partitionsDeleted += table.partitionsDeleted.length;
+    if (deleted.length > 0) {
+      await catalog.deletePartitions(TABLES_DATABASE, table.name, deleted);
+      result.partitionsDeleted += deleted.length;
     }
   }
   return result;

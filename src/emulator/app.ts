@@ -1,9 +1,10 @@
 // The emulator's request handler, independent of any socket: the HTTP server and the in-process
 // `fetch` both call `handle()`. For a /v1 call the order is: route lookup, injected connection
 // reset, bearer token, quota, rate limit, injected 429 and 5xx, the route's own rules (user token,
-// scope, tier), the handler, and finally an injected truncation of a 200 body.
+// scope, tier), the handler, the body faults of a 200 (drift, nulls, padding, Latin-1 bytes), and
+// finally an injected truncation of a 200 body.
 import type { Grant } from './auth.js';
-import { QUOTA_RETRY_AFTER_SECONDS } from './faults.js';
+import { QUOTA_RETRY_AFTER_SECONDS, reshapeBody } from './faults.js';
 import type { RenderContext } from './objects.js';
 import { errorReply, fail, json, type Reply } from './responses.js';
 import { authorizeEndpoint, tokenEndpoint } from './routes/accounts.js';
@@ -19,7 +20,9 @@ export interface AppRequest {
   signal?: AbortSignal;
 }
 
-export type AppResult = { kind: 'reply'; reply: Reply; truncate: boolean } | { kind: 'reset' };
+export type AppResult =
+  | { kind: 'reply'; reply: Reply; truncate: boolean; latin1?: boolean }
+  | { kind: 'reset' };
 
 export interface App {
   handle(request: AppRequest): Promise<AppResult>;
@@ -187,13 +190,16 @@ export function createApp(state: EmulatorState, deps: AppDeps = {}): App {
       const country = grant.userId === null ? undefined : state.catalog.users.get(grant.userId)?.country;
       const market = marketOf(request.url.searchParams, country);
       if (market !== undefined) render.market = market;
-      result = json(200, route.handle({ state, query: request.url.searchParams, params, grant, render }));
+      const value = route.handle({ state, query: request.url.searchParams, params, grant, render });
+      result = json(200, reshapeBody(value, roll, state.faults.options));
     } catch (error) {
       result = errorReply(error);
     }
     const truncate = result.status === 200 && roll.truncated;
     if (truncate) state.stats.inject('truncated');
-    return reply(routeKey, result, truncate);
+    const replied = reply(routeKey, result, truncate);
+    if (replied.kind === 'reply' && result.status === 200 && roll.nonUtf8) replied.latin1 = true;
+    return replied;
   };
 
   return {

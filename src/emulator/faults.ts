@@ -1,6 +1,7 @@
 // Failure knobs, in the spirit of dlt's `dummy` destination (`fail_prob`, `retry_prob`): slow
 // answers, 429 bursts, 5xx (sometimes an HTML error page), bodies cut off mid-way, reset
-// connections, tokens that expire early, and a spent quota. Every /v1 request draws the same number
+// connections, tokens that expire early, a spent quota, and bodies that are not what the schema
+// says (drift, nulls everywhere, huge pages, non-UTF-8 bytes). Every /v1 request draws the same number
 // of values from one seeded stream, so a run with the same request sequence fails the same way.
 import { TunelakeError } from '../errors.js';
 import { createRandom } from './random.js';
@@ -22,6 +23,14 @@ export interface FaultOptions {
   rateTokenExpiry: number;
   /** Every /v1 call gets 429 reason QUOTA_EXCEEDED with a huge Retry-After. */
   quotaExceeded: boolean;
+  /** Probability that a 200 body drifts from the documented schema: unknown fields in every object, optional ones dropped. */
+  rateDrift: number;
+  /** Probability that a 200 body has every field null except ids, types and the paging skeleton. */
+  rateNulls: number;
+  /** Probability that a 200 body is sent Latin-1 encoded: characters U+0080..U+00FF become invalid UTF-8 bytes. */
+  rateNonUtf8: number;
+  /** Pads every 200 JSON body with an unknown field of this many bytes (huge pages). */
+  padBytes: number;
 }
 
 export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
@@ -33,12 +42,25 @@ export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
   rateReset: 0,
   rateTokenExpiry: 0,
   quotaExceeded: false,
+  rateDrift: 0,
+  rateNulls: 0,
+  rateNonUtf8: 0,
+  padBytes: 0,
 });
 
 /** The Retry-After sent with QUOTA_EXCEEDED: hours, as seen in the wild (ShareList#23). */
 export const QUOTA_RETRY_AFTER_SECONDS = 20_000;
 
-const PROBABILITIES = ['rate429', 'rate5xx', 'rateTruncated', 'rateReset', 'rateTokenExpiry'] as const;
+const PROBABILITIES = [
+  'rate429',
+  'rate5xx',
+  'rateTruncated',
+  'rateReset',
+  'rateTokenExpiry',
+  'rateDrift',
+  'rateNulls',
+  'rateNonUtf8',
+] as const;
 
 /** Applies a partial update, checking every value; throws INVALID_ARGUMENT naming each bad one. */
 export function mergeFaults(current: FaultOptions, patch: Partial<FaultOptions>): FaultOptions {
@@ -79,6 +101,9 @@ export interface FaultRoll {
   /** Whether an injected 5xx comes as an HTML page instead of JSON. */
   html: boolean;
   truncated: boolean;
+  drift: boolean;
+  nulls: boolean;
+  nonUtf8: boolean;
 }
 
 export interface FaultInjector {
@@ -90,6 +115,8 @@ export interface FaultInjector {
 
 export function createFaultInjector(seed: number, initial: Partial<FaultOptions> = {}): FaultInjector {
   const rng = createRandom(seed);
+  // The body faults draw from their own stream, so adding them left the others' sequence unchanged.
+  const bodyRng = createRandom(seed + 1);
   let options = mergeFaults(NO_FAULTS, initial);
   return {
     get options() {
@@ -117,7 +144,53 @@ export function createFaultInjector(seed: number, initial: Partial<FaultOptions>
         serverError: error < options.rate5xx ? ([500, 502, 503] as const)[Math.floor(kind * 3)]! : null,
         html: html < 0.5,
         truncated: truncated < options.rateTruncated,
+        drift: bodyRng.next() < options.rateDrift,
+        nulls: bodyRng.next() < options.rateNulls,
+        nonUtf8: bodyRng.next() < options.rateNonUtf8,
       };
     },
   };
+}
+
+/** Keys a "nulls everywhere" body keeps: without ids and the paging skeleton it is not a page at all. */
+const KEPT_BY_NULLS = new Set([
+  'id',
+  'type',
+  'uri',
+  'items',
+  'next',
+  'previous',
+  'total',
+  'limit',
+  'offset',
+  'cursors',
+]);
+/** Keys a drifted body drops: those Spotify has already removed in development mode (2026-02). */
+const DROPPED_BY_DRIFT = new Set(['available_markets', 'popularity', 'genres']);
+
+/** A 200 body as the body faults of `roll` reshape it (drift, nulls, padding); unchanged without any. */
+export function reshapeBody(value: unknown, roll: FaultRoll, options: FaultOptions): unknown {
+  let out = value;
+  if (roll.drift) out = mapObjects(out, (o) => driftObject(o));
+  if (roll.nulls) {
+    out = mapObjects(out, (o) =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, KEPT_BY_NULLS.has(k) ? v : null])),
+    );
+  }
+  if (options.padBytes > 0 && out && typeof out === 'object' && !Array.isArray(out)) {
+    out = { ...out, _padding: 'x'.repeat(options.padBytes) };
+  }
+  return out;
+}
+
+function driftObject(o: Record<string, unknown>): Record<string, unknown> {
+  const kept = Object.entries(o).filter(([k]) => !DROPPED_BY_DRIFT.has(k));
+  return { ...Object.fromEntries(kept), x_added_field: { nested: [1, 'two', null], at: '2026-11-25' } };
+}
+
+function mapObjects(value: unknown, fn: (o: Record<string, unknown>) => Record<string, unknown>): unknown {
+  if (Array.isArray(value)) return value.map((v) => mapObjects(v, fn));
+  if (value === null || typeof value !== 'object') return value;
+  const inner = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapObjects(v, fn)]));
+  return fn(inner);
 }

@@ -296,7 +296,7 @@ async function serve(
       req.socket.resetAndDestroy();
       return;
     }
-    const body = Buffer.from(result.reply.body, 'utf8');
+    const body = Buffer.from(result.reply.body, result.latin1 ? 'latin1' : 'utf8');
     res.writeHead(result.reply.status, { ...result.reply.headers, 'content-length': String(body.length) });
     if (result.truncate) {
       // Promise the full length, send half, then hang up: the client's body read must fail.
@@ -331,7 +331,7 @@ async function inProcessFetch(
   if (request.signal.aborted) throw request.signal.reason;
   if (result.kind === 'reset') throw connectionReset();
   const { reply, truncate } = result;
-  const bytes = Buffer.from(reply.body, 'utf8');
+  const bytes = Buffer.from(reply.body, result.latin1 ? 'latin1' : 'utf8');
   const headers = new Headers(reply.headers);
   headers.set('content-length', String(bytes.length));
   const payload = truncate ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes;

@@ -233,12 +233,12 @@ describe('request() on 401', () => {
   it('renews the token once and retries when the token was revoked', async () => {
     const { client } = await warmClient();
     emu.setFaults({ ...NO_FAULTS, rateTokenExpiry: 1 });
-    // Every token the emulator sees is expired by the fault, the renewed one included: after one
-    // renewal the client gives up with AUTH_UNAUTHORIZED.
+    // Every token the emulator sees is expired by the fault, the renewed ones included: after three
+    // renewals the client gives up with AUTH_UNAUTHORIZED.
     const error = await failure(client.get(`/tracks/${trackId}`, TrackSchema));
     expect(error.code).toBe('AUTH_UNAUTHORIZED');
-    expect(client.stats.retries['401']).toBe(1);
-    expect(client.stats.tokenRequests).toBe(2);
+    expect(client.stats.retries['401']).toBe(3);
+    expect(client.stats.tokenRequests).toBe(4);
   });
 
   it('recovers when the renewed token is accepted', async () => {

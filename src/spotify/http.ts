@@ -9,7 +9,7 @@
 //   once: Spotify has been seen asking for hours (reference §7).
 // - 5xx, connection failures, timeouts and 2xx bodies that are cut short or not JSON: exponential
 //   backoff with jitter, at most `maxRetries` retries.
-// - 401: invalidate the token, renew it, retry once.
+// - 401: invalidate the token, renew it, retry (at most three renewals per request).
 // - 400/403/404: never retried.
 import type { ZodType } from 'zod';
 import type { HttpConfig } from '../config.js';
@@ -75,6 +75,8 @@ export function createStats(): ClientStats {
 }
 
 const BACKOFF_BASE_MS = 250;
+/** A 401 renews the access token and retries, at most this many times per request. */
+const MAX_TOKEN_RENEWALS = 3;
 const BACKOFF_CAP_MS = 8_000;
 /** Extra wait after a Retry-After, so that a crowd of clients does not come back in the same second. */
 const RETRY_AFTER_JITTER_MS = 500;
@@ -154,7 +156,14 @@ export function createTransport(http: HttpConfig, deps: ResolvedDeps, stats: Cli
       };
       if (request.body !== undefined) init.body = request.body;
       response = await fetch(request.url, init);
-      const text = await response.text();
+      const bytes = await response.arrayBuffer();
+      // A 2xx body that is not valid UTF-8 is corrupt: decoding it leniently would land U+FFFD in
+      // names and titles without a word (test/reliability/bad-inputs.test.ts). Retried like a cut body.
+      const text = response.ok ? strictUtf8(bytes) : new TextDecoder().decode(bytes);
+      if (text === undefined) {
+        const detail = `HTTP ${response.status} with a body that is not valid UTF-8`;
+        return { response, failure: { reason: 'truncated', detail, status: response.status }, release };
+      }
       return { response, text, release };
     } catch (error) {
       if (error instanceof TunelakeError) {
@@ -324,6 +333,14 @@ export function createTransport(http: HttpConfig, deps: ResolvedDeps, stats: Cli
   return { send, limiter, stats };
 }
 
+function strictUtf8(bytes: ArrayBuffer): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 function exhausted(request: SendRequest, failure: Failure, attempts: number): TunelakeError {
   const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
   const details = {
@@ -407,7 +424,7 @@ export function createHttp(
 
   async function sendWithToken(options: Omit<RequestOptions<unknown>, 'schema'>) {
     const { url, path, route, label, provider } = prepare(options);
-    let renewed = false;
+    let renewals = 0;
     for (;;) {
       let used: string | undefined;
       const result = await transport.send({
@@ -422,17 +439,19 @@ export function createHttp(
         },
       });
       if (result.status === 401) {
-        if (!renewed) {
-          renewed = true;
+        // More than one renewal: with requests in flight, the renewed token can be revoked by the
+        // time this request uses it (test/reliability/secrets.test.ts, under expiring tokens).
+        if (renewals < MAX_TOKEN_RENEWALS) {
+          renewals++;
           transport.stats.retries['401']++;
-          deps.logger.debug('spotify access token rejected; renewing once', { route });
+          deps.logger.debug('spotify access token rejected; renewing it', { route, renewal: renewals });
           provider.invalidate(used);
           continue;
         }
         const message = apiMessage(result.json) ?? 'Unauthorized';
         throw new TunelakeError(
           'AUTH_UNAUTHORIZED',
-          `Spotify rejected the ${provider.kind} access token for ${label} twice, even after renewing it ` +
+          `Spotify rejected the ${provider.kind} access token for ${label} even after renewing it ${renewals} times ` +
             `(401: ${message}). Check that SPOTIFY_CLIENT_ID matches the app that issued the tokens` +
             `${provider.kind === 'user' ? ', or run `tunelake login` again' : ''}.`,
           { details: { method: 'GET', route, status: 401, spotifyMessage: message } },

@@ -29,6 +29,7 @@ import {
   unlink,
   writeFile,
 } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -197,7 +198,9 @@ export function createLocalObjectStore(
 
   async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const path = lockPathOf(key);
-    const token = `${process.pid} ${randomHex()}`;
+    // The holder's pid and host: a lock left by a process killed on this host is broken at once
+    // (test/reliability/crash.test.ts: the run after a kill -9 must not wait for the lock to go stale).
+    const token = `${process.pid} ${randomHex()} ${hostname()}`;
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
@@ -215,7 +218,7 @@ export function createLocalObjectStore(
       }
       const held = await stat(path, { bigint: true }).catch(() => undefined);
       if (!held) continue;
-      if (Date.now() - Number(held.mtimeMs) > lockStaleMs) {
+      if (Date.now() - Number(held.mtimeMs) > lockStaleMs || (await holderIsDead(path))) {
         logger.warn('storage: breaking a stale lock', { key, lock: path });
         await breakStaleLock(path, held);
         continue;
@@ -237,6 +240,17 @@ export function createLocalObjectStore(
       // Only remove our own lock: if ours was broken as stale, the file may now be someone else's.
       const current = await readFile(path, 'utf8').catch(() => undefined);
       if (current === token) await unlink(path).catch(() => {});
+    }
+  }
+
+  async function holderIsDead(path: string): Promise<boolean> {
+    const [pid, , host] = (await readFile(path, 'utf8').catch(() => '')).split(' ');
+    if (host !== hostname() || !pid || Number(pid) === process.pid) return false;
+    try {
+      process.kill(Number(pid), 0);
+      return false;
+    } catch (error) {
+      return errnoCode(error) === 'ESRCH';
     }
   }
 

@@ -87,6 +87,8 @@ export interface TransformDeps {
   full?: boolean;
   /** How long the run lock is held before another run may consider it stale. */
   lockLeaseMs?: number;
+  /** The caller already holds the lake's run lock (the pipeline holds it for the whole run). */
+  lockHeld?: boolean;
   /** DuckDB worker threads and memory limit (DuckDB's defaults: all cores, 80% of RAM). */
   threads?: number;
   memoryLimit?: string;
@@ -112,9 +114,11 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
   // Durations come from a monotonic clock: `now` may be the emulator's simulated time.
   const startedMs = performance.now();
   const lockId = `transform-${started.toISOString().replace(/[-:.]/g, '')}`;
-  const lock = await acquireRunLock(store, lockId, deps.lockLeaseMs ?? 60 * 60 * 1000, { now });
+  const lock = deps.lockHeld
+    ? undefined
+    : await acquireRunLock(store, lockId, deps.lockLeaseMs ?? 60 * 60 * 1000, { now });
   try {
-    if (lock.replaced) logger.warn('took over the lock of a run that died', { previous: lock.replaced });
+    if (lock?.replaced) logger.warn('took over the lock of a run that died', { previous: lock.replaced });
     const { state, etag } = await loadTransformState(store);
     const committed = await committedRunIds(store);
     const committedSet = new Set(committed);
@@ -179,7 +183,7 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
       rmSync(work, { recursive: true, force: true });
     }
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 

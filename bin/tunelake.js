@@ -9,6 +9,10 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
+// The AWS SDK warns on every Node 20 start that its 2027 releases will need Node 22; the lockfile pins
+// releases that support Node 20, so the warning is noise for a CLI user.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 register();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -171,6 +171,21 @@ describe('loadConfig(spec, env)', () => {
     ).toBe(undefined);
   });
 
+  it('takes a DuckDB memory limit from the file or the environment, and rejects one that is not a size', () => {
+    expect(loadConfig({}, noFile).duckdbMemoryLimit).toBeUndefined();
+    const file = tempFile('tunelake.config.json', JSON.stringify({ duckdb: { memoryLimit: '1.5GiB' } }));
+    const fromFile = loadConfig({}, { ...noFile, TUNELAKE_CONFIG: file });
+    expect(fromFile.duckdbMemoryLimit).toBe('1.5GiB');
+    expect(fromFile.origins['duckdb.memoryLimit']).toBe('file');
+    const fromEnv = loadConfig(
+      {},
+      { ...noFile, TUNELAKE_CONFIG: file, TUNELAKE_DUCKDB_MEMORY_LIMIT: '512MB' },
+    );
+    expect(fromEnv.duckdbMemoryLimit).toBe('512MB');
+    const error = configError(() => loadConfig({}, { ...noFile, TUNELAKE_DUCKDB_MEMORY_LIMIT: 'lots' }));
+    expect(error.message).toContain('TUNELAKE_DUCKDB_MEMORY_LIMIT "lots": expected a size such as 512MB');
+  });
+
   it('rejects an s3 lake with an invalid bucket name', () => {
     const error = configError(() => loadConfig({ lake: 's3://Bad_Bucket/x' }, noFile));
     expect(error.message).toContain('valid bucket name');

@@ -15,7 +15,8 @@ import { parseSpotifyId } from './spotify/ids.js';
 export type AccessTier = 'development' | 'extended';
 export type EngineName = 'duckdb' | 'athena';
 export type CatalogName = 'local' | 'glue';
-export type Origin = 'flag' | 'env' | 'file' | 'default';
+/** `secret`: fetched at run time from the secret TUNELAKE_SPOTIFY_SECRET_ID names (withSpotifyCredentials). */
+export type Origin = 'flag' | 'env' | 'file' | 'default' | 'secret';
 
 export const DEFAULT_ACCOUNTS_URL = 'https://accounts.spotify.com';
 export const DEFAULT_API_URL = 'https://api.spotify.com/v1';
@@ -96,6 +97,21 @@ export interface AthenaConfig {
   database: string;
 }
 
+/**
+ * Settings of the deployed Lambda functions (the CDK stack sets them; nothing secret): where the Spotify
+ * credentials live, which Glue crawler to start when schemas change, where temp files go.
+ */
+export interface CloudConfig {
+  /** TUNELAKE_SPOTIFY_SECRET_ID: a Secrets Manager secret (ARN or name) holding the Spotify credentials. */
+  spotifySecretId: string | undefined;
+  /** TUNELAKE_GLUE_CRAWLER: the crawler over the raw zone, started when schemas changed. */
+  glueCrawler: string | undefined;
+  /** TUNELAKE_TEMP_DIR: parent folder of temp files (Lambda: /tmp); undefined: the OS temp folder. */
+  tempDir: string | undefined;
+  /** TUNELAKE_STACK: the CloudFormation stack `tunelake deploy` creates and `doctor` checks; default `Tunelake`. */
+  stackName: string;
+}
+
 export interface Config {
   configFile: string | undefined;
   credentialsFile: string;
@@ -106,9 +122,15 @@ export interface Config {
   engine: EngineName;
   catalog: CatalogName;
   logLevel: LogLevel;
+  /**
+   * TUNELAKE_DUCKDB_MEMORY_LIMIT: DuckDB's memory_limit for the transform (e.g. `1GB`); beyond it
+   * DuckDB spills to disk. Undefined: DuckDB's default, 80% of RAM (BENCHMARKS.md has the trade-off).
+   */
+  duckdbMemoryLimit: string | undefined;
   spotify: SpotifyConfig;
   http: HttpConfig;
   athena: AthenaConfig;
+  cloud: CloudConfig;
   sources: Sources;
   /** Where each setting came from, keyed by its dotted name. */
   origins: Readonly<Record<string, Origin>>;
@@ -153,6 +175,7 @@ const fileSchema = z.strictObject({
   engine: z.string().optional(),
   catalog: z.string().optional(),
   logLevel: z.string().optional(),
+  duckdb: z.strictObject({ memoryLimit: z.string().optional() }).optional(),
   spotify: z
     .strictObject({
       clientId: z.string().optional(),
@@ -269,6 +292,23 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     'info',
   );
 
+  const memoryPicked = pick(
+    'duckdb.memoryLimit',
+    undefined,
+    'TUNELAKE_DUCKDB_MEMORY_LIMIT',
+    file.duckdb?.memoryLimit,
+  );
+  let duckdbMemoryLimit: string | undefined;
+  if (memoryPicked) {
+    const value = String(memoryPicked.value).trim();
+    // Validated here, not by DuckDB mid-run: a typo must fail before anything is fetched.
+    if (/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value)) duckdbMemoryLimit = value;
+    else
+      problems.push(
+        `Invalid ${memoryPicked.where} "${memoryPicked.value}": expected a size such as 512MB, 2GB or 1.5GiB.`,
+      );
+  }
+
   const sf = file.spotify ?? {};
   const tier = oneOf(pick('spotify.tier', spec.tier, 'SPOTIFY_ACCESS_TIER', sf.tier), TIERS, 'development');
   const marketPicked = pick('spotify.market', spec.market, 'SPOTIFY_MARKET', sf.market);
@@ -381,6 +421,31 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
   }
   const athena: AthenaConfig = { workGroup, outputLocation, database };
 
+  const secretIdPicked = pick('cloud.spotifySecretId', undefined, 'TUNELAKE_SPOTIFY_SECRET_ID', undefined);
+  const crawlerPicked = pick('cloud.glueCrawler', undefined, 'TUNELAKE_GLUE_CRAWLER', undefined);
+  let glueCrawler = crawlerPicked ? String(crawlerPicked.value) : undefined;
+  if (glueCrawler !== undefined && !/^[\p{L}\p{N}._-]{1,255}$/u.test(glueCrawler)) {
+    problems.push(
+      `Invalid ${crawlerPicked?.where} "${glueCrawler}": expected a Glue crawler name (letters, digits, '.', '_' or '-').`,
+    );
+    glueCrawler = undefined;
+  }
+  const tempDirPicked = pick('cloud.tempDir', undefined, 'TUNELAKE_TEMP_DIR', undefined);
+  const stackPicked = pick('cloud.stackName', undefined, 'TUNELAKE_STACK', undefined);
+  let stackName = stackPicked ? String(stackPicked.value) : 'Tunelake';
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
+    problems.push(
+      `Invalid ${stackPicked?.where} "${stackName}": expected a CloudFormation stack name (letters, digits, '-').`,
+    );
+    stackName = 'Tunelake';
+  }
+  const cloud: CloudConfig = {
+    spotifySecretId: secretIdPicked ? String(secretIdPicked.value) : undefined,
+    glueCrawler,
+    tempDir: tempDirPicked ? String(tempDirPicked.value) : undefined,
+    stackName,
+  };
+
   // A client id without a secret is a public (PKCE) app: it can log in and refresh user tokens; the
   // client says what is missing if it ever needs an app token.
 
@@ -408,9 +473,11 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     engine,
     catalog,
     logLevel,
+    duckdbMemoryLimit,
     spotify,
     http,
     athena,
+    cloud,
     sources,
     origins,
   });
@@ -429,6 +496,36 @@ export function deriveConfig(
     spotify: { ...config.spotify, ...patch.spotify },
     http: { ...config.http, ...patch.http },
     sources: patch.sources ?? config.sources,
+  });
+}
+
+/** Spotify credentials fetched at run time (the Lambda reads them from Secrets Manager). */
+export interface SpotifyCredentials {
+  clientId: string;
+  clientSecret: string | undefined;
+  refreshToken: string | undefined;
+}
+
+/**
+ * The config with Spotify credentials fetched at run time (never from the environment) in place of
+ * the configured ones; their origin is `secret`. The values become Secrets, so logs redact them.
+ */
+export function withSpotifyCredentials(config: Config, credentials: SpotifyCredentials): Config {
+  const derived = deriveConfig(config, {
+    spotify: {
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret ? new Secret(credentials.clientSecret) : undefined,
+      refreshToken: credentials.refreshToken ? new Secret(credentials.refreshToken) : undefined,
+    },
+  });
+  return deepFreeze({
+    ...derived,
+    origins: {
+      ...config.origins,
+      'spotify.clientId': 'secret',
+      'spotify.clientSecret': credentials.clientSecret ? 'secret' : 'default',
+      'spotify.refreshToken': credentials.refreshToken ? 'secret' : 'default',
+    },
   });
 }
 

@@ -29,7 +29,11 @@ export function registerTransformCommand(program: Command): void {
       const runtime = await createRuntime(config, { logger, spotify: false });
       try {
         // Wall-clock time, not the runtime's (possibly simulated) clock: it only dates the run lock.
-        const info = await transform(runtime, { logger, full: flags.full === true });
+        const info = await transform(runtime, {
+          logger,
+          full: flags.full === true,
+          memoryLimit: runtime.config.duckdbMemoryLimit,
+        });
         if (flags.json) printJson(info);
         else printLine(summarize(info, runtime.store.location));
       } finally {

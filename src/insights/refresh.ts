@@ -9,7 +9,12 @@
 // - An insight whose data the lake cannot provide (its tables are missing, or a table it needs is
 //   empty because the access tier strips its fields) is reported as unavailable with the reason and
 //   nothing is written; a previous table of it is removed rather than left to go stale.
-// - Athena (CTAS into the lake) is not supported yet: the SQL is portable, the materialising is not.
+// - On Athena (TUNELAKE_ENGINE=athena) each insight is a CTAS into Parquet at a fresh location,
+//   `insights/<name>/v=<refreshId>/` (CTAS needs an empty one), under a temporary table name; the
+//   `insight_<name>` table is then re-pointed at it in one catalog update and the previous versions'
+//   objects are deleted. A reader sees the old table or the new one, never a half-written one, and a
+//   failed CTAS leaves the old table as it was (its orphaned files are removed). Availability is decided
+//   from the catalog's row counts, so deciding it costs no Athena query.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -17,10 +22,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Catalog, parquetTableInput, TABLES_DATABASE, type Table } from '../catalog/catalog.js';
 import type { AccessTier, Config } from '../config.js';
-import { TunelakeError } from '../errors.js';
+import { isTunelakeError, TunelakeError } from '../errors.js';
+import { newRunId } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import { sqlString } from '../query/duckdb.js';
-import { createQueryEngine, type QueryEngine } from '../query/engine.js';
+import { type AthenaClientLike, createQueryEngine, type QueryEngine } from '../query/engine.js';
 import { type ObjectStore, sameEtag } from '../storage/store.js';
 import { type InsightSpec, insightSql, insightTableName, selectInsights } from './insights.js';
 
@@ -60,6 +66,13 @@ export interface RefreshInsightsOptions {
   tempDir?: string;
   /** Milliseconds, for durationMs. */
   now?: () => number;
+  /** Athena: the client to use (tests pass moto's); default: one from the standard AWS chain. */
+  athenaClient?: AthenaClientLike;
+  /**
+   * Athena: names this refresh's versions (`insights/<name>/v=<refreshId>/`); default: a new run id.
+   * Lowercase letters, digits, '-' and '_'.
+   */
+  refreshId?: string;
 }
 
 export function insightPrefix(name: string): string {
@@ -78,17 +91,13 @@ export async function refreshInsights(
   const logger = runtime.logger ?? silentLogger;
   const now = options.now ?? (() => performance.now());
   const started = now();
-  if (config.engine === 'athena') {
-    throw new TunelakeError(
-      'CONFIG_INVALID',
-      'Insights cannot be refreshed on Athena yet (TUNELAKE_ENGINE=athena): run `tunelake insights` with ' +
-        'TUNELAKE_ENGINE=duckdb, which reads the same lake and catalog and registers the insight tables for Athena too.',
-      { details: { engine: config.engine } },
-    );
-  }
   const selected = selectInsights(options.only);
   await catalog.ensureDatabase(TABLES_DATABASE, 'tunelake: typed Parquet tables');
   const tables = await catalogTables(catalog);
+  if (config.engine === 'athena') {
+    const results = await refreshOnAthena(runtime, selected, tables, options);
+    return { insights: results, durationMs: Math.max(0, Math.round(now() - started)) };
+  }
   const engine = await createQueryEngine(config, { store, catalog, logger });
   const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'tunelake-insights-'));
   const results: InsightResult[] = [];
@@ -318,4 +327,162 @@ async function removeInsight(
   for await (const info of store.list(insightPrefix(name))) keys.push(info.key);
   if (keys.length > 0) await store.deleteMany(keys);
   if (tables.has(insightTableName(name))) await catalog.deleteTable(TABLES_DATABASE, insightTableName(name));
+}
+
+// ---- Athena: CTAS into a fresh location, then re-point the table ----
+
+async function refreshOnAthena(
+  runtime: InsightsRuntime,
+  selected: readonly InsightSpec[],
+  tables: ReadonlyMap<string, Table>,
+  options: RefreshInsightsOptions,
+): Promise<InsightResult[]> {
+  const { store, catalog, config } = runtime;
+  const logger = runtime.logger ?? silentLogger;
+  if (!store.location.startsWith('s3://')) {
+    throw new TunelakeError(
+      'CONFIG_INVALID',
+      `Insights cannot be refreshed on Athena for the local lake ${store.location}: Athena writes its tables to S3. ` +
+        'Use an S3 lake (TUNELAKE_LAKE=s3://bucket/prefix) with TUNELAKE_CATALOG=glue, or TUNELAKE_ENGINE=duckdb.',
+      { details: { engine: config.engine, lake: store.location } },
+    );
+  }
+  const refreshId = (options.refreshId ?? newRunId(new Date())).toLowerCase();
+  if (!/^[a-z0-9_-]{1,64}$/.test(refreshId)) {
+    throw new TunelakeError(
+      'INVALID_ARGUMENT',
+      `Invalid insights refresh id "${refreshId}": expected 1-64 lowercase letters, digits, '-' or '_'.`,
+    );
+  }
+  // The CTAS target and the tables its SQL reads both live in the tables' database.
+  const database = TABLES_DATABASE;
+  const engine = await createQueryEngine(config, {
+    store,
+    catalog,
+    logger,
+    ...(options.athenaClient ? { athenaClient: options.athenaClient } : {}),
+  });
+  // Temporary CTAS tables a crashed refresh left behind (named after a default refresh id).
+  for (const name of tables.keys()) {
+    if (/^insight_[a-z0-9_]+_\d{8}t\d{6}z_[0-9a-z]{6}$/.test(name)) await dropQuietly(catalog, name);
+  }
+  const results: InsightResult[] = [];
+  try {
+    for (const spec of selected) {
+      const table = insightTableName(spec.name);
+      const availability = await insightAvailability(spec, tables, config.spotify.tier, async (name) =>
+        recordCount(tables.get(name)),
+      );
+      if (!availability.available) {
+        await removeInsight(store, catalog, spec.name, tables);
+        logger.info(`insight ${spec.name}: unavailable`, { reason: availability.reason });
+        results.push({
+          name: spec.name,
+          table,
+          rows: 0,
+          status: 'unavailable',
+          reason: availability.reason,
+          location: `${store.uri(insightPrefix(spec.name).slice(0, -1))}/`,
+        });
+        continue;
+      }
+      const prefix = insightVersionPrefix(spec.name, refreshId);
+      const location = `${store.uri(prefix.slice(0, -1))}/`;
+      const temp = `${table}_${refreshId.replace(/-/g, '_')}`;
+      // CTAS needs an empty location and a free name: clear what a failed attempt with this id left.
+      await deletePrefix(store, prefix);
+      await dropQuietly(catalog, temp);
+      const ctas = athenaCtasSql({
+        database,
+        table: temp,
+        location,
+        select: insightSql(spec.name, 'athena'),
+      });
+      let rows: number;
+      try {
+        await engine.query(ctas, { database });
+        const counted = await engine.query(`SELECT count(*) AS n FROM "${database}"."${temp}"`, { database });
+        rows = Number(counted.rows[0]?.n ?? 0);
+      } catch (error) {
+        await dropQuietly(catalog, temp);
+        await deletePrefix(store, prefix).catch(() => {});
+        const err = error instanceof TunelakeError ? error : new TunelakeError('INTERNAL', String(error));
+        throw new TunelakeError(
+          err.code === 'INVALID_ARGUMENT' ? 'INTERNAL' : err.code,
+          `Insight ${spec.name} failed on Athena: ${err.message}`,
+          { cause: error, retryable: err.retryable, details: { insight: spec.name } },
+        );
+      }
+      let objectCount = 0;
+      let size = 0;
+      for await (const info of store.list(prefix)) {
+        objectCount++;
+        size += info.size;
+      }
+      const outcome = await catalog.upsertTable(
+        TABLES_DATABASE,
+        parquetTableInput({
+          name: table,
+          location,
+          description: `tunelake insight: ${spec.description}`,
+          columns: spec.columns.map((col) => ({ Name: col.name, Type: col.type, Comment: col.description })),
+          stats: { objectCount, recordCount: rows, sizeKey: size },
+        }),
+      );
+      await dropQuietly(catalog, temp);
+      // Only now is nobody pointed at the old versions (and the DuckDB path's single file).
+      const stale: string[] = [];
+      for await (const info of store.list(insightPrefix(spec.name))) {
+        if (!info.key.startsWith(prefix)) stale.push(info.key);
+      }
+      if (stale.length > 0) await store.deleteMany(stale);
+      logger.info(`insight ${spec.name}: ${rows} rows (Athena)`, {
+        location,
+        catalog: outcome,
+        stale: stale.length,
+      });
+      results.push({ name: spec.name, table, rows, status: 'written', location });
+    }
+  } finally {
+    await engine.close();
+  }
+  return results;
+}
+
+/** `insights/<name>/v=<refreshId>/`: where one Athena refresh writes an insight. */
+export function insightVersionPrefix(name: string, refreshId: string): string {
+  return `${insightPrefix(name)}v=${refreshId}/`;
+}
+
+/**
+ * The CTAS that materialises an insight on Athena: Parquet (ZSTD) at `location`, which must be empty.
+ * The SELECT is the insight's SQL file as is; it may end in a comment, so the statement ends on a new line.
+ */
+export function athenaCtasSql(input: {
+  database: string;
+  table: string;
+  location: string;
+  select: string;
+}): string {
+  const select = input.select.trimEnd().replace(/;+$/, '');
+  const location = input.location.endsWith('/') ? input.location : `${input.location}/`;
+  return (
+    `CREATE TABLE "${input.database}"."${input.table}"\n` +
+    `WITH (format = 'PARQUET', write_compression = 'ZSTD', external_location = ${sqlString(location)})\n` +
+    `AS\n${select}\n`
+  );
+}
+
+async function deletePrefix(store: ObjectStore, prefix: string): Promise<void> {
+  const keys: string[] = [];
+  for await (const info of store.list(prefix)) keys.push(info.key);
+  if (keys.length > 0) await store.deleteMany(keys);
+}
+
+async function dropQuietly(catalog: Catalog, table: string): Promise<void> {
+  try {
+    await catalog.deleteTable(TABLES_DATABASE, table);
+  } catch (error) {
+    if (!isTunelakeError(error, 'STORAGE_NOT_FOUND')) throw error;
+  }
 }

@@ -10,6 +10,8 @@ import { createQueryEngine, type QueryEngine } from '../query/engine.js';
 import { redact } from '../secret.js';
 import type { SpotifyApi } from '../spotify/client.js';
 import type { ObjectStore } from '../storage/store.js';
+import { awsChecks } from './aws-checks.js';
+import { type AwsDeployment, createAwsDeployment } from './aws-deployment.js';
 import type { CheckGroup, DoctorCheck } from './check.js';
 import { configChecks, type EmulatorInfo } from './config-checks.js';
 import { lakeChecks } from './lake-checks.js';
@@ -34,6 +36,8 @@ export interface DoctorDeps {
   openQueryEngine?: () => Promise<QueryEngine>;
   /** Reads the credentials file; undefined when it does not exist. */
   readFile?: (path: string) => Promise<string | undefined>;
+  /** The deployed stack's resources (default: the AWS SDK in the configured region). */
+  openAwsDeployment?: () => AwsDeployment;
 }
 
 export interface DoctorReport {
@@ -71,6 +75,13 @@ export async function runDoctor(target: DoctorTarget, deps: DoctorDeps = {}): Pr
         deps.openQueryEngine ??
         (() =>
           createQueryEngine(target.config, { store: target.store, catalog: target.catalog, readOnly: true })),
+    })),
+    ...(await awsChecks({
+      config: target.config,
+      store: target.store,
+      now: target.now,
+      openDeployment:
+        deps.openAwsDeployment ?? (() => createAwsDeployment({ region: target.config.awsRegion })),
     })),
   ];
   // Stable: within a group, checks keep the order they ran in.

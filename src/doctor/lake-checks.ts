@@ -1,4 +1,4 @@
-// The lake and AWS groups: the store is writable and keeps the two write preconditions every stage
+// The lake group: the store is writable and keeps the two write preconditions every stage
 // relies on (create-only and compare-and-swap), the catalog and the query engine answer, and the last
 // committed run is recent. The only write is one probe object under state/, always removed.
 import { RAW_DATABASE, TABLES_DATABASE, type Catalog } from '../catalog/catalog.js';
@@ -115,7 +115,6 @@ export async function lakeChecks(input: LakeCheckInput): Promise<DoctorCheck[]> 
     await catalogCheck(input, lines);
     await queryCheck(input, lines);
     await runChecks(input, lines);
-    out.push(awsCheck(config));
     return out;
   }
 }
@@ -254,20 +253,6 @@ async function runChecks(input: LakeCheckInput, lines: Lines): Promise<void> {
       code: 'STORAGE_FAILED',
     });
   }
-}
-
-function awsCheck(config: Config): DoctorCheck {
-  const aws = config.lake.startsWith('s3://') || config.catalog === 'glue' || config.engine === 'athena';
-  return {
-    id: 'aws.deployment',
-    group: 'aws',
-    status: 'skip',
-    summary: aws
-      ? 'AWS deployment not checked: the CDK stack (schedule, secret, Lambda, crawler) is a later issue'
-      : 'AWS deployment not configured (local lake, local catalog, DuckDB)',
-    evidence: `lake ${config.lake}, catalog ${config.catalog}, engine ${config.engine}`,
-    fix: '',
-  };
 }
 
 function randomSuffix(random: () => number): string {

@@ -99,7 +99,7 @@ export async function demo(options: {
     }
     say(`Tables: ${(await runtime.catalog.listTables('tunelake')).map((t) => t.Name).join(', ')}`);
     say(
-      'Next: npx tunelake insights --list, npx tunelake tables, ' +
+      'Next: npx tunelake serve (the dashboard), npx tunelake insights --list, npx tunelake tables, ' +
         'npx tunelake query "select * from insight_playlist_movers limit 20".',
     );
     return infos;

@@ -5,14 +5,18 @@ import { toTunelakeError } from '../errors.js';
 import { redact } from '../secret.js';
 import { registerCrawlCommand } from './crawl-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerDeployCommand } from './deploy-command.js';
 import { registerDoctorCommand } from './doctor-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { registerExtractCommand } from './extract-command.js';
+import { registerImportCommand } from './import-command.js';
 import { registerInsightsCommand } from './insights-command.js';
+import { registerLambdaCommand } from './lambda-command.js';
 import { registerLoginCommand } from './login-command.js';
 import { registerQueryCommand } from './query-command.js';
 import { registerRunCommand } from './run-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTablesCommand } from './tables-command.js';
 import { registerTransformCommand } from './transform-command.js';
@@ -32,9 +36,13 @@ export function createProgram(): Command {
   registerTablesCommand(program);
   registerQueryCommand(program);
   registerInsightsCommand(program);
+  registerServeCommand(program);
+  registerImportCommand(program);
   registerDoctorCommand(program);
   registerEmulatorCommand(program);
   registerLoginCommand(program);
+  registerLambdaCommand(program);
+  registerDeployCommand(program);
   return program;
 }
 

@@ -1,0 +1,359 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../cli/serve-command.js';
+import { loadConfig } from '../config.js';
+import { Emulator } from '../emulator/server.js';
+import { silentLogger } from '../log.js';
+import { run } from '../pipeline.js';
+import type { QueryEngine } from '../query/engine.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { DashboardServer, openDashboardEngine } from './dashboard-server.js';
+
+const ENV = { TUNELAKE_CREDENTIALS: '/nonexistent/credentials.json' };
+
+/** GET through node:http, which sends the path and Host header exactly as given (fetch normalises `..`). */
+function rawGet(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path, method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: API bodies are arbitrary JSON, read field by field
+type Json = any;
+
+async function getJson(url: string): Promise<{ status: number; body: Json }> {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.json() };
+}
+
+describe('DashboardServer.create(runtime) on an empty lake', () => {
+  let lake: string;
+  let runtime: Runtime;
+  let server: DashboardServer;
+
+  beforeAll(async () => {
+    lake = mkdtempSync(join(tmpdir(), 'tunelake-serve-empty-'));
+    runtime = await createRuntime(loadConfig({ lake }, ENV), { logger: silentLogger, spotify: false });
+    server = await DashboardServer.create(runtime, { port: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await runtime?.close();
+    if (lake) rmSync(lake, { recursive: true, force: true });
+  });
+
+  it('GET /api/status says the lake is empty and what to run', async () => {
+    const { status, body } = await getJson(`${server.url}api/status`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      empty: true,
+      lastRun: null,
+      runs: 0,
+      tier: 'development',
+      engine: 'duckdb',
+    });
+    expect(body.hint).toContain('npx tunelake demo --days 14');
+    expect(body.hint).toContain('npx tunelake run');
+    expect(body.insights.map((i: { name: string }) => i.name)).toContain('playlist_movers');
+  });
+
+  it('GET /api/insights/<name> answers 404 with why and what to run', async () => {
+    const { status, body } = await getJson(`${server.url}api/insights/playlist_movers`);
+    expect(status).toBe(404);
+    expect(body.error.code).toBe('STORAGE_NOT_FOUND');
+    expect(body.error.message).toContain('Insight playlist_movers is unavailable in this lake');
+    expect(body.error.message).toContain('tunelake run');
+  });
+
+  it('GET /api/filters is empty', async () => {
+    const { body } = await getJson(`${server.url}api/filters`);
+    expect(body).toEqual({ playlists: [], artists: [], dates: null });
+  });
+});
+
+describe('DashboardServer.create(runtime) after two simulated days', () => {
+  let lake: string;
+  let emulator: Emulator;
+  let runtime: Runtime;
+  let server: DashboardServer;
+  let playlists: Array<{ id: string; name: string }>;
+
+  beforeAll(async () => {
+    lake = mkdtempSync(join(tmpdir(), 'tunelake-serve-'));
+    emulator = await Emulator.create({ port: 0, tier: 'development', seed: 13 });
+    runtime = await createRuntime(loadConfig({ lake, rateLimit: 5000, concurrency: 4 }, ENV), {
+      emulator,
+      logger: silentLogger,
+    });
+    await run(runtime, { crawlRaw: false, insights: false });
+    emulator.advanceDay();
+    await run(runtime, { crawlRaw: false });
+    server = await DashboardServer.create(runtime, { port: 0 });
+    playlists = (await getJson(`${server.url}api/filters`)).body.playlists;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await runtime?.close();
+    await emulator?.close();
+    if (lake) rmSync(lake, { recursive: true, force: true });
+  });
+
+  it('GET /api/status has the last run, tier, engine, and why rising_artists is unavailable', async () => {
+    const { status, body } = await getJson(`${server.url}api/status`);
+    expect(status).toBe(200);
+    expect(body.empty).toBe(false);
+    expect(body.runs).toBe(2);
+    expect(body.lastRun.dt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(body).toMatchObject({ tier: 'development', engine: 'duckdb', catalog: 'local' });
+    const rising = body.insights.find((i: { name: string }) => i.name === 'rising_artists');
+    expect(rising.available).toBe(false);
+    expect(rising.reason).toContain('development-mode apps no longer receive');
+    const movers = body.insights.find((i: { name: string }) => i.name === 'playlist_movers');
+    expect(movers).toMatchObject({
+      available: true,
+      filters: { date: 'snapshot_date', playlist: true, artist: false },
+    });
+    expect(movers.views).toEqual(['rows', 'latest', 'timeline']);
+  });
+
+  it('GET /api/insights/playlist_movers?playlist= returns that playlist only, and fewer rows than unfiltered', async () => {
+    expect(playlists.length).toBeGreaterThan(1);
+    const all = (await getJson(`${server.url}api/insights/playlist_movers`)).body;
+    const counts = new Map<string, number>();
+    for (const row of all.rows) counts.set(row.playlist_id, (counts.get(row.playlist_id) ?? 0) + 1);
+    const [id, expected] = [...counts.entries()].sort((a, b) => a[1] - b[1])[0]!;
+    const { status, body } = await getJson(`${server.url}api/insights/playlist_movers?playlist=${id}`);
+    expect(status).toBe(200);
+    expect(body.applied).toEqual({ playlist: id });
+    expect(body.rows).toHaveLength(expected);
+    expect(body.rows.length).toBeLessThan(all.rows.length);
+    expect(new Set(body.rows.map((r: { playlist_id: string }) => r.playlist_id))).toEqual(new Set([id]));
+  });
+
+  it('GET /api/insights/playlist_movers?view=timeline counts the moves per day', async () => {
+    const rows = (await getJson(`${server.url}api/insights/playlist_movers`)).body.rows;
+    const { body } = await getJson(`${server.url}api/insights/playlist_movers?view=timeline`);
+    const total = body.rows.reduce(
+      (n: number, r: Record<string, number>) => n + r.entries! + r.exits! + r.climbs! + r.falls!,
+      0,
+    );
+    expect(total).toBe(rows.length);
+    expect(body.columns.map((c: { name: string }) => c.name)).toEqual([
+      'snapshot_date',
+      'entries',
+      'exits',
+      'climbs',
+      'falls',
+    ]);
+  });
+
+  it('a date range and a limit narrow the answer, and say when it was cut', async () => {
+    const all = (await getJson(`${server.url}api/insights/content_mix`)).body.rows as Array<{
+      snapshot_date: string;
+    }>;
+    const first = all.map((r) => r.snapshot_date).sort()[0]!;
+    const { body } = await getJson(`${server.url}api/insights/content_mix?from=${first}&to=${first}`);
+    expect(body.rows.length).toBeGreaterThan(0);
+    expect(body.rows.length).toBeLessThan(all.length);
+    expect(body.rows.every((r: { snapshot_date: string }) => r.snapshot_date === first)).toBe(true);
+    const cut = (await getJson(`${server.url}api/insights/content_mix?limit=2`)).body;
+    expect(cut.rows).toHaveLength(2);
+    expect(cut.truncated).toBe(true);
+  });
+
+  it.each([
+    ['/api/insights/nope', 'Unknown insight "nope": expected one of playlist_movers'],
+    ['/api/insights/content_mix?from=2026-13-01', 'from "2026-13-01" is not a date: expected YYYY-MM-DD'],
+    ['/api/insights/content_mix?to=yesterday', 'to "yesterday" is not a date'],
+    ['/api/insights/content_mix?from=2026-11-05&to=2026-11-01', 'from is after to'],
+    ['/api/insights/content_mix?playlist=abc', 'playlist "abc" is not a Spotify playlist id'],
+    [
+      '/api/insights/content_mix?playlist=0000000000000000000000',
+      'unknown playlist "0000000000000000000000"',
+    ],
+    [
+      '/api/insights/artist_presence?artist=0000000000000000000000',
+      'unknown artist "0000000000000000000000"',
+    ],
+    ['/api/insights/content_mix?limit=0', 'limit: expected a whole number from 1 to 10000'],
+    ['/api/insights/content_mix?limit=-5', 'limit: expected a whole number'],
+    ['/api/insights/content_mix?sql=select%201', 'unknown parameter "sql"'],
+    ['/api/insights/content_mix?from=2026-11-01&from=2026-11-02', 'from given more than once'],
+    ['/api/insights/content_mix?view=timeline', 'Unknown view "timeline" of insight content_mix'],
+    [
+      '/api/insights/listening_hours?from=2026-11-01',
+      'from/to filter does not apply to insight listening_hours',
+    ],
+    ['/api/insights/listening_hours?playlist=PLAYLIST', 'playlist filter does not apply'],
+  ])('GET %s -> 400 with a clear message', async (path, message) => {
+    const { status, body } = await getJson(
+      `${server.url}${path.slice(1).replace('PLAYLIST', playlists[0]!.id)}`,
+    );
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('INVALID_ARGUMENT');
+    expect(body.error.message).toContain(message);
+  });
+
+  it.each([
+    ["playlist=x' OR '1'='1", 'is not a Spotify playlist id'],
+    ["from=2026-11-01' OR 1=1 --", 'is not a date'],
+    ["to=2026-11-01'; DROP TABLE insight_content_mix; --", 'is not a date'],
+    ['view=rows UNION SELECT * FROM playlists', 'expected a view name'],
+    ["limit=1; COPY insight_content_mix TO '/tmp/x.csv'", 'limit: expected a whole number'],
+    ["playlist=0000000000000000000000') OR ('1'='1", 'is not a Spotify playlist id'],
+  ])('an injection attempt (%s) is refused with 400', async (query, message) => {
+    const { status, body } = await getJson(
+      `${server.url}api/insights/content_mix?${new URLSearchParams(query)}`,
+    );
+    expect(status).toBe(400);
+    expect(body.error.message).toContain(message);
+  });
+
+  it('an insight name carrying SQL is an unknown insight', async () => {
+    const name = encodeURIComponent("content_mix\"; SELECT * FROM read_csv('/etc/passwd') --");
+    const { status, body } = await getJson(`${server.url}api/insights/${name}`);
+    expect(status).toBe(400);
+    expect(body.error.message).toContain('Unknown insight');
+  });
+
+  it('no parameter or path makes the server read /etc/passwd', async () => {
+    const attempts = [
+      `/api/insights/content_mix?${new URLSearchParams({ from: "read_csv('/etc/passwd')" })}`,
+      `/api/insights/content_mix?${new URLSearchParams({ playlist: '/etc/passwd' })}`,
+      `/api/insights/${encodeURIComponent("read_text('/etc/passwd')")}`,
+      '/api/insights/..%2F..%2F..%2Fetc%2Fpasswd',
+      '/assets/../../../../etc/passwd',
+      '/assets/..%2F..%2F..%2F..%2Fetc%2Fpasswd',
+      '/etc/passwd',
+      '/../../../../etc/passwd',
+    ];
+    for (const path of attempts) {
+      const res = await rawGet(server.url, path, { host: new URL(server.url).host });
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.body, path).not.toContain('root:');
+    }
+  });
+
+  it('refuses other methods with 405, and Host headers other than loopback with 421', async () => {
+    const host = new URL(server.url).host;
+    const post = await rawGet(server.url, '/api/status', { host }, 'POST');
+    expect(post.status).toBe(405);
+    expect(JSON.parse(post.body).error.message).toContain('read-only');
+    const rebound = await rawGet(server.url, '/api/status', { host: 'attacker.example:80' });
+    expect(rebound.status).toBe(421);
+  });
+
+  it('serves the page and echarts from node_modules with a same-origin content security policy', async () => {
+    const page = await fetch(server.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('/assets/echarts.min.js');
+    expect(html).not.toMatch(/https?:\/\/(?!open\.spotify)/);
+    const echarts = await fetch(`${server.url}assets/echarts.min.js`);
+    expect(echarts.status).toBe(200);
+    expect((await echarts.text()).length).toBeGreaterThan(500_000);
+  });
+
+  // Last in this describe: it adds a day to the lake.
+  it('GET /api/status picks up a run made while serving, and the filters and rows follow', async () => {
+    const before = (await getJson(`${server.url}api/filters`)).body.dates.max as string;
+    emulator.advanceDay();
+    await run(runtime, { crawlRaw: false });
+    const status = (await getJson(`${server.url}api/status`)).body;
+    expect(status.runs).toBe(3);
+    const after = (await getJson(`${server.url}api/filters`)).body.dates.max as string;
+    expect(after > before).toBe(true);
+    const { body } = await getJson(`${server.url}api/insights/content_mix?view=latest`);
+    expect(body.rows.length).toBeGreaterThan(0);
+    expect(body.rows.every((r: { snapshot_date: string }) => r.snapshot_date === after)).toBe(true);
+  });
+});
+
+describe('openDashboardEngine(runtime)', () => {
+  let lake: string;
+  let runtime: Runtime;
+  let engine: QueryEngine;
+
+  beforeAll(async () => {
+    lake = mkdtempSync(join(tmpdir(), 'tunelake-serve-engine-'));
+    runtime = await createRuntime(loadConfig({ lake }, ENV), { logger: silentLogger, spotify: false });
+    engine = await openDashboardEngine(runtime);
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await runtime?.close();
+    if (lake) rmSync(lake, { recursive: true, force: true });
+  });
+
+  it.each([
+    "SELECT * FROM read_csv('/etc/passwd', sep = ':')",
+    "SELECT * FROM read_text('/etc/passwd')",
+    "SELECT * FROM sniff_csv('/etc/passwd')",
+    "SELECT * FROM glob('/etc/*')",
+    "COPY (SELECT 1) TO '/tmp/tunelake-dashboard-escape.csv'",
+    'SET enable_external_access = true',
+    "ATTACH '/tmp/tunelake-dashboard-escape.db' AS x",
+  ])('refuses %s', async (sql) => {
+    await expect(engine.query(sql)).rejects.toMatchObject({ name: 'TunelakeError' });
+  });
+
+  it('still answers a SELECT', async () => {
+    expect((await engine.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+  });
+});
+
+describe('serve(flags)', () => {
+  it('prints the URL, serves until stopped, then closes', async () => {
+    const lake = mkdtempSync(join(tmpdir(), 'tunelake-serve-cmd-'));
+    const lines: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    let status = 0;
+    try {
+      await serve(
+        { port: '0', host: '127.0.0.1', lake },
+        {
+          env: ENV,
+          write: (text) => lines.push(text),
+          stopped: () => stopped,
+          onListening: async (url) => {
+            status = (await fetch(`${url}api/status`)).status;
+            stop();
+          },
+        },
+      );
+    } finally {
+      rmSync(lake, { recursive: true, force: true });
+    }
+    expect(status).toBe(200);
+    expect(lines[0]).toMatch(/^tunelake dashboard: http:\/\/127\.0\.0\.1:\d+\/ /);
+    expect(lines.at(-1)).toBe('dashboard stopped');
+  });
+
+  it('refuses a bad --port before starting anything', async () => {
+    await expect(serve({ port: '80a', host: '127.0.0.1' }, { env: ENV })).rejects.toThrow(
+      'Invalid --port "80a": expected a whole number from 0 to 65535.',
+    );
+  });
+});

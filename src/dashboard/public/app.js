@@ -1,0 +1,990 @@
+// The dashboard page: reads /api/status and /api/filters, then draws one page of panels at a time
+// (the hash names the page). Each panel is one view of one insight from /api/insights/<name>; the
+// page sends only the filters the status says that insight has. Plain DOM, no build step; ECharts
+// draws with its SVG renderer. Pages are data: an insight the page has no panels for (a new one in
+// the registry) gets a page with its table.
+/* global echarts */
+
+const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const PALETTE = ['#1db954', '#3b82f6', '#f59e0b', '#ef4444', '#8b5cf6', '#14b8a6', '#ec4899', '#64748b'];
+
+const state = { status: null, filters: { playlists: [], artists: [], dates: null }, page: null };
+/** Chart instances by panel id, for resizing and for tests (`window.tunelakeCharts`). */
+const charts = new Map();
+window.tunelakeCharts = charts;
+
+// --- small helpers ---------------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'text') node.textContent = String(value);
+    else if (key === 'class') node.className = value;
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+function spotifyLink(type, id, label) {
+  if (!id) return document.createTextNode(label ?? '');
+  return el('a', {
+    href: `https://open.spotify.com/${type}/${encodeURIComponent(id)}`,
+    target: '_blank',
+    rel: 'noopener noreferrer',
+    text: label ?? id,
+  });
+}
+
+const fmt = {
+  int: (v) => (v === null || v === undefined ? '' : Number(v).toLocaleString('en-US')),
+  signed: (v) =>
+    v === null || v === undefined ? '' : `${v > 0 ? '+' : ''}${Number(v).toLocaleString('en-US')}`,
+  pct: (v) => (v === null || v === undefined ? '' : `${(Number(v) * 100).toFixed(1)}%`),
+  days: (v) => (v === null || v === undefined ? '' : `${Math.round(Number(v))} d`),
+  minutes: (v) => (v === null || v === undefined ? '' : `${(Number(v) / 60000).toFixed(1)} min`),
+  hours: (v) => (v === null || v === undefined ? '' : `${(Number(v) / 3600000).toFixed(1)} h`),
+  dec: (v) => (v === null || v === undefined ? '' : Number(v).toFixed(2)),
+};
+
+async function api(path) {
+  const response = await fetch(path, { headers: { Accept: 'application/json' } });
+  const body = await response.json();
+  if (!response.ok) {
+    const error = new Error(body?.error?.message ?? `HTTP ${response.status}`);
+    error.code = body?.error?.code;
+    throw error;
+  }
+  return body;
+}
+
+function insightStatus(name) {
+  return state.status?.insights.find((i) => i.name === name);
+}
+
+/** The query string for an insight: the current filters it supports, plus the view. */
+function insightUrl(name, view, extra = {}) {
+  const info = insightStatus(name);
+  const params = new URLSearchParams();
+  if (view) params.set('view', view);
+  const f = currentFilters();
+  if (info?.filters.date) {
+    if (f.from) params.set('from', f.from);
+    if (f.to) params.set('to', f.to);
+  }
+  if (info?.filters.playlist && f.playlist) params.set('playlist', f.playlist);
+  if (info?.filters.artist && f.artist) params.set('artist', f.artist);
+  for (const [k, v] of Object.entries(extra)) params.set(k, String(v));
+  return `/api/insights/${encodeURIComponent(name)}?${params}`;
+}
+
+function currentFilters() {
+  return {
+    from: document.getElementById('f-from').value,
+    to: document.getElementById('f-to').value,
+    playlist: document.getElementById('f-playlist').value,
+    artist: document.getElementById('f-artist').value,
+  };
+}
+
+// --- tables ----------------------------------------------------------------------------------------
+
+/**
+ * A sortable table: columns are {key, label, format?, num?, link?: (row) => [type, id], tag?, tone?}.
+ * Clicking a header sorts by it (again: the other way).
+ */
+function table(columns, rows, { sortKey, sortDir = 'desc', name } = {}) {
+  const wrap = el('div', { class: 'table-wrap' });
+  let key = sortKey;
+  let dir = sortDir;
+  const draw = () => {
+    const sorted = [...rows];
+    if (key) {
+      sorted.sort((a, b) => {
+        const x = a[key];
+        const y = b[key];
+        if (x === y) return 0;
+        if (x === null || x === undefined) return 1;
+        if (y === null || y === undefined) return -1;
+        const cmp =
+          typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+        return dir === 'asc' ? cmp : -cmp;
+      });
+    }
+    const head = el(
+      'tr',
+      {},
+      ...columns.map((c) => {
+        const th = el('th', {
+          class: c.num ? 'num' : undefined,
+          scope: 'col',
+          'data-key': c.key,
+          'aria-sort': c.key === key ? (dir === 'asc' ? 'ascending' : 'descending') : undefined,
+          text: c.label,
+        });
+        th.addEventListener('click', () => {
+          dir = key === c.key && dir === 'desc' ? 'asc' : 'desc';
+          key = c.key;
+          draw();
+        });
+        return th;
+      }),
+    );
+    const body = el('tbody');
+    for (const row of sorted) {
+      const tr = el('tr');
+      for (const c of columns) {
+        const value = row[c.key];
+        const text = c.format
+          ? c.format(value, row)
+          : value === null || value === undefined
+            ? ''
+            : String(value);
+        const tone =
+          c.tone && typeof value === 'number' && value !== 0 ? (value > 0 ? 'up' : 'down') : undefined;
+        const td = el('td', { class: [c.num ? 'num' : '', tone ?? ''].join(' ').trim() || undefined });
+        if (c.link) {
+          const [type, id] = c.link(row);
+          td.append(spotifyLink(type, id, text));
+        } else if (c.tag) {
+          td.append(el('span', { class: `tag ${value}`, text }));
+        } else {
+          td.textContent = text;
+        }
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+    wrap.replaceChildren(
+      el('table', { 'data-table': name, 'data-rows': rows.length }, el('thead', {}, head), body),
+    );
+  };
+  draw();
+  return wrap;
+}
+
+/** A table of every column of an insight, for insights without a page of their own. */
+function genericColumns(info) {
+  return info.columns.map((c) => {
+    const num = ['bigint', 'int', 'double'].includes(c.type);
+    const col = {
+      key: c.name,
+      label: c.name,
+      num,
+      format: c.type === 'double' ? fmt.dec : num ? fmt.int : undefined,
+    };
+    const type = { playlist_id: 'playlist', track_id: 'track', artist_id: 'artist', album_id: 'album' }[
+      c.name
+    ];
+    if (type) col.link = (row) => [type, row[c.name]];
+    return col;
+  });
+}
+
+// --- charts ----------------------------------------------------------------------------------------
+
+function chart(id, option) {
+  const box = el('div', { class: 'chart', 'data-chart': id });
+  queueMicrotask(() => {
+    const old = charts.get(id);
+    if (old) old.dispose();
+    const instance = echarts.init(box, null, { renderer: 'svg' });
+    instance.setOption({
+      color: PALETTE,
+      animation: false,
+      textStyle: { fontFamily: 'system-ui, sans-serif' },
+      grid: { left: 48, right: 24, top: 40, bottom: 40, containLabel: true },
+      tooltip: { trigger: 'axis' },
+      ...option,
+    });
+    charts.set(id, instance);
+    const points = (option.series ?? []).reduce((n, s) => n + (s.data?.length ?? 0), 0);
+    box.setAttribute('data-points', String(points));
+    box.setAttribute('data-rendered', 'true');
+  });
+  return box;
+}
+
+const legend = { top: 0, type: 'scroll' };
+
+/** Rows of {date, key, value} -> one line series per key over the sorted dates. */
+function linesByKey(rows, dateKey, seriesKey, valueKey, nameOf) {
+  const dates = [...new Set(rows.map((r) => r[dateKey]))].sort();
+  const keys = [...new Set(rows.map((r) => r[seriesKey]))];
+  return {
+    xAxis: { type: 'category', data: dates },
+    yAxis: { type: 'value' },
+    legend,
+    series: keys.map((k) => {
+      const byDate = new Map(rows.filter((r) => r[seriesKey] === k).map((r) => [r[dateKey], r[valueKey]]));
+      const first = rows.find((r) => r[seriesKey] === k);
+      return {
+        type: 'line',
+        name: nameOf ? nameOf(first) : String(k),
+        showSymbol: true,
+        connectNulls: true,
+        data: dates.map((d) => byDate.get(d) ?? null),
+      };
+    }),
+  };
+}
+
+// --- pages -----------------------------------------------------------------------------------------
+
+/**
+ * Each page: a title, the insights it reads, and panels. A panel names an insight and a view and
+ * renders the answer into DOM nodes; `wide` spans the grid.
+ */
+const PAGES = [
+  {
+    id: 'movers',
+    title: 'Playlist movers',
+    intro: 'What entered, left, climbed and fell in the watched playlists between snapshots.',
+    panels: [
+      {
+        id: 'movers-timeline',
+        insight: 'playlist_movers',
+        view: 'timeline',
+        title: 'Entries and exits per day',
+        sub: 'Exits drawn below the line; climbs and falls as lines.',
+        wide: true,
+        render: ({ rows }) =>
+          chart('movers-timeline', {
+            xAxis: { type: 'category', data: rows.map((r) => r.snapshot_date) },
+            yAxis: { type: 'value' },
+            legend,
+            series: [
+              {
+                type: 'bar',
+                name: 'entries',
+                stack: 'moves',
+                itemStyle: { color: '#1a9e55' },
+                data: rows.map((r) => r.entries),
+              },
+              {
+                type: 'bar',
+                name: 'exits',
+                stack: 'moves',
+                itemStyle: { color: '#d64545' },
+                data: rows.map((r) => -r.exits),
+              },
+              {
+                type: 'line',
+                name: 'climbs',
+                itemStyle: { color: '#3b82f6' },
+                data: rows.map((r) => r.climbs),
+              },
+              {
+                type: 'line',
+                name: 'falls',
+                itemStyle: { color: '#f59e0b' },
+                data: rows.map((r) => r.falls),
+              },
+            ],
+          }),
+      },
+      {
+        id: 'movers-latest',
+        insight: 'playlist_movers',
+        view: 'latest',
+        title: 'Biggest moves of the latest day',
+        wide: true,
+        render: ({ rows }) => {
+          const ranked = rows.map((r) => ({
+            ...r,
+            size: r.delta === null ? (r.move === 'entry' ? 1000 : -1000) : r.delta,
+          }));
+          return table(
+            [
+              { key: 'snapshot_date', label: 'Date' },
+              { key: 'move', label: 'Move', tag: true },
+              { key: 'track_name', label: 'Track', link: (r) => ['track', r.track_id] },
+              { key: 'artist_name', label: 'Artist' },
+              { key: 'playlist_name', label: 'Playlist', link: (r) => ['playlist', r.playlist_id] },
+              { key: 'from_position', label: 'From', num: true },
+              { key: 'to_position', label: 'To', num: true },
+              { key: 'delta', label: 'Places', num: true, tone: true, format: fmt.signed },
+            ],
+            ranked,
+            { sortKey: 'delta', name: 'movers-latest' },
+          );
+        },
+      },
+    ],
+  },
+  {
+    id: 'artists',
+    title: 'Artist presence',
+    intro: 'How many watched playlists carry each artist, and how that changes.',
+    panels: [
+      {
+        id: 'artists-top',
+        insight: 'artist_presence',
+        view: 'top',
+        title: 'Playlists holding the leading artists',
+        sub: 'The 8 most present artists of the latest day (or the chosen artist).',
+        wide: true,
+        render: ({ rows }) =>
+          chart(
+            'artists-top',
+            linesByKey(rows, 'snapshot_date', 'artist_id', 'playlists', (r) => r.artist_name),
+          ),
+      },
+      {
+        id: 'artists-latest',
+        insight: 'artist_presence',
+        view: 'latest',
+        title: 'Presence and momentum on the latest day',
+        wide: true,
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'artist_name', label: 'Artist', link: (r) => ['artist', r.artist_id] },
+              { key: 'playlists', label: 'Playlists', num: true },
+              { key: 'positions', label: 'Positions', num: true },
+              { key: 'best_position', label: 'Best #', num: true },
+              {
+                key: 'playlists_change_7d',
+                label: 'Playlists 7d',
+                num: true,
+                tone: true,
+                format: fmt.signed,
+              },
+              {
+                key: 'playlists_change_30d',
+                label: 'Playlists 30d',
+                num: true,
+                tone: true,
+                format: fmt.signed,
+              },
+              {
+                key: 'positions_change_7d',
+                label: 'Positions 7d',
+                num: true,
+                tone: true,
+                format: fmt.signed,
+              },
+            ],
+            rows,
+            { sortKey: 'playlists', name: 'artists-latest' },
+          ),
+      },
+    ],
+  },
+  {
+    id: 'releases',
+    title: 'Releases',
+    intro: 'How fresh the watched playlists are, and how often the watched artists release.',
+    panels: [
+      {
+        id: 'recency-age',
+        insight: 'release_recency',
+        view: 'rows',
+        title: 'Median track age per playlist (days)',
+        render: ({ rows }) =>
+          chart(
+            'recency-age',
+            linesByKey(rows, 'snapshot_date', 'playlist_id', 'median_age_days', (r) => r.playlist_name),
+          ),
+      },
+      {
+        id: 'cadence',
+        insight: 'discography_cadence',
+        view: 'rows',
+        title: 'Releases per watched artist',
+        sub: 'Albums, singles and compilations.',
+        render: ({ rows }) => {
+          const sorted = [...rows].sort((a, b) => b.releases - a.releases);
+          return chart('cadence', {
+            xAxis: {
+              type: 'category',
+              data: sorted.map((r) => r.artist_name ?? r.artist_id),
+              axisLabel: { rotate: 30 },
+            },
+            yAxis: { type: 'value' },
+            legend,
+            series: ['albums', 'singles', 'compilations'].map((k) => ({
+              type: 'bar',
+              name: k,
+              stack: 'releases',
+              data: sorted.map((r) => r[k]),
+            })),
+          });
+        },
+      },
+      {
+        id: 'recency-latest',
+        insight: 'release_recency',
+        view: 'latest',
+        title: 'Playlist freshness on the latest day',
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'playlist_name', label: 'Playlist', link: (r) => ['playlist', r.playlist_id] },
+              { key: 'tracks', label: 'Tracks', num: true },
+              { key: 'median_age_days', label: 'Median age', num: true, format: fmt.days },
+              { key: 'avg_age_days', label: 'Average age', num: true, format: fmt.days },
+              { key: 'share_last_30d', label: 'Last 30 days', num: true, format: fmt.pct },
+            ],
+            rows,
+            { sortKey: 'share_last_30d', name: 'recency-latest' },
+          ),
+      },
+      {
+        id: 'cadence-table',
+        insight: 'discography_cadence',
+        view: 'rows',
+        title: 'Release cadence',
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'artist_name', label: 'Artist', link: (r) => ['artist', r.artist_id] },
+              { key: 'releases', label: 'Releases', num: true },
+              { key: 'releases_per_quarter', label: 'Per quarter', num: true, format: fmt.dec },
+              { key: 'releases_last_365d', label: 'Last 365 d', num: true },
+              { key: 'last_release_date', label: 'Latest release' },
+              { key: 'days_since_last_release', label: 'Days since', num: true },
+            ],
+            rows,
+            { sortKey: 'days_since_last_release', sortDir: 'asc', name: 'cadence-table' },
+          ),
+      },
+    ],
+  },
+  {
+    id: 'listening',
+    title: 'Listening',
+    intro: 'When the user listens, what they play most, and how much of it is new to them.',
+    panels: [
+      {
+        id: 'hours-heatmap',
+        insight: 'listening_hours',
+        view: 'rows',
+        title: 'Plays by weekday and hour (UTC)',
+        wide: true,
+        render: ({ rows }) => {
+          const max = Math.max(1, ...rows.map((r) => r.plays));
+          return chart('hours-heatmap', {
+            tooltip: { position: 'top' },
+            grid: { left: 90, right: 24, top: 10, bottom: 60 },
+            xAxis: {
+              type: 'category',
+              data: [...Array(24).keys()].map((h) => `${h}`.padStart(2, '0')),
+              splitArea: { show: true },
+            },
+            yAxis: { type: 'category', data: WEEKDAYS, inverse: true, splitArea: { show: true } },
+            visualMap: {
+              min: 0,
+              max,
+              calculable: true,
+              orient: 'horizontal',
+              left: 'center',
+              bottom: 0,
+              inRange: { color: ['#eef7f1', '#1db954', '#0d5c2a'] },
+            },
+            series: [
+              { type: 'heatmap', name: 'plays', data: rows.map((r) => [r.hour_utc, r.weekday - 1, r.plays]) },
+            ],
+          });
+        },
+      },
+      {
+        id: 'top-played',
+        insight: 'top_played',
+        view: 'rows',
+        title: 'Top artists and tracks',
+        controls: { period: ['week', 'month'], kind: ['artist', 'track'] },
+        render: ({ rows }, control) => {
+          const picked = rows.filter((r) => r.period === control.period && r.kind === control.kind);
+          const latest =
+            picked
+              .map((r) => r.period_start)
+              .sort()
+              .at(-1) ?? '';
+          const top = picked.filter((r) => r.period_start === latest).sort((a, b) => a.rank - b.rank);
+          return [
+            chart('top-played', {
+              tooltip: { trigger: 'axis' },
+              grid: { left: 150, right: 24, top: 10, bottom: 30 },
+              yAxis: { type: 'category', inverse: true, data: top.map((r) => r.name ?? r.id) },
+              xAxis: { type: 'value' },
+              series: [{ type: 'bar', name: 'plays', data: top.map((r) => r.plays) }],
+            }),
+            el('p', {
+              class: 'sub',
+              text: latest ? `${control.period} from ${latest}` : 'no plays in this range',
+            }),
+            table(
+              [
+                { key: 'period_start', label: 'From' },
+                { key: 'rank', label: '#', num: true },
+                {
+                  key: 'name',
+                  label: control.kind === 'artist' ? 'Artist' : 'Track',
+                  link: (r) => [r.kind, r.id],
+                },
+                { key: 'plays', label: 'Plays', num: true },
+                { key: 'share', label: 'Share', num: true, format: fmt.pct },
+              ],
+              picked,
+              { sortKey: 'period_start', name: 'top-played' },
+            ),
+          ];
+        },
+      },
+      {
+        id: 'discovery',
+        insight: 'discovery_rate',
+        view: 'rows',
+        title: 'Discovery rate per week',
+        sub: 'Share of plays by artists first heard that week.',
+        render: ({ rows }) => {
+          const sorted = [...rows].sort((a, b) => (a.week_start < b.week_start ? -1 : 1));
+          return chart('discovery', {
+            xAxis: { type: 'category', data: sorted.map((r) => r.week_start) },
+            yAxis: [
+              { type: 'value', name: 'plays' },
+              {
+                type: 'value',
+                name: 'new share',
+                max: 1,
+                axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` },
+              },
+            ],
+            legend,
+            series: [
+              { type: 'bar', name: 'plays', data: sorted.map((r) => r.plays) },
+              { type: 'bar', name: 'new-artist plays', data: sorted.map((r) => r.new_artist_plays) },
+              { type: 'line', name: 'new share', yAxisIndex: 1, data: sorted.map((r) => r.new_artist_share) },
+            ],
+          });
+        },
+      },
+    ],
+  },
+  {
+    id: 'taste',
+    title: 'Taste drift',
+    intro: 'Short-term against long-term favourites: what is new lately, what has faded.',
+    panels: [
+      {
+        id: 'taste-status',
+        insight: 'taste_drift',
+        view: 'latest',
+        title: 'Steady, new and faded',
+        render: ({ rows }) => {
+          const statuses = ['steady', 'new', 'faded'];
+          const kinds = ['artists', 'tracks'];
+          return chart('taste-status', {
+            xAxis: { type: 'category', data: kinds },
+            yAxis: { type: 'value' },
+            legend,
+            series: statuses.map((s) => ({
+              type: 'bar',
+              name: s,
+              data: kinds.map((k) => rows.filter((r) => r.kind === k && r.status === s).length),
+            })),
+          });
+        },
+      },
+      {
+        id: 'taste-scatter',
+        insight: 'taste_drift',
+        view: 'latest',
+        title: 'Short-term vs long-term rank (steady items)',
+        sub: 'Below the diagonal: ranks higher lately (a smaller short-term rank).',
+        render: ({ rows }) => {
+          const steady = rows.filter((r) => r.short_term_rank !== null && r.long_term_rank !== null);
+          return chart('taste-scatter', {
+            tooltip: {
+              trigger: 'item',
+              formatter: (p) => `${p.data[2]}<br>long #${p.data[0]}, short #${p.data[1]}`,
+            },
+            xAxis: { type: 'value', name: 'long-term rank', nameLocation: 'middle', nameGap: 26 },
+            yAxis: { type: 'value', name: 'short-term rank', nameLocation: 'middle', nameGap: 36 },
+            legend,
+            series: ['artists', 'tracks'].map((k) => ({
+              type: 'scatter',
+              name: k,
+              data: steady
+                .filter((r) => r.kind === k)
+                .map((r) => [r.long_term_rank, r.short_term_rank, r.name]),
+            })),
+          });
+        },
+      },
+      {
+        id: 'taste-table',
+        insight: 'taste_drift',
+        view: 'latest',
+        title: 'Rankings on the latest day',
+        wide: true,
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'kind', label: 'Kind' },
+              { key: 'name', label: 'Name', link: (r) => [r.kind === 'artists' ? 'artist' : 'track', r.id] },
+              { key: 'status', label: 'Status', tag: true },
+              { key: 'short_term_rank', label: 'Short #', num: true },
+              { key: 'medium_term_rank', label: 'Medium #', num: true },
+              { key: 'long_term_rank', label: 'Long #', num: true },
+              { key: 'rank_change', label: 'Change', num: true, tone: true, format: fmt.signed },
+            ],
+            rows,
+            { sortKey: 'rank_change', name: 'taste-table' },
+          ),
+      },
+    ],
+  },
+  {
+    id: 'mix',
+    title: 'Content mix',
+    intro: 'What the watched playlists are made of: tracks and episodes, explicit share, lengths.',
+    panels: [
+      {
+        id: 'mix-latest',
+        insight: 'content_mix',
+        view: 'latest',
+        title: 'Items per playlist on the latest day',
+        render: ({ rows }) =>
+          chart('mix-latest', {
+            grid: { left: 150, right: 24, top: 40, bottom: 30 },
+            yAxis: {
+              type: 'category',
+              inverse: true,
+              data: rows.map((r) => r.playlist_name ?? r.playlist_id),
+            },
+            xAxis: { type: 'value' },
+            legend,
+            series: [
+              { type: 'bar', name: 'tracks', stack: 'items', data: rows.map((r) => r.tracks) },
+              { type: 'bar', name: 'episodes', stack: 'items', data: rows.map((r) => r.episodes) },
+              {
+                type: 'bar',
+                name: 'other',
+                stack: 'items',
+                data: rows.map((r) => r.items - r.tracks - r.episodes),
+              },
+            ],
+          }),
+      },
+      {
+        id: 'mix-explicit',
+        insight: 'content_mix',
+        view: 'rows',
+        title: 'Explicit share over time',
+        render: ({ rows }) => {
+          const option = linesByKey(
+            rows,
+            'snapshot_date',
+            'playlist_id',
+            'explicit_share',
+            (r) => r.playlist_name,
+          );
+          option.yAxis = {
+            type: 'value',
+            max: 1,
+            axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` },
+          };
+          return chart('mix-explicit', option);
+        },
+      },
+      {
+        id: 'mix-table',
+        insight: 'content_mix',
+        view: 'latest',
+        title: 'Playlists on the latest day',
+        wide: true,
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'playlist_name', label: 'Playlist', link: (r) => ['playlist', r.playlist_id] },
+              { key: 'items', label: 'Items', num: true },
+              { key: 'tracks', label: 'Tracks', num: true },
+              { key: 'episodes', label: 'Episodes', num: true },
+              { key: 'explicit_share', label: 'Explicit', num: true, format: fmt.pct },
+              { key: 'median_duration_ms', label: 'Median length', num: true, format: fmt.minutes },
+              { key: 'p90_duration_ms', label: 'p90 length', num: true, format: fmt.minutes },
+              { key: 'total_duration_ms', label: 'Total', num: true, format: fmt.hours },
+            ],
+            rows,
+            { sortKey: 'items', name: 'mix-table' },
+          ),
+      },
+    ],
+  },
+  {
+    id: 'rising',
+    title: 'Rising artists',
+    intro: 'Popularity and follower momentum (extended-quota apps only).',
+    panels: [
+      {
+        id: 'rising-top',
+        insight: 'rising_artists',
+        view: 'top',
+        title: 'Popularity of the most popular watched artists',
+        wide: true,
+        render: ({ rows }) =>
+          chart(
+            'rising-top',
+            linesByKey(rows, 'snapshot_date', 'artist_id', 'popularity', (r) => r.artist_name),
+          ),
+      },
+      {
+        id: 'rising-latest',
+        insight: 'rising_artists',
+        view: 'latest',
+        title: 'Momentum on the latest day',
+        wide: true,
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'artist_name', label: 'Artist', link: (r) => ['artist', r.artist_id] },
+              { key: 'popularity', label: 'Popularity', num: true },
+              { key: 'popularity_change_1d', label: '1d', num: true, tone: true, format: fmt.signed },
+              { key: 'popularity_change_7d', label: '7d', num: true, tone: true, format: fmt.signed },
+              { key: 'followers', label: 'Followers', num: true, format: fmt.int },
+              {
+                key: 'followers_change_7d',
+                label: 'Followers 7d',
+                num: true,
+                tone: true,
+                format: fmt.signed,
+              },
+              { key: 'followers_growth_7d', label: 'Growth 7d', num: true, format: fmt.pct },
+            ],
+            rows,
+            { sortKey: 'popularity_change_7d', name: 'rising-latest' },
+          ),
+      },
+    ],
+  },
+];
+
+/** The pages to show: the known ones, then one table page per insight no page reads. */
+function allPages() {
+  const covered = new Set(PAGES.flatMap((p) => p.panels.map((x) => x.insight)));
+  const extra = (state.status?.insights ?? [])
+    .filter((i) => !covered.has(i.name))
+    .map((info) => ({
+      id: info.name,
+      title: info.name.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase()),
+      intro: info.description,
+      panels: [
+        {
+          id: `${info.name}-rows`,
+          insight: info.name,
+          view: 'rows',
+          title: info.table,
+          wide: true,
+          render: ({ rows }) => table(genericColumns(info), rows, { name: `${info.name}-rows` }),
+        },
+      ],
+    }));
+  return [...PAGES, ...extra];
+}
+
+// --- drawing ---------------------------------------------------------------------------------------
+
+function drawFreshness() {
+  const s = state.status;
+  const box = document.getElementById('freshness');
+  const run = s.lastRun;
+  const item = (label, value, cls) => el('span', { class: cls }, `${label} `, el('b', { text: value }));
+  box.replaceChildren(
+    run
+      ? item(
+          'Last run',
+          `${run.finishedAt.slice(0, 16).replace('T', ' ')} UTC (${ageText(run.ageHours)} ago)`,
+          run.stale ? 'stale' : undefined,
+        )
+      : item('Last run', 'none yet', 'stale'),
+    item('Tier', s.tier),
+    item('Engine', s.engine),
+    item('Catalog', s.catalog),
+    item('Lake', s.lake),
+  );
+  box.setAttribute('data-tier', s.tier);
+  const reload = el('button', { type: 'button', id: 'reload', text: 'Reload' });
+  reload.addEventListener('click', () => start());
+  box.append(reload);
+}
+
+function ageText(hours) {
+  return hours < 48 ? `${hours.toFixed(1)} h` : `${Math.floor(hours / 24)} days`;
+}
+
+function drawNav() {
+  const nav = document.getElementById('nav');
+  nav.replaceChildren(
+    ...allPages().map((p) =>
+      el('a', {
+        href: `#${p.id}`,
+        'data-page': p.id,
+        class: p.id === state.page ? 'active' : undefined,
+        text: p.title,
+      }),
+    ),
+  );
+  nav.hidden = false;
+}
+
+function fillFilters() {
+  const { playlists, artists, dates } = state.filters;
+  const fill = (id, items, all) => {
+    const select = document.getElementById(id);
+    const value = select.value;
+    select.replaceChildren(
+      el('option', { value: '', text: all }),
+      ...items.map((i) => el('option', { value: i.id, text: i.name ?? i.id })),
+    );
+    if (items.some((i) => i.id === value)) select.value = value;
+  };
+  fill('f-playlist', playlists, 'All watched playlists');
+  fill('f-artist', artists, 'All artists');
+  for (const id of ['f-from', 'f-to']) {
+    const input = document.getElementById(id);
+    input.min = dates?.min ?? '';
+    input.max = dates?.max ?? '';
+  }
+  document.getElementById('f-note').textContent = dates ? `Data from ${dates.min} to ${dates.max}` : '';
+  document.getElementById('filters').hidden = false;
+}
+
+let drawing = 0;
+
+async function drawPage() {
+  const ticket = ++drawing;
+  const pages = allPages();
+  const page = pages.find((p) => p.id === state.page) ?? pages[0];
+  state.page = page.id;
+  for (const a of document.querySelectorAll('#nav a'))
+    a.classList.toggle('active', a.dataset.page === page.id);
+  for (const instance of charts.values()) instance.dispose();
+  charts.clear();
+  const root = document.getElementById('page');
+  const grid = el('div', { class: 'grid' });
+  root.replaceChildren(
+    el('h1', { text: page.title }),
+    el('p', { class: 'page-intro', text: page.intro }),
+    grid,
+  );
+  root.setAttribute('data-page', page.id);
+  root.removeAttribute('data-ready');
+  const answers = new Map();
+  await Promise.all(
+    page.panels.map(async (panel) => {
+      const card = el('section', { class: `card${panel.wide ? ' wide' : ''}`, 'data-panel': panel.id });
+      card.append(el('h2', { text: panel.title }));
+      if (panel.sub) card.append(el('p', { class: 'sub', text: panel.sub }));
+      const body = el('div');
+      card.append(body);
+      grid.append(card);
+      const info = insightStatus(panel.insight);
+      if (!info?.available) {
+        body.replaceChildren(
+          el('p', {
+            class: 'notice',
+            'data-unavailable': panel.insight,
+            text: `Unavailable: ${info?.reason ?? 'not in this lake'}`,
+          }),
+        );
+        return;
+      }
+      if (info.rows === undefined) {
+        body.replaceChildren(
+          el('p', {
+            class: 'notice',
+            text: `Not written yet: run npx tunelake run (or npx tunelake insights).`,
+          }),
+        );
+        return;
+      }
+      const key = `${panel.insight}/${panel.view}`;
+      try {
+        if (!answers.has(key)) answers.set(key, api(insightUrl(panel.insight, panel.view)));
+        const answer = await answers.get(key);
+        if (ticket !== drawing) return;
+        const control = panel.controls
+          ? Object.fromEntries(Object.entries(panel.controls).map(([k, v]) => [k, v[0]]))
+          : {};
+        const render = () => {
+          const out =
+            answer.rows.length === 0
+              ? el('p', { class: 'notice', text: 'No rows match these filters.' })
+              : panel.render(answer, control);
+          body.replaceChildren(...(Array.isArray(out) ? out : [out]));
+          if (answer.truncated)
+            body.append(el('p', { class: 'sub', text: `Showing the first ${answer.limit} rows.` }));
+        };
+        if (panel.controls) {
+          const bar = el('div', { class: 'controls' });
+          for (const [name, options] of Object.entries(panel.controls)) {
+            const select = el(
+              'select',
+              { 'data-control': name },
+              ...options.map((o) => el('option', { value: o, text: `by ${o}` })),
+            );
+            select.addEventListener('change', () => {
+              control[name] = select.value;
+              render();
+            });
+            bar.append(select);
+          }
+          card.insertBefore(bar, body);
+        }
+        render();
+      } catch (error) {
+        body.replaceChildren(el('p', { class: 'error', text: error.message }));
+      }
+    }),
+  );
+  if (ticket === drawing) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    root.setAttribute('data-ready', 'true');
+  }
+}
+
+async function start() {
+  try {
+    state.status = await api('/api/status');
+  } catch (error) {
+    document.getElementById('freshness').textContent = `The dashboard API failed: ${error.message}`;
+    return;
+  }
+  drawFreshness();
+  if (state.status.empty) {
+    document.getElementById('empty').hidden = false;
+    document.getElementById('empty-lake').textContent = `Lake: ${state.status.lake}`;
+    document.getElementById('nav').hidden = true;
+    document.getElementById('filters').hidden = true;
+    document.getElementById('page').replaceChildren();
+    document.body.setAttribute('data-ready', 'empty');
+    return;
+  }
+  document.getElementById('empty').hidden = true;
+  state.filters = await api('/api/filters');
+  state.page = location.hash.slice(1) || 'movers';
+  drawNav();
+  fillFilters();
+  await drawPage();
+  document.body.setAttribute('data-ready', 'true');
+}
+
+window.addEventListener('hashchange', () => {
+  state.page = location.hash.slice(1);
+  drawPage();
+});
+window.addEventListener('resize', () => {
+  for (const instance of charts.values()) instance.resize();
+});
+for (const id of ['f-from', 'f-to', 'f-playlist', 'f-artist']) {
+  document.getElementById(id).addEventListener('change', () => drawPage());
+}
+document.getElementById('f-reset').addEventListener('click', () => {
+  document.getElementById('filters').reset();
+  drawPage();
+});
+
+start();

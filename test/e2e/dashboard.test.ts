@@ -1,0 +1,305 @@
+// The dashboard in real Chromium: a lake built by 14 simulated days of the pipeline against the
+// emulator (extended tier, so that every page has data), served by DashboardServer on port 0. Each
+// page must draw its charts with data (counted as SVG marks and as the chart's own series data),
+// filters must change what is drawn, and an empty lake must show what to run. Screenshots land in
+// test/artifacts/dashboard/<page>.png.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { DashboardServer } from '../../src/dashboard/dashboard-server.js';
+import { Emulator } from '../../src/emulator/server.js';
+import { silentLogger } from '../../src/log.js';
+import { run } from '../../src/pipeline.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+
+const DAYS = 14;
+const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts', 'dashboard');
+const ENV = { TUNELAKE_CREDENTIALS: '/nonexistent/credentials.json' };
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Each page and the charts it must draw. */
+const PAGES: Record<string, string[]> = {
+  movers: ['movers-timeline'],
+  artists: ['artists-top'],
+  releases: ['recency-age', 'cadence'],
+  listening: ['hours-heatmap', 'top-played', 'discovery'],
+  taste: ['taste-status', 'taste-scatter'],
+  mix: ['mix-latest', 'mix-explicit'],
+  rising: ['rising-top'],
+};
+
+/** The slice of an ECharts option the assertions read. */
+interface EChartsOptionSlice {
+  series: Array<{ name: string; data: unknown[] }>;
+  xAxis?: Array<{ type?: string; data?: unknown[] }>;
+  yAxis?: Array<{ type?: string; data?: unknown[] }>;
+}
+
+interface ChartInfo {
+  points: number;
+  marks: number;
+  series: Array<{ name: string; data: unknown[] }>;
+  categories: unknown[];
+}
+
+describe('tunelake serve in Chromium', () => {
+  const dirs: string[] = [];
+  let emulator: Emulator | undefined;
+  let runtime: Runtime | undefined;
+  let emptyRuntime: Runtime | undefined;
+  let server: DashboardServer | undefined;
+  let emptyServer: DashboardServer | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  const errors: string[] = [];
+
+  const tempDir = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const lake = tempDir('tunelake-dashboard-e2e-');
+    emulator = await Emulator.create({ port: 0, tier: 'extended' });
+    runtime = await createRuntime(
+      loadConfig({ lake, tier: 'extended', rateLimit: 5000, concurrency: 4 }, ENV),
+      {
+        emulator,
+        logger: silentLogger,
+      },
+    );
+    // As `tunelake demo --days 14`: one run per simulated day, the insights refreshed after the last.
+    for (let day = 0; day < DAYS; day++) {
+      if (day > 0) emulator.advanceDay(1);
+      const info = await run(runtime, { crawlRaw: false, insights: day === DAYS - 1 });
+      expect(info.extract.errors).toEqual([]);
+    }
+    // The runs carry the emulator's simulated dates: the freshness panel measures age on that clock.
+    server = await DashboardServer.create(runtime, { port: 0, now: runtime.now });
+
+    const emptyLake = tempDir('tunelake-dashboard-empty-');
+    emptyRuntime = await createRuntime(loadConfig({ lake: emptyLake }, ENV), {
+      logger: silentLogger,
+      spotify: false,
+    });
+    emptyServer = await DashboardServer.create(emptyRuntime, { port: 0 });
+
+    context = await chromium.launchPersistentContext(tempDir('tunelake-chromium-'), {
+      executablePath: '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 1000 },
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    await emptyServer?.close();
+    await runtime?.close();
+    await emptyRuntime?.close();
+    await emulator?.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(name: string): Promise<void> {
+    await page.goto(`${server!.url}#${name}`);
+    await page.waitForSelector(`#page[data-page="${name}"][data-ready="true"]`, { timeout: 20_000 });
+  }
+
+  /** After a filter changed: the page redraws (data-ready is removed synchronously, then set again). */
+  async function redrawn(): Promise<void> {
+    await page.waitForSelector('#page[data-ready="true"]', { timeout: 20_000 });
+  }
+
+  function chartInfo(id: string): Promise<ChartInfo> {
+    return page.evaluate((chartId) => {
+      const box = document.querySelector(`[data-chart="${chartId}"]`) as HTMLElement | null;
+      const instance = (
+        window as unknown as { tunelakeCharts: Map<string, { getOption(): EChartsOptionSlice }> }
+      ).tunelakeCharts.get(chartId);
+      if (!box || !instance) return { points: 0, marks: 0, series: [], categories: [] };
+      const option = instance.getOption();
+      const axis = [...(option.xAxis ?? []), ...(option.yAxis ?? [])].find((a) => a.type === 'category');
+      return {
+        points: Number(box.dataset.points ?? 0),
+        marks: box.querySelectorAll('svg path, svg rect').length,
+        series: option.series.map((s) => ({ name: s.name, data: s.data })),
+        categories: axis?.data ?? [],
+      };
+    }, id);
+  }
+
+  function tableColumn(name: string, column: number): Promise<string[]> {
+    return page.$$eval(
+      `table[data-table="${name}"] tbody tr`,
+      (rows, col) => rows.map((r) => r.children[col]?.textContent ?? ''),
+      column,
+    );
+  }
+
+  it.each(Object.entries(PAGES))('page %s draws its charts with data', async (name, chartIds) => {
+    await open(name);
+    for (const id of chartIds) {
+      const info = await chartInfo(id);
+      expect(info.points, id).toBeGreaterThan(0);
+      const values = info.series.flatMap((s) => s.data).filter((v) => v !== null && v !== undefined);
+      expect(values.length, id).toBeGreaterThan(0);
+      // Axes, grid lines and legend icons are paths too: the data adds at least one mark per point.
+      expect(info.marks, id).toBeGreaterThan(Math.min(info.points, 20));
+    }
+    expect(await page.locator('.card .error').count()).toBe(0);
+    expect(await page.locator('[data-unavailable]').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  });
+
+  it('the freshness panel shows the last run, tier and engine', async () => {
+    await open('movers');
+    const text = await page.locator('#freshness').textContent();
+    expect(text).toMatch(/Last run \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(text).toContain('Tier extended');
+    expect(text).toContain('Engine duckdb');
+  });
+
+  it('the playlist filter narrows the movers chart and table to one playlist', async () => {
+    await open('movers');
+    const before = await chartInfo('movers-timeline');
+    const total = (info: ChartInfo) =>
+      info.series.flatMap((s) => s.data).reduce((n: number, v) => n + Math.abs(Number(v ?? 0)), 0);
+    const options = await page.$$eval('#f-playlist option', (os) =>
+      os.map((o) => ({ value: (o as HTMLOptionElement).value, label: o.textContent ?? '' })),
+    );
+    // The playlist with the most moves in the unfiltered table is certain to have some.
+    const names = await tableColumn('movers-latest', 4);
+    const counts = new Map<string, number>();
+    for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+    const busiest = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+    const chosen = options.find((o) => o.label === busiest)!;
+    expect(chosen).toBeDefined();
+    await page.selectOption('#f-playlist', chosen.value);
+    await redrawn();
+    const after = await chartInfo('movers-timeline');
+    expect(total(after)).toBeGreaterThan(0);
+    expect(total(after)).toBeLessThan(total(before));
+    const filtered = await tableColumn('movers-latest', 4);
+    expect(filtered.length).toBeGreaterThan(0);
+    expect(new Set(filtered)).toEqual(new Set([busiest]));
+    const href = await page.locator('table[data-table="movers-latest"] tbody a').first().getAttribute('href');
+    expect(href).toMatch(/^https:\/\/open\.spotify\.com\/(track|playlist)\/[0-9A-Za-z]{22}$/);
+    await page.click('#f-reset');
+    await redrawn();
+    expect(total(await chartInfo('movers-timeline'))).toBe(total(before));
+  });
+
+  it('the artist filter draws one artist on the presence page', async () => {
+    await open('artists');
+    expect((await chartInfo('artists-top')).series.length).toBeGreaterThan(1);
+    const artist = await page.$eval('#f-artist option:nth-child(2)', (o) => ({
+      value: (o as HTMLOptionElement).value,
+      label: o.textContent ?? '',
+    }));
+    await page.selectOption('#f-artist', artist.value);
+    await redrawn();
+    const info = await chartInfo('artists-top');
+    expect(info.series.map((s) => s.name)).toEqual([artist.label]);
+    expect(new Set(await tableColumn('artists-latest', 0))).toEqual(new Set([artist.label]));
+    await page.click('#f-reset');
+    await redrawn();
+  });
+
+  it('the date range limits the days drawn', async () => {
+    await open('mix');
+    const before = await chartInfo('mix-explicit');
+    expect(before.categories.length).toBe(DAYS);
+    const last = String(before.categories.at(-1));
+    const third = String(before.categories.at(-3));
+    await page.fill('#f-from', third);
+    await page.dispatchEvent('#f-from', 'change');
+    await redrawn();
+    await page.fill('#f-to', last);
+    await page.dispatchEvent('#f-to', 'change');
+    await redrawn();
+    const after = await chartInfo('mix-explicit');
+    expect(after.categories).toEqual(before.categories.slice(-3));
+    await page.click('#f-reset');
+    await redrawn();
+  });
+
+  it('clicking a column header sorts the table', async () => {
+    await open('mix');
+    const header = page.locator('table[data-table="mix-table"] th[data-key="items"]');
+    const numbers = async () => (await tableColumn('mix-table', 1)).map((t) => Number(t.replaceAll(',', '')));
+    const desc = await numbers();
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+    await header.click();
+    const asc = await numbers();
+    expect(asc).toEqual([...desc].sort((a, b) => a - b));
+    expect(await header.getAttribute('aria-sort')).toBe('ascending');
+  });
+
+  it('an insight without a page of its own gets one with its table, or says why it is missing', async () => {
+    const status = (await (await fetch(`${server!.url}api/status`)).json()) as {
+      insights: Array<{ name: string; available: boolean; rows?: number }>;
+    };
+    const known = new Set([
+      'playlist_movers',
+      'artist_presence',
+      'release_recency',
+      'discography_cadence',
+      'listening_hours',
+      'top_played',
+      'discovery_rate',
+      'taste_drift',
+      'content_mix',
+      'rising_artists',
+    ]);
+    for (const insight of status.insights.filter((i) => !known.has(i.name))) {
+      await open(insight.name);
+      const panel = page.locator(`[data-panel="${insight.name}-rows"]`);
+      if (insight.available && (insight.rows ?? 0) > 0) {
+        const rows = Number(await panel.locator('table').getAttribute('data-rows'));
+        expect(rows, insight.name).toBeGreaterThan(0);
+      } else {
+        expect(await panel.locator('.notice').textContent(), insight.name).toMatch(
+          /Unavailable|Not written|No rows/,
+        );
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `${insight.name}.png`), fullPage: true });
+    }
+  });
+
+  it('an empty lake shows what to run instead of charts', async () => {
+    await page.goto(emptyServer!.url);
+    await page.waitForSelector('body[data-ready="empty"]', { timeout: 20_000 });
+    const empty = page.locator('#empty');
+    expect(await empty.isVisible()).toBe(true);
+    const text = await empty.textContent();
+    expect(text).toContain('npx tunelake demo --days 14');
+    expect(text).toContain('npx tunelake run');
+    expect(await page.locator('[data-chart]').count()).toBe(0);
+    expect(await page.locator('#nav').isVisible()).toBe(false);
+    await page.screenshot({ path: join(ARTIFACTS, 'empty.png'), fullPage: true });
+  });
+
+  it('the page loads no resource from another origin and logs no error', () => {
+    expect(errors).toEqual([]);
+  });
+});

@@ -502,3 +502,33 @@ async function gzipInputSize(path: string): Promise<number> {
     await file.close();
   }
 }
+
+// --- the same playlists, served by an emulator ----------------------------------------------------
+
+/**
+ * Adds `playlists` playlists holding `records` items in all (the same log-normal sizes and
+ * popularity-drawn tracks as the generated lake) to an emulator's catalogue, for benchmarks that
+ * extract them over HTTP. Returns their ids, to watch.
+ */
+export function addWatchedPlaylists(
+  catalog: Catalog,
+  options: { records: number; playlists: number; seed: number },
+): string[] {
+  const rng = createRandom(options.seed + 1);
+  const watched = planPlaylists(
+    rng,
+    { ...options, runs: 1, changeProbability: 0, catalogScale: catalog.scale },
+    popularityPicker(catalog, rng),
+    [...catalog.episodes.keys()],
+    catalog.userIds,
+  );
+  const ids: string[] = [];
+  for (const { playlist } of watched) {
+    playlist.snapshotId = snapshotOf(playlist);
+    catalog.playlists.set(playlist.id, playlist);
+    catalog.playlistIds.push(playlist.id);
+    ids.push(playlist.id);
+  }
+  catalog.version++;
+  return ids;
+}

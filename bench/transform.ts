@@ -32,6 +32,7 @@ import type { ObjectStore } from '../src/storage/store.js';
 import { TRANSFORM_STATE_KEY } from '../src/transform/state.js';
 import { macrosSql } from '../src/transform/tables.js';
 import { type TransformInfo, transform } from '../src/transform/transform.js';
+import { PANDAS_INSTALL, type PandasResult, pandasVersion, runPandasBaseline } from './pandas-baseline.js';
 import {
   generatePlaylistLake,
   PLAYLIST_LAKE_VERSION,
@@ -59,15 +60,20 @@ interface Params {
   /** Keep (and reuse) the generated lake in this folder instead of a temp folder. */
   lakeDir: string | undefined;
   profile: boolean;
+  /** Run the pandas baseline (bench/baselines/pandas_transform.py) with this Python; undefined = skip it. */
+  python: string | undefined;
   out: string;
 }
 
 const USAGE =
   'Usage: npx tsx bench/transform.ts [--quick] [--records N] [--playlists N] [--runs N] [--change-probability P] ' +
-  '[--repetitions N] [--memory-limit 2GB] [--threads N] [--seed N] [--lake DIR] [--skip-profile] [--out FILE]';
+  '[--repetitions N] [--memory-limit 2GB] [--threads N] [--seed N] [--lake DIR] [--skip-profile] [--skip-pandas] ' +
+  '[--python python3] [--out FILE]';
 
 /** The target the project steers toward: the transform within this factor of the floor. */
 const TARGET_RATIO = 2;
+/** And at least this many times faster than the seed project's pandas transform. */
+const PANDAS_TARGET = 10;
 
 function parseParams(argv: string[]): Params {
   const { values } = parseArgs({
@@ -85,6 +91,8 @@ function parseParams(argv: string[]): Params {
       seed: { type: 'string', default: '42' },
       lake: { type: 'string' },
       'skip-profile': { type: 'boolean', default: false },
+      'skip-pandas': { type: 'boolean', default: false },
+      python: { type: 'string', default: 'python3' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -116,6 +124,7 @@ function parseParams(argv: string[]): Params {
     threads: values.threads === undefined ? undefined : num('threads', values.threads, 2, 1, 256),
     lakeDir: values.lake === undefined ? undefined : resolve(values.lake),
     profile: !(values['skip-profile'] ?? false),
+    python: values['skip-pandas'] ? undefined : (values.python ?? 'python3'),
     out: values.out ?? (quick ? 'bench/results/transform-quick.json' : 'bench/results/transform.json'),
   };
   finish();
@@ -519,6 +528,19 @@ async function main(): Promise<void> {
   const started = performance.now();
   const codeBefore = transformCodeVersion();
   console.log(`transform code ${codeBefore.sha256} (newest change ${codeBefore.newestChange})`);
+  let pandasSkipped: string | undefined;
+  let pandas: string | undefined;
+  if (p.python === undefined) pandasSkipped = '--skip-pandas';
+  else {
+    const found = await pandasVersion(p.python);
+    if (found.version === undefined) {
+      pandasSkipped = `${p.python} cannot import pandas (${found.reason})`;
+      console.warn(
+        `  ${pandasSkipped}: the pandas baseline is left out. Install it with \`${PANDAS_INSTALL}\` ` +
+          '(a local wheel index serves them here), or pass --skip-pandas.',
+      );
+    } else pandas = found.version;
+  }
   const { dir, info, reused } = await prepareLake(p);
   const scratch = mkdtempSync(join(tmpdir(), 'tunelake-bench-floor-'));
   try {
@@ -526,6 +548,7 @@ async function main(): Promise<void> {
     const settings: DuckDbSettings = { memoryLimit: p.memoryLimit, threads: p.threads };
     const transforms: Array<ChildResult<TransformDetail>> = [];
     const floors: Array<ChildResult<FloorDetail>> = [];
+    const pandasRuns: Array<ChildResult<PandasResult>> = [];
     const codeByRepetition: string[] = [];
     for (let rep = 1; rep <= p.repetitions; rep++) {
       await resetTransform(store);
@@ -546,6 +569,23 @@ async function main(): Promise<void> {
       rmSync(out, { force: true });
       floors.push(f);
       log(`floor     ${rep}/${p.repetitions}`, f.measurement, info.records);
+      if (pandas !== undefined && p.python !== undefined) {
+        const csvDir = mkdtempSync(join(scratch, 'pandas-'));
+        const r = await runPandasBaseline(p.python, info.playlistItemPaths, csvDir);
+        rmSync(csvDir, { recursive: true, force: true });
+        const measurement: Measurement = {
+          wallMs: r.wallMs,
+          cpuCores: round((r.userCpuMs + r.systemCpuMs) / r.wallMs, 2),
+          userCpuMs: r.userCpuMs,
+          systemCpuMs: r.systemCpuMs,
+          rssBeforeBytes: 0,
+          maxRssBytes: r.maxRssBytes,
+          sampledPeakRssBytes: 0,
+          processWallMs: r.processWallMs,
+        };
+        pandasRuns.push({ measurement, detail: r });
+        log(`pandas    ${rep}/${p.repetitions}`, measurement, info.records);
+      }
     }
 
     let profile: Profile | undefined;
@@ -577,6 +617,9 @@ async function main(): Promise<void> {
     const lastTransform = transforms.at(-1)!.detail;
     const phases = medianOf(transforms.map((t) => t.detail.phases));
     const ratios = ratiosOf(tunelake, floor);
+    const pandasSide = pandasRuns.length > 0 ? side(pandasRuns) : undefined;
+    // How many times faster than pandas tunelake is (the target is >= 10x).
+    const pandasRatios = pandasSide ? ratiosOf(pandasSide, tunelake) : undefined;
     const checks = {
       playlistItemRows: lastTransform.rows.playlist_items ?? 0,
       expectedPlaylistItemRows: info.expectedPlaylistItemRows,
@@ -600,7 +643,7 @@ async function main(): Promise<void> {
     if (checks.floorRows !== info.records)
       console.warn(`  the floor wrote ${checks.floorRows} rows of ${info.records}`);
 
-    console.log(`\n${comparisonTable(p, info, tunelake, floor, ratios)}`);
+    console.log(`\n${comparisonTable(p, info, tunelake, floor, ratios, pandasSide, pandasRatios)}`);
     console.log(`\n${phaseTable(phases, tunelake.median.wallMs)}`);
     if (profile) console.log(`\n${profileTable(profile)}`);
     console.log(
@@ -609,6 +652,10 @@ async function main(): Promise<void> {
           .loadavg()
           .map((n) => round(n, 2))
           .join(' ')}. ` +
+        (pandasRatios
+          ? `pandas / tunelake: ${pandasRatios.wallTime}x wall time (target >= ${PANDAS_TARGET}x), ` +
+            `${pandasRatios.cpuTime}x CPU time, ${pandasRatios.peakRss}x peak RSS. `
+          : `pandas baseline skipped: ${pandasSkipped}. `) +
         `transform rows: ${Object.entries(lastTransform.rows)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}.`,
@@ -622,13 +669,25 @@ async function main(): Promise<void> {
       transformCode: { ...codeBefore, byRepetition: codeByRepetition, profile: profileCode ?? null },
       commands: {
         transform: `transform({ store }, { full: true, memoryLimit: '${p.memoryLimit}'${p.threads ? `, threads: ${p.threads}` : ''} })`,
+        pandas: `${p.python ?? 'python3'} bench/baselines/pandas_transform.py <csv dir> @<list of the playlist_items parts>`,
         floor: `COPY (SELECT context, data, filename FROM read_json(<${info.playlistItemParts} playlist_items parts>, format = 'newline_delimited', compression = 'gzip', filename = true, columns = ${floors[0]!.detail.columns})) TO '<file>' (FORMAT parquet, COMPRESSION zstd)`,
       },
       lake: { ...info, playlistItemPaths: undefined, reused },
       targetRatio: TARGET_RATIO,
       ratio: ratios,
+      pandasTarget: PANDAS_TARGET,
+      pandasOverTunelake: pandasRatios ?? null,
       transform: { ...tunelake, phases, rows: lastTransform.rows, quarantined: lastTransform.quarantined },
       floor: { ...floor, rows: checks.floorRows, parquetBytes: floors.at(-1)!.detail.parquetBytes },
+      pandas: pandasSide
+        ? {
+            ...pandasSide,
+            version: pandas,
+            rows: pandasRuns.at(-1)!.detail.rows,
+            flattened: pandasRuns.at(-1)!.detail.flattened,
+            importMs: pandasRuns.at(-1)!.detail.importMs,
+          }
+        : { skipped: pandasSkipped },
       checks,
       profile: profile ?? (profileError ? { error: profileError } : null),
       totalMs: Math.round(performance.now() - started),
@@ -728,37 +787,63 @@ function comparisonTable(
   tunelake: Side,
   floor: Side,
   ratios: Ratios,
+  pandas: Side | undefined,
+  pandasRatios: Ratios | undefined,
 ): string {
   const reps = p.repetitions > 1 ? `median of ${p.repetitions}` : '1 run';
   const rows: string[][] = [];
-  const row = (label: string, a: string, b: string, c = '') => rows.push([label, a, b, c]);
+  // label, tunelake, floor, tunelake/floor, then pandas and pandas/tunelake when it ran.
+  const row = (label: string, a: string, b: string, c = '', d = '', e = '') =>
+    rows.push(pandas ? [label, a, b, c, d, e] : [label, a, b, c]);
   const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
-  row('playlist_items records', String(info.records), String(info.records));
-  row('raw parts (gzip / NDJSON)', `${info.playlistItemParts} + playlists`, `${info.playlistItemParts}`);
+  const records = String(info.records);
+  const bytes = `${mb(info.playlistItemBytes.gzip)} / ${mb(info.playlistItemBytes.ndjson)}`;
+  row('playlist_items records', records, records, '', records);
   row(
-    '  playlist_items bytes',
-    `${mb(info.playlistItemBytes.gzip)} / ${mb(info.playlistItemBytes.ndjson)}`,
-    `${mb(info.playlistItemBytes.gzip)} / ${mb(info.playlistItemBytes.ndjson)}`,
+    'raw parts (gzip / NDJSON)',
+    `${info.playlistItemParts} + playlists`,
+    `${info.playlistItemParts}`,
+    '',
+    `${info.playlistItemParts}`,
   );
+  row('  playlist_items bytes', bytes, bytes, '', bytes);
   row(
     `wall time (${reps})`,
     seconds(tunelake.median.wallMs),
     seconds(floor.median.wallMs),
     `${ratios.wallTime}x`,
+    pandas ? seconds(pandas.median.wallMs) : '',
+    pandasRatios ? `${pandasRatios.wallTime}x` : '',
   );
-  row('records/s', String(tunelake.recordsPerSecond), String(floor.recordsPerSecond));
+  row(
+    'records/s',
+    String(tunelake.recordsPerSecond),
+    String(floor.recordsPerSecond),
+    '',
+    pandas ? String(pandas.recordsPerSecond) : '',
+  );
   row(
     'CPU time (user + system)',
     seconds(cpuMs(tunelake.median)),
     seconds(cpuMs(floor.median)),
     `${ratios.cpuTime}x`,
+    pandas ? seconds(cpuMs(pandas.median)) : '',
+    pandasRatios ? `${pandasRatios.cpuTime}x` : '',
   );
-  row('cores busy (CPU time / wall)', String(tunelake.median.cpuCores), String(floor.median.cpuCores));
+  row(
+    'cores busy (CPU time / wall)',
+    String(tunelake.median.cpuCores),
+    String(floor.median.cpuCores),
+    '',
+    pandas ? String(pandas.median.cpuCores) : '',
+  );
   row(
     'peak RSS (kernel max RSS)',
     mib(tunelake.median.maxRssBytes),
     mib(floor.median.maxRssBytes),
     `${ratios.peakRss}x`,
+    pandas ? mib(pandas.median.maxRssBytes) : '',
+    pandasRatios ? `${pandasRatios.peakRss}x` : '',
   );
   row(
     '  peak RSS sampled every 50 ms',
@@ -772,10 +857,21 @@ function comparisonTable(
       tunelake.repetitions.map((m) => seconds(m.wallMs)).join(', '),
       floor.repetitions.map((m) => seconds(m.wallMs)).join(', '),
       ratios.wallTimeByRepetition.map((r) => `${r}x`).join(', '),
+      pandas ? pandas.repetitions.map((m) => seconds(m.wallMs)).join(', ') : '',
+      pandasRatios ? pandasRatios.wallTimeByRepetition.map((r) => `${r}x`).join(', ') : '',
     );
-    row('fastest repetition', seconds(fastest(tunelake)), seconds(fastest(floor)), `${ratios.wallTimeBest}x`);
+    row(
+      'fastest repetition',
+      seconds(fastest(tunelake)),
+      seconds(fastest(floor)),
+      `${ratios.wallTimeBest}x`,
+      pandas ? seconds(fastest(pandas)) : '',
+      pandasRatios ? `${pandasRatios.wallTimeBest}x` : '',
+    );
   }
-  return formatTable(['', 'tunelake transform', 'floor', 'tunelake/floor'], rows);
+  const header = ['', 'tunelake transform', 'floor', 'tunelake/floor'];
+  if (pandas) header.push('pandas', 'pandas/tunelake');
+  return formatTable(header, rows);
 }
 
 function phaseTable(phases: TransformPhases, totalMs: number): string {

@@ -29,8 +29,15 @@ FROM album_objects;
 -- @final
 
 CREATE OR REPLACE TABLE albums AS
-WITH latest AS (
-  SELECT * FROM albums__passed
+WITH seen AS (
+  SELECT id, min(_fetched_at) AS first_seen_at, max(_fetched_at) AS last_seen_at FROM albums__passed GROUP BY id
+), latest AS (
+  -- Only a row fetched last can rank first, so the others are dropped before ranking: ranking every
+  -- candidate (one per mention in every object) took most of the table's time.
+  SELECT * FROM (
+    SELECT c.* FROM albums__passed c
+    SEMI JOIN seen s ON s.id = c.id AND c._fetched_at IS NOT DISTINCT FROM s.last_seen_at
+  )
   QUALIFY row_number() OVER (
     PARTITION BY id
     ORDER BY _fetched_at DESC, _full DESC, name, album_type, total_tracks, release_date, release_date_precision,
@@ -39,8 +46,6 @@ WITH latest AS (
 ), latest_full AS (
   SELECT id, label, upc, popularity FROM albums__passed WHERE _full
   QUALIFY row_number() OVER (PARTITION BY id ORDER BY _fetched_at DESC, label, upc, popularity) = 1
-), seen AS (
-  SELECT id, min(_fetched_at) AS first_seen_at, max(_fetched_at) AS last_seen_at FROM albums__passed GROUP BY id
 )
 SELECT
   l.id,

@@ -109,16 +109,7 @@ export async function refreshInsights(
         countRows(engine, name),
       );
       if (!availability.available) {
-        await removeInsight(store, catalog, spec.name, tables);
-        logger.info(`insight ${spec.name}: unavailable`, { reason: availability.reason });
-        results.push({
-          name: spec.name,
-          table,
-          rows: 0,
-          status: 'unavailable',
-          reason: availability.reason,
-          location,
-        });
+        results.push(await markUnavailable(store, catalog, spec.name, tables, availability.reason, logger));
         continue;
       }
       const path = join(dir, `${spec.name}.parquet`);
@@ -317,6 +308,27 @@ async function upload(store: ObjectStore, name: string, path: string, size: numb
   return uploaded;
 }
 
+/** An insight the lake cannot fill: its old data and table go (never left stale), and it says why. */
+async function markUnavailable(
+  store: ObjectStore,
+  catalog: Catalog,
+  name: string,
+  tables: ReadonlyMap<string, Table>,
+  reason: string | undefined,
+  logger: Logger,
+): Promise<InsightResult> {
+  await removeInsight(store, catalog, name, tables);
+  logger.info(`insight ${name}: unavailable`, { reason });
+  return {
+    name,
+    table: insightTableName(name),
+    rows: 0,
+    status: 'unavailable',
+    ...(reason === undefined ? {} : { reason }),
+    location: `${store.uri(insightPrefix(name).slice(0, -1))}/`,
+  };
+}
+
 async function removeInsight(
   store: ObjectStore,
   catalog: Catalog,
@@ -374,16 +386,7 @@ async function refreshOnAthena(
         recordCount(tables.get(name)),
       );
       if (!availability.available) {
-        await removeInsight(store, catalog, spec.name, tables);
-        logger.info(`insight ${spec.name}: unavailable`, { reason: availability.reason });
-        results.push({
-          name: spec.name,
-          table,
-          rows: 0,
-          status: 'unavailable',
-          reason: availability.reason,
-          location: `${store.uri(insightPrefix(spec.name).slice(0, -1))}/`,
-        });
+        results.push(await markUnavailable(store, catalog, spec.name, tables, availability.reason, logger));
         continue;
       }
       const prefix = insightVersionPrefix(spec.name, refreshId);

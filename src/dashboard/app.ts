@@ -6,6 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type ErrorCode, TunelakeError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { redact } from '../secret.js';
+import type { Capabilities } from './capabilities.js';
 import type { Dashboard } from './dashboard.js';
 
 export interface Asset {
@@ -22,6 +23,8 @@ export interface DashboardAppOptions {
    */
   allowedHosts?: ReadonlySet<string>;
   logger?: Logger;
+  /** The capability matrix behind GET /api/capabilities; without it the route answers 404. */
+  capabilities?: Capabilities;
 }
 
 const STATUS_OF: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
@@ -63,6 +66,16 @@ export function createDashboardApp(dashboard: Dashboard, options: DashboardAppOp
   app.get('/api/insights/:name', async (c) =>
     c.json(await dashboard.insight(c.req.param('name'), c.req.queries()), 200, noStore),
   );
+  app.get('/api/capabilities', async (c) => {
+    if (!options.capabilities) {
+      throw new TunelakeError(
+        'STORAGE_NOT_FOUND',
+        'This server probes no Spotify app: no capability matrix.',
+      );
+    }
+    const refresh = ['1', 'true'].includes(c.req.query('refresh') ?? '');
+    return c.json(await options.capabilities.get({ refresh }), 200, noStore);
+  });
   app.all('/api/*', (c) =>
     c.json(
       {
@@ -70,7 +83,7 @@ export function createDashboardApp(dashboard: Dashboard, options: DashboardAppOp
           code: 'INVALID_ARGUMENT',
           message:
             c.req.method === 'GET'
-              ? `No API route ${clip(c.req.path)}: expected /api/status, /api/filters or /api/insights/<name>.`
+              ? `No API route ${clip(c.req.path)}: expected /api/status, /api/filters, /api/capabilities or /api/insights/<name>.`
               : `Method ${c.req.method} is not allowed: the dashboard API is read-only (GET).`,
         },
       },

@@ -10,10 +10,14 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import type { Config } from '../config.js';
+import type { Emulator } from '../emulator/server.js';
 import { TunelakeError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { createQueryEngine, type QueryEngine } from '../query/engine.js';
+import { createRuntime } from '../runtime.js';
 import { type Asset, createDashboardApp } from './app.js';
+import { createCapabilities, type SpotifyAccess } from './capabilities.js';
 import { createDashboard, type Dashboard, type DashboardRuntime } from './dashboard.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -28,6 +32,18 @@ export interface DashboardServerOptions {
   /** A read-only engine to use (closed with the server); default: one built from the runtime. */
   engine?: QueryEngine;
   now?: () => Date;
+  /**
+   * Opens Spotify access for the capability probes (GET /api/capabilities), closed after them. Default:
+   * a runtime over the server's config, so the runtime's emulator if it has one, else the configured
+   * Spotify app, else (no SPOTIFY_CLIENT_ID) a built-in emulator started for the probes.
+   */
+  openSpotify?: () => Promise<SpotifyAccess>;
+}
+
+/** What the server is started over: a Runtime fits (its Spotify client is not used). */
+export interface DashboardServerRuntime extends DashboardRuntime {
+  config: Config;
+  emulator?: Emulator | undefined;
 }
 
 export class DashboardServer {
@@ -47,7 +63,7 @@ export class DashboardServer {
   }
 
   static async create(
-    runtime: DashboardRuntime,
+    runtime: DashboardServerRuntime,
     options: DashboardServerOptions = {},
   ): Promise<DashboardServer> {
     const host = options.host ?? DEFAULT_HOST;
@@ -64,7 +80,18 @@ export class DashboardServer {
     }
     // The allowed Host headers depend on the port, known only once listening: the set is filled then.
     const allowedHosts = isLoopback(host) ? new Set<string>() : undefined;
-    const app = createDashboardApp(dashboard, { assets, allowedHosts, logger });
+    const capabilities = createCapabilities({
+      config: runtime.config,
+      now: options.now,
+      openSpotify:
+        options.openSpotify ??
+        (() =>
+          createRuntime(runtime.config, {
+            logger,
+            ...(runtime.emulator ? { emulator: runtime.emulator } : {}),
+          })),
+    });
+    const app = createDashboardApp(dashboard, { assets, allowedHosts, logger, capabilities });
     const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
     let bound: number;
     try {

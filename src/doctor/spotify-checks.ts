@@ -39,8 +39,8 @@ const TOKEN_CODES = new Set<ErrorCode>([
 ]);
 
 type ArtistObject = z.infer<typeof ArtistSchema>;
-const BatchArtistsSchema = z.looseObject({ artists: z.array(ArtistSchema.nullable()) });
-const SearchArtistsSchema = z.looseObject({
+export const BatchArtistsSchema = z.looseObject({ artists: z.array(ArtistSchema.nullable()) });
+export const SearchArtistsSchema = z.looseObject({
   artists: z.looseObject({ items: z.array(ArtistSchema.nullable()) }),
 });
 const PlaylistProbeSchema = z.looseObject({
@@ -425,7 +425,7 @@ async function tokenAge(input: SpotifyCheckInput, origin: string | undefined, cr
   }
 }
 
-function fieldPresence(artist: ArtistObject): {
+export function fieldPresence(artist: ArtistObject): {
   popularity: boolean;
   followers: boolean;
   genres: 'present' | 'empty' | 'absent';
@@ -438,8 +438,8 @@ function fieldPresence(artist: ArtistObject): {
 }
 
 /** Tables that a run with this configuration and tier cannot fill, each with the reason. */
-function emptyTables(
-  config: Config,
+export function emptyTables(
+  config: Pick<Config, 'sources'>,
   hasPopularity: boolean,
   hasUser: boolean,
   tier: AccessTier,

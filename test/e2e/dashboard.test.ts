@@ -1,7 +1,8 @@
 // The dashboard in real Chromium: a lake built by 14 simulated days of the pipeline against the
 // emulator (extended tier, so that every page has data), served by DashboardServer on port 0. Each
 // page must draw its charts with data (counted as SVG marks and as the chart's own series data),
-// filters must change what is drawn, and an empty lake must show what to run. Screenshots land in
+// filters must change what is drawn, an empty lake must show what to run, and the freshness panel's
+// capability matrix must list each probed endpoint and field. Screenshots land in
 // test/artifacts/dashboard/<page>.png.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -179,6 +180,36 @@ describe('tunelake serve in Chromium', () => {
     expect(text).toContain('Engine duckdb');
   });
 
+  /** Opens the freshness panel's capability section and returns its rows as [endpoint or field, status]. */
+  async function capabilityRows(): Promise<string[][]> {
+    await page.click('#capabilities summary');
+    await page.waitForSelector('#capabilities[data-ready="true"]', { timeout: 20_000 });
+    return page.$$eval('#capabilities tr[data-capability]', (rows) =>
+      rows.map((r) => [r.getAttribute('data-capability') ?? '', r.getAttribute('data-status') ?? '']),
+    );
+  }
+
+  it('the freshness panel says what this Spotify app can do: in extended tier every endpoint answers', async () => {
+    await open('movers');
+    const rows = await capabilityRows();
+    expect(rows).toEqual([
+      ['artists.batch', 'answers'],
+      ['me', 'answers'],
+      ['search', 'answers'],
+      ['artist.popularity', 'present'],
+      ['artist.followers', 'present'],
+      ['artist.genres', 'present'],
+    ]);
+    const section = page.locator('#capabilities');
+    expect(await section.locator('.cap-target').textContent()).toContain('emulator in extended tier');
+    expect(await section.locator('[data-empty="insight:insight_rising_artists"]').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'capabilities.png'), fullPage: true });
+    // A second probe within the minute is refused by the server, and the panel says so.
+    await page.click('#cap-refresh');
+    await page.waitForSelector('#capabilities[data-ready="true"]', { timeout: 20_000 });
+    expect(await section.textContent()).toMatch(/Not probed again: probed less than 60 s ago/);
+  });
+
   it('the playlist filter narrows the movers chart and table to one playlist', async () => {
     await open('movers');
     const before = await chartInfo('movers-timeline');
@@ -297,6 +328,29 @@ describe('tunelake serve in Chromium', () => {
     expect(await page.locator('[data-chart]').count()).toBe(0);
     expect(await page.locator('#nav').isVisible()).toBe(false);
     await page.screenshot({ path: join(ARTIFACTS, 'empty.png'), fullPage: true });
+  });
+
+  it('on a development-tier app the matrix shows the batch endpoint forbidden and what it leaves empty', async () => {
+    // The empty lake's server has no Spotify credentials: its probes run against a built-in emulator.
+    await page.goto(emptyServer!.url);
+    await page.waitForSelector('body[data-ready="empty"]', { timeout: 20_000 });
+    const rows = await capabilityRows();
+    expect(rows).toContainEqual(['artists.batch', 'forbidden']);
+    expect(rows).toContainEqual(['search', 'answers']);
+    expect(rows).toContainEqual(['artist.popularity', 'absent']);
+    const section = page.locator('#capabilities');
+    expect(await section.locator('.cap-target').textContent()).toContain('emulator in development tier');
+    for (const item of [
+      'table:artist_snapshots',
+      'table:track_snapshots',
+      'insight:insight_rising_artists',
+    ]) {
+      expect(await section.locator(`[data-empty="${item}"]`).count(), item).toBe(1);
+    }
+    expect(await section.locator('[data-empty="insight:insight_rising_artists"]').textContent()).toContain(
+      'development-mode apps no longer receive',
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'capabilities-development.png'), fullPage: true });
   });
 
   it('the page loads no resource from another origin and logs no error', () => {

@@ -8,7 +8,14 @@
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const PALETTE = ['#1db954', '#3b82f6', '#f59e0b', '#ef4444', '#8b5cf6', '#14b8a6', '#ec4899', '#64748b'];
 
-const state = { status: null, filters: { playlists: [], artists: [], dates: null }, page: null };
+const state = {
+  status: null,
+  filters: { playlists: [], artists: [], dates: null },
+  page: null,
+  /** The capability matrix, once asked for (the server probes Spotify on the first request only). */
+  capabilities: null,
+  capabilitiesOpen: false,
+};
 /** Chart instances by panel id, for resizing and for tests (`window.tunelakeCharts`). */
 const charts = new Map();
 window.tunelakeCharts = charts;
@@ -808,7 +815,128 @@ function drawFreshness() {
   box.setAttribute('data-tier', s.tier);
   const reload = el('button', { type: 'button', id: 'reload', text: 'Reload' });
   reload.addEventListener('click', () => start());
-  box.append(reload);
+  box.append(reload, capabilitiesSection());
+}
+
+// --- what this Spotify app can do (GET /api/capabilities) -----------------------------------------
+
+/**
+ * Collapsed at first: opening it asks the server, which probes the app once (doctor's access-tier
+ * probes) and keeps the answer; "Probe again" asks for a new probe (at most once a minute).
+ */
+function capabilitiesSection() {
+  const details = el('details', { id: 'capabilities', class: 'capabilities', open: state.capabilitiesOpen });
+  const body = el('div', { class: 'cap-body' });
+  details.append(el('summary', { text: 'What this Spotify app can do' }), body);
+  const load = async (refresh) => {
+    details.removeAttribute('data-ready');
+    body.replaceChildren(el('p', { class: 'muted', text: 'Probing the Spotify app\u2026' }));
+    try {
+      state.capabilities = await api(`/api/capabilities${refresh ? '?refresh=1' : ''}`);
+    } catch (error) {
+      body.replaceChildren(
+        el('p', { class: 'error', text: `Could not read the capabilities: ${error.message}` }),
+      );
+      details.setAttribute('data-ready', 'error');
+      return;
+    }
+    drawCapabilities(body, load);
+    details.setAttribute('data-ready', 'true');
+  };
+  details.addEventListener('toggle', () => {
+    state.capabilitiesOpen = details.open;
+    if (details.open && !details.hasAttribute('data-ready')) load(false);
+  });
+  if (state.capabilities) {
+    drawCapabilities(body, load);
+    details.setAttribute('data-ready', 'true');
+  }
+  return details;
+}
+
+const CAP_TONE = {
+  answers: 'ok',
+  present: 'ok',
+  forbidden: 'bad',
+  absent: 'bad',
+  empty: 'warn',
+  unknown: 'warn',
+  'not probed': 'warn',
+};
+
+function drawCapabilities(body, load) {
+  const m = state.capabilities;
+  const tierText = m.tier.detected
+    ? `${m.tier.detected}${m.tier.detected === m.tier.configured ? ' (as configured)' : ` (configured: ${m.tier.configured})`}`
+    : `unknown (configured: ${m.tier.configured})`;
+  const badge = (status) => el('span', { class: `tag cap-${CAP_TONE[status] ?? 'warn'}`, text: status });
+  const row = (kind, id, what, status, detail) =>
+    el(
+      'tr',
+      { 'data-capability': id, 'data-kind': kind, 'data-status': status },
+      el('td', {}, el('code', { text: what })),
+      el('td', {}, badge(status)),
+      el('td', { class: 'muted', text: detail }),
+    );
+  const rows = [
+    ...m.endpoints.map((e) => row('endpoint', e.id, e.request, e.status, `${e.detail}: ${e.meaning}`)),
+    ...m.fields.map((f) => row('field', f.field, f.field, f.status, f.detail)),
+  ];
+  const emptyItem = (kind, item) =>
+    el(
+      'li',
+      { 'data-empty': `${kind}:${item.name}` },
+      el('b', { text: item.name }),
+      ` \u2014 ${item.reason}`,
+    );
+  const emptyTables = m.tables.filter((t) => !t.populated);
+  const emptyInsights = m.insights.filter((i) => !i.populated);
+  const again = el('button', { type: 'button', id: 'cap-refresh', text: 'Probe again' });
+  again.addEventListener('click', () => load(true));
+  const parts = [
+    el(
+      'p',
+      { class: 'cap-target' },
+      `Describes ${m.target.description}. Tier `,
+      el('b', { text: tierText }),
+      `. Probed ${m.probedAt.slice(0, 16).replace('T', ' ')} UTC with ${m.requests} request${m.requests === 1 ? '' : 's'}. `,
+      again,
+    ),
+    m.refreshRefused ? el('p', { class: 'muted', text: `Not probed again: ${m.refreshRefused}.` }) : null,
+    m.reachable
+      ? null
+      : el('p', {
+          class: 'error',
+          text: 'No probe got an answer from Spotify: the statuses are unknown and what is empty is assumed from the configured tier.',
+        }),
+    el(
+      'table',
+      { class: 'cap-table', 'data-table': 'capabilities' },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'col', text: 'Endpoint or field' }),
+          el('th', { scope: 'col', text: 'Status' }),
+          el('th', { scope: 'col', text: 'Seen' }),
+        ),
+      ),
+      el('tbody', {}, ...rows),
+    ),
+    el(
+      'div',
+      { class: 'cap-empty' },
+      el('h3', { text: emptyTables.length ? 'Tables left empty' : 'Every table can be populated' }),
+      emptyTables.length ? el('ul', {}, ...emptyTables.map((t) => emptyItem('table', t))) : null,
+      el('h3', { text: emptyInsights.length ? 'Insights left empty' : 'Every insight can be populated' }),
+      emptyInsights.length
+        ? el('ul', {}, ...emptyInsights.map((i) => emptyItem('insight', { ...i, name: `insight_${i.name}` })))
+        : null,
+    ),
+  ];
+  body.replaceChildren(...parts.filter((part) => part !== null));
 }
 
 function ageText(hours) {

@@ -3,7 +3,8 @@
 // page must draw its charts with data (counted as SVG marks and as the chart's own series data),
 // filters must change what is drawn, an empty lake must show what to run, and the freshness panel's
 // capability matrix must list each probed endpoint and field. Screenshots land in
-// test/artifacts/dashboard/<page>.png.
+// test-artifacts/dashboard/<page>.png (ignored by git; CI's artifacts); with UPDATE_GOLDEN=1 in
+// test/artifacts/dashboard/, the committed copies the README links to.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +16,12 @@ import { Emulator } from '../../src/emulator/server.js';
 import { silentLogger } from '../../src/log.js';
 import { run } from '../../src/pipeline.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { UPDATE_GOLDEN } from '../support/env.js';
 
 const DAYS = 14;
-const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts', 'dashboard');
+const ARTIFACTS = UPDATE_GOLDEN
+  ? join(import.meta.dirname, '..', 'artifacts', 'dashboard')
+  : join(import.meta.dirname, '..', '..', 'test-artifacts', 'dashboard');
 const ENV = { TUNELAKE_CREDENTIALS: '/nonexistent/credentials.json' };
 const CHROMIUM_ARGS = [
   '--headless',

@@ -37,11 +37,13 @@ interface Params {
   playlists: number;
   seed: number;
   concurrency: number;
+  /** TUNELAKE_DUCKDB_MEMORY_LIMIT for the run (e.g. 512MB); undefined: DuckDB's default. */
+  memoryLimit: string | undefined;
   out: string;
 }
 
 const USAGE =
-  'Usage: npx tsx bench/memory.ts [--quick] [--records N[,N...]] [--playlists N] [--concurrency N] [--seed N] [--out FILE]';
+  'Usage: npx tsx bench/memory.ts [--quick] [--records N[,N...]] [--playlists N] [--concurrency N] [--memory-limit SIZE] [--seed N] [--out FILE]';
 
 function parseParams(argv: string[]): Params {
   const { values } = parseArgs({
@@ -52,6 +54,7 @@ function parseParams(argv: string[]): Params {
       records: { type: 'string' },
       playlists: { type: 'string' },
       concurrency: { type: 'string' },
+      'memory-limit': { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -72,7 +75,10 @@ function parseParams(argv: string[]): Params {
     playlists: num('playlists', values.playlists, 300, 1, 10_000),
     seed: num('seed', values.seed, 42, 0),
     concurrency: num('concurrency', values.concurrency, 8, 1, 64),
-    out: values.out ?? (quick ? 'bench/results/memory-quick.json' : 'bench/results/memory.json'),
+    memoryLimit: values['memory-limit'],
+    out:
+      values.out ??
+      `bench/results/memory${quick ? '-quick' : ''}${values['memory-limit'] ? `-limit-${values['memory-limit'].toLowerCase()}` : ''}.json`,
   };
   finish();
   return params;
@@ -87,6 +93,7 @@ interface ChildJob {
   refreshToken: string;
   playlists: string[];
   concurrency: number;
+  memoryLimit: string | undefined;
 }
 
 type Stage = 'start' | 'extract' | 'transform' | 'catalog' | 'insights';
@@ -142,6 +149,8 @@ async function child(job: ChildJob): Promise<ChildResult> {
       SPOTIFY_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
       SPOTIFY_REFRESH_TOKEN: job.refreshToken,
       TUNELAKE_CREDENTIALS: '/nonexistent/credentials.json',
+      // Validated by loadConfig like any user's setting: a bad size fails before the run.
+      ...(job.memoryLimit ? { TUNELAKE_DUCKDB_MEMORY_LIMIT: job.memoryLimit } : {}),
     },
   );
   const stages: StageMemory[] = [];
@@ -241,6 +250,7 @@ async function measureSize(p: Params, records: number): Promise<SizeResult> {
       refreshToken: emulator.issueRefreshToken(),
       playlists,
       concurrency: p.concurrency,
+      memoryLimit: p.memoryLimit,
     });
     const peakStage = result.stages.find((s) => s.highWaterMarkBytes >= result.peakRssBytes)?.stage;
     return {

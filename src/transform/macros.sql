@@ -92,3 +92,36 @@ CREATE OR REPLACE MACRO dataset_shape(ds) AS CASE ds
   WHEN 'playlists' THEN playlist_shape()
   WHEN 'my_playlists' THEN playlist_shape()
 END;
+
+-- A record of the imported streaming history (src/import/, tables/streams.sql), as Spotify exports
+-- it: the extended format's fields and the account-data format's (endTime, artistName, ...).
+CREATE OR REPLACE MACRO stream_shape() AS '{
+  "ts": "VARCHAR", "platform": "VARCHAR", "ms_played": "BIGINT", "conn_country": "VARCHAR",
+  "master_metadata_track_name": "VARCHAR", "master_metadata_album_artist_name": "VARCHAR",
+  "master_metadata_album_album_name": "VARCHAR", "spotify_track_uri": "VARCHAR",
+  "episode_name": "VARCHAR", "episode_show_name": "VARCHAR", "spotify_episode_uri": "VARCHAR",
+  "audiobook_title": "VARCHAR", "audiobook_uri": "VARCHAR", "audiobook_chapter_uri": "VARCHAR",
+  "audiobook_chapter_title": "VARCHAR", "reason_start": "VARCHAR", "reason_end": "VARCHAR",
+  "shuffle": "BOOLEAN", "skipped": "BOOLEAN", "offline": "BOOLEAN", "offline_timestamp": "BIGINT",
+  "incognito_mode": "BOOLEAN", "username": "VARCHAR", "ip_addr": "VARCHAR", "ip_addr_decrypted": "VARCHAR",
+  "user_agent_decrypted": "VARCHAR",
+  "endTime": "VARCHAR", "artistName": "VARCHAR", "trackName": "VARCHAR", "msPlayed": "BIGINT",
+  "podcastName": "VARCHAR", "episodeName": "VARCHAR"}';
+
+-- Every field the shape above reads: the others are carried in extra_fields.
+CREATE OR REPLACE MACRO stream_known_fields() AS [
+  'ts', 'platform', 'ms_played', 'conn_country', 'master_metadata_track_name',
+  'master_metadata_album_artist_name', 'master_metadata_album_album_name', 'spotify_track_uri',
+  'episode_name', 'episode_show_name', 'spotify_episode_uri', 'audiobook_title', 'audiobook_uri',
+  'audiobook_chapter_uri', 'audiobook_chapter_title', 'reason_start', 'reason_end', 'shuffle', 'skipped',
+  'offline', 'offline_timestamp', 'incognito_mode', 'username', 'ip_addr', 'ip_addr_decrypted',
+  'user_agent_decrypted', 'endTime', 'artistName', 'trackName', 'msPlayed', 'podcastName', 'episodeName'];
+
+-- The fields of a streaming-history record that stream_shape() does not read, as a JSON object text
+-- with sorted keys (NULL when there are none): streams.extra_fields.
+CREATE OR REPLACE MACRO stream_extra_fields(record) AS
+  CASE WHEN len(list_filter(json_keys(record), k -> NOT list_contains(stream_known_fields(), k))) > 0 THEN
+    CAST(to_json(map_from_entries(list_transform(
+      list_sort(list_filter(json_keys(record), k -> NOT list_contains(stream_known_fields(), k))),
+      k -> struct_pack(k := k, v := json_extract(record, '$."' || k || '"'))))) AS VARCHAR)
+  END;

@@ -94,10 +94,11 @@ export const TEXT_COLUMNS = "{context: 'JSON', data: 'JSON'}";
  * Loads the staged files into DuckDB:
  * - `raw_<dataset>(_file, dataset, dt, run_id, fetched_at, ctx, d)` for each of TYPED_DATASETS (empty
  *   when it has no files): `ctx` the context and `d` the data, parsed once into typed structs;
+ * - `raw_streaming_history` for the imported streaming history (see loadStreamingHistory);
  * - `raw(dataset, dt, run_id, fetched_at, context, data, ctx)` for every other dataset, `data` and
  *   `context` as the JSON text that landed, `ctx` the context parsed;
- * - `raw_files(dataset, file_index, path)`: the files of each typed table, `_file` being file_index,
- *   so that the quarantine can read a failing record's text again (quality.ts).
+ * - `raw_files(dataset, file_index, path)`: the files of each typed table and of raw_streaming_history,
+ *   `_file` being file_index, so that the quarantine can read a failing record's text again (quality.ts).
  * Rows are inserted in file order, line order: a typed row's rowid minus its file's first rowid is its
  * line among the file's records.
  */
@@ -107,11 +108,14 @@ export async function loadRaw(
   logger: Logger = silentLogger,
 ): Promise<void> {
   const typed = new Map<string, string[]>(TYPED_DATASETS.map((d) => [d, []]));
+  const streams: string[] = [];
   const generic: string[] = [];
   const pattern = new RegExp(KEY_PATTERN);
   for (const path of paths) {
-    const files = typed.get(pattern.exec(path)?.[1] ?? '');
+    const dataset = pattern.exec(path)?.[1] ?? '';
+    const files = typed.get(dataset);
     if (files) files.push(path);
+    else if (dataset === STREAMING_HISTORY) streams.push(path);
     else generic.push(path);
   }
   const [setting] = await db.all("SELECT current_setting('preserve_insertion_order') AS v");
@@ -121,6 +125,7 @@ export async function loadRaw(
     const [types] = await db.all(`SELECT typeof(from_json('{}', context_shape())) AS c`);
     const contextType = String(types?.c);
     for (const [dataset, files] of typed) await loadTyped(db, dataset, files, contextType, logger);
+    await loadStreamingHistory(db, streams);
     await loadGeneric(db, generic);
   } finally {
     await db.run(`SET preserve_insertion_order = ${setting?.v === true ? 'true' : 'false'}`);
@@ -147,11 +152,8 @@ async function loadTyped(
     return;
   }
   const [types] = await db.all(`SELECT typeof(from_json('{}', ${shape})) AS d`);
-  const values = (group: number) =>
-    `[${paths.map((p) => sqlString(new RegExp(KEY_PATTERN).exec(p)?.[group] ?? '')).join(', ')}][CAST(file_index AS BIGINT) + 1]`;
-  await db.run(
-    `INSERT INTO raw_files SELECT ${sqlString(dataset)}, i - 1, p FROM (SELECT unnest([${paths.map(sqlString).join(', ')}]) AS p, generate_subscripts([${paths.map(sqlString).join(', ')}], 1) AS i)`,
-  );
+  const values = (group: number) => keyPart(paths, group);
+  await registerFiles(db, dataset, paths);
   const select = (source: string) => `
     CREATE OR REPLACE TABLE ${table} AS
     SELECT _file, dataset, dt, run_id, coalesce(utc_ts(ctx.fetched_at), CAST(dt AS TIMESTAMP)) AS fetched_at, ctx, d
@@ -202,6 +204,64 @@ async function narrowPlaylistItems(db: DuckDb): Promise<{ readType: string; data
     track := CAST(CASE WHEN data.item IS NULL AND data.track IS NOT NULL
       THEN error('a playlist item without item but with track') END AS ${String(row?.p)}))`;
   return { readType: String(row?.r), data };
+}
+
+// The file's ingestion date (group 2) or run id (group 3), from its key, for a row of read_json(paths).
+const keyPart = (paths: readonly string[], group: number) =>
+  `[${paths.map((p) => sqlString(new RegExp(KEY_PATTERN).exec(p)?.[group] ?? '')).join(', ')}][CAST(file_index AS BIGINT) + 1]`;
+
+/** Lists a table's files in raw_files, in read order: `_file` is the index there. */
+async function registerFiles(db: DuckDb, dataset: string, paths: readonly string[]): Promise<void> {
+  const list = `[${paths.map(sqlString).join(', ')}]`;
+  await db.run(
+    `INSERT INTO raw_files SELECT ${sqlString(dataset)}, i - 1, p FROM (SELECT unnest(${list}) AS p, generate_subscripts(${list}, 1) AS i)`,
+  );
+}
+
+const STREAMING_HISTORY = 'streaming_history';
+
+/**
+ * The imported streaming history -> `raw_streaming_history(_file, dataset, dt, run_id, fetched_at,
+ * stream_key, format, source_file, source_index, s, _is_stream, _shape, extra_fields)`, one row per
+ * line in file order (like the typed tables, so the quarantine finds a record's text by its line).
+ * Its records cannot be read into a struct by read_json: the streams table needs to know which fields
+ * a record has (ts present but null is still the extended format) and to keep the unknown ones
+ * (extra_fields). So each line is read as text and everything the table needs is derived from it in
+ * the same statement; the text itself is not kept. Keeping it (as `raw` does) held the whole export
+ * in DuckDB's memory: a 1M-stream transform peaked at 4 GB.
+ */
+async function loadStreamingHistory(db: DuckDb, paths: string[]): Promise<void> {
+  const source =
+    paths.length === 0
+      ? `(SELECT NULL::BIGINT AS file_index, NULL::VARCHAR AS dt, NULL::VARCHAR AS run_id, NULL::JSON AS context,
+          NULL::JSON AS data WHERE false)`
+      : `(SELECT file_index, ${keyPart(paths, 2)} AS dt, ${keyPart(paths, 3)} AS run_id, context, data
+          FROM read_json(${readOptions(paths, TEXT_COLUMNS)}))`;
+  if (paths.length > 0) await registerFiles(db, STREAMING_HISTORY, paths);
+  await readOrFail(
+    db,
+    `
+    CREATE OR REPLACE TABLE raw_streaming_history AS
+    SELECT
+      _file, dataset, dt, run_id, coalesce(utc_ts(ctx.fetched_at), CAST(dt AS TIMESTAMP)) AS fetched_at,
+      stream_key, format, source_file, source_index,
+      from_json(record, stream_shape()) AS s,
+      record IS NOT NULL AND (json_exists(record, '$.ts') OR json_exists(record, '$.endTime')) AS _is_stream,
+      CASE WHEN json_exists(record, '$.ts') THEN 'extended' ELSE 'account' END AS _shape,
+      stream_extra_fields(record) AS extra_fields
+    FROM (
+      SELECT
+        CAST(file_index AS INTEGER) AS _file, ${sqlString(STREAMING_HISTORY)} AS dataset, dt, run_id,
+        from_json(context, context_shape()) AS ctx,
+        json_extract_string(context, '$.stream_key') AS stream_key,
+        json_extract_string(context, '$.format') AS format,
+        json_extract_string(context, '$.file') AS source_file,
+        TRY_CAST(json_extract(context, '$.index') AS BIGINT) AS source_index,
+        CASE WHEN json_type(data) = 'OBJECT' THEN data END AS record
+      FROM ${source}
+    )
+  `,
+  );
 }
 
 async function loadGeneric(db: DuckDb, paths: string[]): Promise<void> {

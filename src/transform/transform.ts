@@ -15,7 +15,7 @@
 //    readable tables and the old marker; the next one redoes the same runs and writes the same bytes.
 // The output is deterministic: rows in a total order, fixed file names, no clock in the data.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TunelakeError } from '../errors.js';
@@ -49,6 +49,7 @@ import {
   type TransformState,
 } from './state.js';
 import { macrosSql, objectsSql, QUARANTINE_SPEC, TABLES, type TableSpec, tableSql } from './tables.js';
+import { createWorkDir } from './work-dir.js';
 
 export interface TransformTableInfo {
   name: string;
@@ -141,7 +142,7 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
     });
 
     const manifests = await readManifests(store, committed);
-    const work = mkdtempSync(join(deps.tempDir ?? tmpdir(), 'tunelake-transform-'));
+    const work = createWorkDir(deps.tempDir ?? tmpdir());
     let db: DuckDb | undefined;
     try {
       // In memory; beyond its memory limit DuckDB spills to the temp folder.

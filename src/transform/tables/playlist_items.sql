@@ -53,6 +53,27 @@ WITH observations AS (
   FROM observed_days d
   JOIN landings l ON l.playlist_id = d.playlist_id AND l.snapshot_id = d.snapshot_id AND l._dt <= d.snapshot_date
   GROUP BY ALL
+), duplicated AS (
+  -- A day's items all come from one landing (chosen), so a position is twice in a day only when it is
+  -- twice in that landing. Nearly every position of a landing is there once; only the others are
+  -- ranked (ranking all of them, after the join, cost more than the rest of the table).
+  SELECT playlist_id, snapshot_id, _run_id, position FROM playlist_items__passed GROUP BY ALL HAVING count(*) > 1
+), items AS (
+  SELECT * FROM playlist_items__passed i
+  WHERE NOT EXISTS (
+    SELECT 1 FROM duplicated d
+    WHERE d.playlist_id = i.playlist_id AND d.snapshot_id = i.snapshot_id AND d._run_id = i._run_id
+      AND d.position = i.position)
+  UNION ALL
+  SELECT * FROM playlist_items__passed i
+  WHERE EXISTS (
+    SELECT 1 FROM duplicated d
+    WHERE d.playlist_id = i.playlist_id AND d.snapshot_id = i.snapshot_id AND d._run_id = i._run_id
+      AND d.position = i.position)
+  QUALIFY row_number() OVER (
+    PARTITION BY i.playlist_id, i.snapshot_id, i._run_id, i.position
+    ORDER BY i._fetched_at DESC, i.item_type, i.track_id, i.episode_id, i.item_name, i.item_uri, i.added_at, i.added_by
+  ) = 1
 )
 SELECT
   i.playlist_id,
@@ -69,8 +90,4 @@ SELECT
   c.snapshot_date,
   c.snapshot_date AS _dt, i._run_id, i._dataset, i._fetched_at
 FROM chosen c
-JOIN playlist_items__passed i ON i.playlist_id = c.playlist_id AND i.snapshot_id = c.snapshot_id AND i._run_id = c.run_id
-QUALIFY row_number() OVER (
-  PARTITION BY c.snapshot_date, i.playlist_id, i.position
-  ORDER BY i._fetched_at DESC, i.item_type, i.track_id, i.episode_id, i.item_name, i.item_uri, i.added_at, i.added_by
-) = 1;
+JOIN items i ON i.playlist_id = c.playlist_id AND i.snapshot_id = c.snapshot_id AND i._run_id = c.run_id;

@@ -14,28 +14,6 @@
 -- The import (src/import/stream-record.ts) applies the same validity rules to count what the
 -- quarantine will receive: keep them in step.
 
-CREATE OR REPLACE MACRO stream_shape() AS '{
-  "ts": "VARCHAR", "platform": "VARCHAR", "ms_played": "BIGINT", "conn_country": "VARCHAR",
-  "master_metadata_track_name": "VARCHAR", "master_metadata_album_artist_name": "VARCHAR",
-  "master_metadata_album_album_name": "VARCHAR", "spotify_track_uri": "VARCHAR",
-  "episode_name": "VARCHAR", "episode_show_name": "VARCHAR", "spotify_episode_uri": "VARCHAR",
-  "audiobook_title": "VARCHAR", "audiobook_uri": "VARCHAR", "audiobook_chapter_uri": "VARCHAR",
-  "audiobook_chapter_title": "VARCHAR", "reason_start": "VARCHAR", "reason_end": "VARCHAR",
-  "shuffle": "BOOLEAN", "skipped": "BOOLEAN", "offline": "BOOLEAN", "offline_timestamp": "BIGINT",
-  "incognito_mode": "BOOLEAN", "username": "VARCHAR", "ip_addr": "VARCHAR", "ip_addr_decrypted": "VARCHAR",
-  "user_agent_decrypted": "VARCHAR",
-  "endTime": "VARCHAR", "artistName": "VARCHAR", "trackName": "VARCHAR", "msPlayed": "BIGINT",
-  "podcastName": "VARCHAR", "episodeName": "VARCHAR"}';
-
--- Every field the shape above reads: the others are carried in extra_fields.
-CREATE OR REPLACE MACRO stream_known_fields() AS [
-  'ts', 'platform', 'ms_played', 'conn_country', 'master_metadata_track_name',
-  'master_metadata_album_artist_name', 'master_metadata_album_album_name', 'spotify_track_uri',
-  'episode_name', 'episode_show_name', 'spotify_episode_uri', 'audiobook_title', 'audiobook_uri',
-  'audiobook_chapter_uri', 'audiobook_chapter_title', 'reason_start', 'reason_end', 'shuffle', 'skipped',
-  'offline', 'offline_timestamp', 'incognito_mode', 'username', 'ip_addr', 'ip_addr_decrypted',
-  'user_agent_decrypted', 'endTime', 'artistName', 'trackName', 'msPlayed', 'podcastName', 'episodeName'];
-
 -- The platform strings changed over the years ("Android OS 9 API 28 (samsung, SM-G960F)",
 -- "iOS 14.4 (iPhone12,1)", "web_player windows 10;chrome 87", "OS X 10.15.7 [x86 8]", "windows",
 -- "Partner sonos_..."): web first, since a web player string names the desktop OS it runs on.
@@ -52,21 +30,13 @@ CREATE OR REPLACE MACRO uri_id(uri, kind) AS
   CASE WHEN regexp_full_match(uri, 'spotify:' || kind || ':[0-9A-Za-z]{22}') THEN split_part(uri, ':', 3) END;
 
 CREATE OR REPLACE TABLE streams__candidates AS
-WITH landed AS (
+WITH parsed AS (
+  -- raw-input.ts parsed every record while reading it (the JSON text is not kept): s is the record
+  -- in stream_shape(), _shape and _is_stream come from which fields it has, extra_fields its others.
   SELECT
     rowid AS _rid, dataset AS _dataset, dt AS _dt, run_id AS _run_id, fetched_at AS _fetched_at,
-    json_extract_string(context, '$.stream_key') AS stream_key,
-    json_extract_string(context, '$.format') AS format,
-    json_extract_string(context, '$.file') AS source_file,
-    TRY_CAST(json_extract(context, '$.index') AS BIGINT) AS source_index,
-    CASE WHEN json_type(data) = 'OBJECT' THEN data END AS record
-  FROM raw WHERE dataset = 'streaming_history'
-), parsed AS (
-  SELECT *,
-    from_json(record, stream_shape()) AS s,
-    record IS NOT NULL AND (json_exists(record, '$.ts') OR json_exists(record, '$.endTime')) AS _is_stream,
-    CASE WHEN json_exists(record, '$.ts') THEN 'extended' ELSE 'account' END AS _shape
-  FROM landed
+    stream_key, format, source_file, source_index, s, _is_stream, _shape, extra_fields
+  FROM raw_streaming_history
 )
 SELECT
   CASE WHEN _shape = 'extended' THEN
@@ -110,11 +80,7 @@ SELECT
   s.username AS user_pseudonym,
   coalesce(s.ip_addr, s.ip_addr_decrypted) AS ip_pseudonym,
   s.user_agent_decrypted AS user_agent_pseudonym,
-  CASE WHEN len(list_filter(json_keys(record), k -> NOT list_contains(stream_known_fields(), k))) > 0 THEN
-    CAST(to_json(map_from_entries(list_transform(
-      list_sort(list_filter(json_keys(record), k -> NOT list_contains(stream_known_fields(), k))),
-      k -> struct_pack(k := k, v := json_extract(record, '$."' || k || '"'))))) AS VARCHAR)
-  END AS extra_fields,
+  extra_fields,
   'export-' || _shape AS source,
   stream_key, source_file, source_index,
   _is_stream,
@@ -122,6 +88,10 @@ SELECT
 FROM parsed;
 
 -- @final
+
+-- The records are checked (the quarantine has read what it needs of them) and nothing else reads
+-- them: a long history is most of the transform's memory, so it goes before streams and listens are built.
+DROP TABLE raw_streaming_history;
 
 CREATE OR REPLACE TABLE streams AS
 SELECT

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IN_CI, UPDATE_GOLDEN } from '../../test/support/env.js';
+import { UPDATE_GOLDEN } from '../../test/support/env.js';
 import { isTunelakeError } from '../errors.js';
 import { acquireRunLock } from '../extract/state.js';
 import type { Row } from '../query/duckdb.js';
@@ -216,14 +216,11 @@ describe('transform(runtime) on the golden raw zone', () => {
     expect(tables.playlist_items!.some((r) => r.snapshot_date === '2026-11-03')).toBe(false);
   });
 
-  it('writes Parquet that pyarrow reads with exactly the declared column types', (ctx) => {
+  it('writes Parquet that pyarrow reads with exactly the declared column types', () => {
     const probe = spawnSync('python3', ['-c', 'import pyarrow'], { encoding: 'utf8' });
-    if (probe.status !== 0) {
-      // CI installs pyarrow (.ci/run), so there its absence is a failure, not a skip.
-      if (IN_CI) throw new Error(`pyarrow is required in CI: ${probe.stderr.trim()}`);
-      console.warn(`pyarrow is not importable (pip install pyarrow==25.0.1): ${probe.stderr.trim()}`);
-      ctx.skip();
-    }
+    // `npm test` installs pyarrow first (scripts/test-prerequisites.sh): its absence is a failure.
+    if (probe.status !== 0)
+      throw new Error(`pyarrow is required (pip install pyarrow==25.0.1): ${probe.stderr.trim()}`);
     const expected = info.tables.flatMap((t) =>
       listParquet(join(lake.dir, 'tables', t.name)).map((path) => ({ path, columns: t.columns })),
     );

@@ -6,6 +6,7 @@ import { dayStartMs } from '../emulator/catalog.js';
 import type { FaultOptions } from '../emulator/faults.js';
 import { Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { TunelakeError } from '../errors.js';
+import { untilSignal } from './output.js';
 
 export interface EmulatorFlags {
   port: string;
@@ -152,18 +153,6 @@ export interface RunEmulatorDeps {
   write?: (text: string) => void;
   /** Resolves when the emulator should stop (default: SIGINT or SIGTERM). */
   stopped?: () => Promise<void>;
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export async function runEmulator(flags: EmulatorFlags, deps: RunEmulatorDeps = {}): Promise<void> {

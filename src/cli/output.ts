@@ -45,3 +45,16 @@ export function cliLogger(config: Config, json = false): Logger {
   const chosen = config.origins.logLevel === 'default' ? 'warn' : config.logLevel;
   return createLogger({ level: json && chosen !== 'silent' ? 'warn' : chosen, format: 'text' });
 }
+
+/** Resolves at the first SIGINT (Ctrl-C) or SIGTERM: when a foreground server should close. */
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

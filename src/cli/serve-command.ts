@@ -5,7 +5,7 @@ import { loadConfig } from '../config.js';
 import { DashboardServer, DEFAULT_HOST, DEFAULT_PORT, isLoopback } from '../dashboard/dashboard-server.js';
 import { TunelakeError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
-import { cliLogger, printJson, printLine } from './output.js';
+import { cliLogger, printJson, printLine, untilSignal } from './output.js';
 
 interface ServeFlags {
   port: string;
@@ -87,16 +87,4 @@ export async function serve(flags: ServeFlags, deps: ServeDeps = {}): Promise<vo
     await runtime.close();
   }
   if (!flags.json) write('dashboard stopped');
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PATH } from '../../test/support/env.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tunelake.js');
@@ -14,7 +15,7 @@ function tunelake(args: string[], cwd: string) {
     cwd,
     encoding: 'utf8',
     timeout: 60_000,
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, TZ: 'UTC' },
+    env: { PATH, HOME: cwd, TZ: 'UTC' },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -11,6 +11,7 @@ import { GetTablesCommand, type GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { PATH } from '../../test/support/env.js';
 import {
   listBucketKeys,
   type Moto,
@@ -31,7 +32,7 @@ function tunelake(args: string[], cwd: string, env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: cwd, TZ: 'UTC', ...env },
+      env: { PATH, HOME: cwd, TZ: 'UTC', ...env },
     });
     let stdout = '';
     let stderr = '';

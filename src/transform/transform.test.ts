@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPDATE_GOLDEN } from '../../test/support/env.js';
+import { tableHashes } from '../../test/support/lake.js';
 import { isTunelakeError } from '../errors.js';
 import { acquireRunLock } from '../extract/state.js';
 import type { Row } from '../query/duckdb.js';
@@ -36,21 +36,6 @@ function newLake(): { dir: string; store: ObjectStore } {
 
 async function landAll(store: ObjectStore): Promise<void> {
   for (const run of fixtureRuns()) await landFixtureRun(store, run);
-}
-
-/** md5 of every file under tables/, by path relative to the lake. */
-function tableHashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    if (!existsSync(d)) return;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('md5').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(join(dir, 'tables'));
-  return out;
 }
 
 /** The parts of a TransformInfo that do not depend on where the lake is or how long it took. */

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PATH } from '../support/env.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tunelake.js');
 
@@ -12,7 +13,7 @@ function tunelake(args: string[], cwd: string, env: Record<string, string> = {})
     cwd,
     encoding: 'utf8',
     timeout: 60_000,
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, TZ: 'UTC', ...env },
+    env: { PATH, HOME: cwd, TZ: 'UTC', ...env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -79,7 +80,7 @@ describe('tunelake emulator (the command)', () => {
   it('answers a token request and a search within 2 s of start', async () => {
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', '--json'], {
-      env: { PATH: process.env.PATH ?? '', TZ: 'UTC' },
+      env: { PATH, TZ: 'UTC' },
     });
     try {
       const started = Date.now();

@@ -10,7 +10,7 @@ import { catalogNowMs, catalogSummary } from '../../src/emulator/catalog.js';
 import { createRandom } from '../../src/emulator/random.js';
 import { Emulator, type FaultOptions } from '../../src/emulator/server.js';
 import { DuckDb, sqlString } from '../../src/query/duckdb.js';
-import { CHAOS } from '../support/env.js';
+import { CHAOS, PATH } from '../support/env.js';
 import type { PipelineChildArgs } from './pipeline-child.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -150,7 +150,7 @@ export function tunelake(
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      PATH: process.env.PATH ?? '',
+      PATH,
       HOME: cwd,
       TZ: 'UTC',
       TUNELAKE_CREDENTIALS: join(cwd, 'no-credentials.json'),

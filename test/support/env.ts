@@ -13,3 +13,6 @@ export const CHAOS = process.env.CHAOS === '1';
 export const CRASH_SEED = process.env.TUNELAKE_CRASH_SEED
   ? Number(process.env.TUNELAKE_CRASH_SEED)
   : undefined;
+
+/** The PATH a child `tunelake` process gets: tests give children a clean environment but this. */
+export const PATH = process.env.PATH ?? '';

@@ -1,4 +1,7 @@
 // Test helpers that read a lake the way a later stage would: only committed runs (with a manifest).
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { committedRunIds, readManifest } from '../../src/extract/manifest.js';
 import type { ObjectStore } from '../../src/storage/store.js';
@@ -49,4 +52,19 @@ export function fingerprint(records: RawRecord[]): string[] {
       return `${r.dataset} ${JSON.stringify(context)} ${JSON.stringify(r.data)}`;
     })
     .sort();
+}
+
+/** md5 of every file under tables/, by path relative to the lake. */
+export function tableHashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = createHash('md5').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(join(dir, 'tables'));
+  return out;
 }

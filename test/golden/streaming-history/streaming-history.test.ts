@@ -2,18 +2,9 @@
 // imported from a folder and from zips, transformed into streams and listens (expected/).
 // Regenerate the expected files on purpose only:
 //   UPDATE_GOLDEN=1 npx vitest run test/golden/streaming-history/streaming-history.test.ts
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTunelakeError } from '../../../src/errors.js';
@@ -25,7 +16,7 @@ import type { ObjectStore } from '../../../src/storage/store.js';
 import { readTable } from '../../../src/transform/test-support/fixture-lake.js';
 import { transform } from '../../../src/transform/transform.js';
 import { UPDATE_GOLDEN } from '../../support/env.js';
-import { readRawRecords } from '../../support/lake.js';
+import { readRawRecords, tableHashes } from '../../support/lake.js';
 
 const EXPORT_DIR = fileURLToPath(new URL('./export/', import.meta.url));
 const EXPECTED_DIR = fileURLToPath(new URL('./expected/', import.meta.url));
@@ -56,21 +47,6 @@ afterAll(() => {
 function newLake(): { dir: string; store: ObjectStore } {
   const dir = tempDir('tunelake-import-test-');
   return { dir, store: createLocalObjectStore({ root: dir }) };
-}
-
-/** md5 of every file under tables/, by path relative to the lake. */
-function tableHashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    if (!existsSync(d)) return;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('md5').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(join(dir, 'tables'));
-  return out;
 }
 
 /** Every file of the fixture export, as zip entries under the folder name Spotify uses. */

@@ -11,7 +11,7 @@
 // the pipeline's own table schemas (learnt from one real pipeline run against the emulator) and
 // written by the transform's own writer and publisher (`writeTable` + `publish`: one zstd Parquet
 // file per partition, rows in total order, `tables/<t>/<key>=<v>/part-00000.parquet`), then
-// registered in the local catalog by the pipeline's `registerTables`. Generated: playlists whose
+// registered in the local catalog by the catalog stage (`register`). Generated: playlists whose
 // slots change track every 10 to 59 days and shuffle a little every two weeks (entries, exits,
 // climbs and falls every day), their tracks, albums, artists and credits, a few local files, episodes
 // and unavailable items, a daily listening history, daily top lists and daily artist snapshots (so
@@ -35,19 +35,20 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Catalog, createCatalog, RAW_DATABASE, TABLES_DATABASE } from '../src/catalog/catalog.js';
+import { type Catalog, RAW_DATABASE, TABLES_DATABASE } from '../src/catalog/catalog.js';
+import { register } from '../src/catalog/register.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { Emulator } from '../src/emulator/server.js';
 import { INSIGHT_NAMES, insightSql } from '../src/insights/insights.js';
 import { refreshInsights } from '../src/insights/refresh.js';
 import { createLogger, silentLogger } from '../src/log.js';
-import { registerTables, run } from '../src/pipeline.js';
+import { run } from '../src/pipeline.js';
 import { DuckDb, sqlIdentifier, sqlString } from '../src/query/duckdb.js';
-import { createQueryEngine } from '../src/query/engine.js';
-import { createRuntime } from '../src/runtime.js';
-import { createObjectStore, type ObjectStore } from '../src/storage/store.js';
+import { createCatalog, createObjectStore, createQueryEngine, createRuntime } from '../src/runtime.js';
+import type { ObjectStore } from '../src/storage/store.js';
 import { publish, writeTable } from '../src/transform/publish.js';
 import type { ColumnInfo } from '../src/transform/state.js';
+import { commitTransformState, emptyTransformState } from '../src/transform/state.js';
 import type { TransformInfo, TransformTableInfo } from '../src/transform/transform.js';
 import {
   formatTable,
@@ -342,7 +343,7 @@ interface LakeInfo {
   schemaMs: number;
   /** Generating and writing every table (writeTable + publish). */
   writeMs: number;
-  /** registerTables(catalog, info): tables and partitions into the local catalog. */
+  /** register(): tables and partitions into the local catalog. */
   registerMs: number;
 }
 
@@ -632,7 +633,28 @@ async function generateLake(lake: string, spec: LakeSpec, seed: number): Promise
     durationMs: writeMs,
   };
   const registerStarted = performance.now();
-  await registerTables(catalog, info);
+  // Recorded in the transform state the way the transform records it, then registered by the
+  // catalog stage itself.
+  await commitTransformState(
+    store,
+    {
+      ...emptyTransformState(),
+      runs: info.runs,
+      tables: Object.fromEntries(
+        info.tables.map((t) => [
+          t.name,
+          {
+            columns: t.columns,
+            partitionKeys: t.partitionKeys,
+            partitions: t.partitionsWritten,
+            rowCount: t.rowCount,
+          },
+        ]),
+      ),
+    },
+    undefined,
+  );
+  await register({ store, catalog }, { raw: false });
   const registerMs = Math.round(performance.now() - registerStarted);
   await catalog.close();
   await store.close();
@@ -696,7 +718,8 @@ async function refreshOnce(lake: string, only: string[]): Promise<RefreshDetail>
   });
   process.stdout.write(`${PROGRESS}refresh started\n`);
   const started = performance.now();
-  const info = await refreshInsights({ store, catalog, config, logger }, { only });
+  const openEngine = () => createQueryEngine(config, { store, catalog, logger });
+  const info = await refreshInsights({ store, catalog, config, logger, openEngine }, { only });
   const ended = performance.now();
   await catalog.close();
   await store.close();
@@ -1236,13 +1259,7 @@ function lakeTable(q: QueriesPart): string {
   ]);
   rows.push(['generation (one emulator day for the schemas)', '', '', seconds(q.lake.schemaMs), '']);
   rows.push(['generation (write + publish)', '', '', seconds(q.lake.writeMs), '']);
-  rows.push([
-    'registerTables (catalog)',
-    '',
-    `${q.lake.partitions} partitions`,
-    seconds(q.lake.registerMs),
-    '',
-  ]);
+  rows.push(['register (catalog)', '', `${q.lake.partitions} partitions`, seconds(q.lake.registerMs), '']);
   return formatTable(['lake table', 'rows', 'files', 'size / time', ''], rows);
 }
 

@@ -80,6 +80,16 @@ export function parseRawKey(
   return m ? { dataset: m[1]!, dt: m[2]!, runId: m[3]!, file: m[4]! } : undefined;
 }
 
+/** The prefix of a typed table (`tables/<table>/`). */
+export function tablePrefix(table: string): string {
+  return `${TABLES_PREFIX}${table}/`;
+}
+
+/** The catalog Location of everything under `prefix`: `store.uri` of it, ending in '/'. */
+export function prefixLocation(store: { uri(key: string): string }, prefix: string): string {
+  return `${store.uri(prefix.replace(/\/+$/, ''))}/`;
+}
+
 export function manifestKey(runId: string): string {
   return `${RUNS_PREFIX}${runId}.json`;
 }

@@ -1,43 +1,92 @@
-// The composition root: config -> the adapters every command and handler uses. Nothing else builds
-// adapters. Without Spotify credentials the runtime starts the built-in emulator in-process (over
-// real HTTP on loopback, so the client is exactly the one that talks to api.spotify.com) and says so.
-import { type Catalog, type CatalogDeps, createCatalog } from './catalog/catalog.js';
-import { type Config, deriveConfig, type Sources } from './config.js';
-import { catalogNowMs, catalogSummary, DAY_MS, EPOCH_MS } from './emulator/catalog.js';
-import type { Emulator } from './emulator/server.js';
+// The composition root: config -> the adapters every command, handler, the dashboard and doctor use.
+// Nothing else builds an adapter (test/architecture.test.ts keeps it so): the ports
+// (storage/store.ts, catalog/catalog.ts, query/engine.ts, spotify/client.ts) declare interfaces and
+// import no adapter; this file picks local or AWS for each from the one Config.
+//
+// It starts no emulator. A command that wants Spotify and has no credentials starts one
+// (src/cli/runtime-for.ts) and hands it in as `deps.emulator`: the config is then pointed at it.
+import { fileURLToPath } from 'node:url';
+import type { Catalog, RawCrawler } from './catalog/catalog.js';
+import { createInProcessCrawler } from './catalog/crawler.js';
+import { createGlueCatalog, createGlueCrawler, type GlueClientLike } from './catalog/glue.js';
+import { createLocalCatalog } from './catalog/local.js';
+import { type AccessTier, type Config, deriveConfig, type Sources } from './config.js';
+import { type AwsDeployment, createAwsDeployment } from './doctor/aws-deployment.js';
 import { TunelakeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import type { AthenaClientLike } from './query/athena.js';
+import type { QueryEngine } from './query/engine.js';
 import { Secret } from './secret.js';
 import { createSpotifyClient, type SpotifyApi } from './spotify/client.js';
-import { createObjectStore, type ObjectStore, type ObjectStoreDeps } from './storage/store.js';
+import { createLocalObjectStore } from './storage/local.js';
+import { createS3ObjectStore, type S3ClientLike } from './storage/s3.js';
+import { type ObjectStore, parseS3Location } from './storage/store.js';
+
+export type { GlueClientLike } from './catalog/glue.js';
+export type { AthenaClientLike } from './query/athena.js';
+export type { S3ClientLike } from './storage/s3.js';
 
 export interface Runtime {
   config: Config;
   store: ObjectStore;
   catalog: Catalog;
+  /** Crawls the raw zone: the stack's Glue crawler (TUNELAKE_GLUE_CRAWLER with a Glue catalog) or in-process. */
+  crawler: RawCrawler;
   spotify: SpotifyApi;
   logger: Logger;
-  /** Set when tunelake runs against its built-in emulator (no Spotify credentials configured). */
-  emulator: Emulator | undefined;
+  /** Set when tunelake runs against a stand-in for Spotify (the built-in emulator). */
+  emulator: SpotifyStandIn | undefined;
   /** The pipeline's clock: wall time, or the emulator's simulated time. */
   now: () => Date;
+  /** Opens the configured query engine on this lake and catalog; the caller closes it. */
+  openEngine(options?: EngineOptions): Promise<QueryEngine>;
+  /** The deployed stack's resources (CloudFormation, the schedule, the secret), for doctor. */
+  openAwsDeployment(): AwsDeployment;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** Only a single SELECT; DuckDB also loses access to every local file but the lake's tables. */
+  readOnly?: boolean;
+  /** DuckDB on an S3 lake: where table files are mirrored. Default: a folder per lake under the OS temp dir. */
+  cacheDir?: string;
+}
+
+/**
+ * What the runtime needs of a stand-in for Spotify: the built-in emulator (src/emulator/server.ts)
+ * satisfies it. The runtime points the config at it; it never starts or imports one.
+ */
+export interface SpotifyStandIn {
+  readonly url: string;
+  readonly apiUrl: string;
+  readonly tier: AccessTier;
+  /** A refresh token for its demo user. */
+  issueRefreshToken(): string;
+  /** Sources to watch when none are configured. */
+  demoSources(): Sources;
+  /** Its clock (the emulator's simulated days). */
+  clock(): () => Date;
   close(): Promise<void>;
 }
 
 export interface RuntimeDeps {
   logger?: Logger;
-  /** Use this emulator instead of starting one (the demo and tests advance its days). */
-  emulator?: Emulator;
+  /** Talk to this stand-in instead of Spotify (the demo and tests advance its days). */
+  emulator?: SpotifyStandIn;
+  /** Close the stand-in with the runtime (the command that started it hands it over). */
+  ownsEmulator?: boolean;
   now?: () => Date;
   /** An S3 client for an s3:// lake (tests pass one configured for moto). */
-  s3Client?: ObjectStoreDeps['s3Client'];
+  s3Client?: S3ClientLike;
+  /** A Glue client for TUNELAKE_CATALOG=glue and the Glue crawler (tests pass one configured for moto). */
+  glueClient?: GlueClientLike;
+  /** An Athena client for TUNELAKE_ENGINE=athena (tests pass one configured for moto). */
+  athenaClient?: AthenaClientLike;
   /**
-   * false for commands that never call Spotify (transform, crawl, query): no emulator is started and
-   * `runtime.spotify` throws if used. Default true.
+   * false for commands that never call Spotify (transform, crawl, query): `runtime.spotify` throws if
+   * used. Default true.
    */
   spotify?: boolean;
-  /** A Glue client for TUNELAKE_CATALOG=glue (tests pass one configured for moto). */
-  glueClient?: CatalogDeps['glueClient'];
 }
 
 /** The emulator's demo app credentials (public: they only open the local emulator). */
@@ -46,45 +95,19 @@ export const EMULATOR_CLIENT_SECRET = 'tunelake-demo-secret';
 
 export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Promise<Runtime> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
-  let emulator = deps.emulator;
-  let ownsEmulator = false;
-  let effective = config;
-
+  const emulator = deps.emulator;
   const wantsSpotify = deps.spotify !== false;
-  if (wantsSpotify && (emulator || !config.spotify.clientId)) {
-    if (!emulator) {
-      const { Emulator } = await import('./emulator/server.js');
-      // The emulated world moves on one simulated day per real day, so runs on later days see history.
-      const day = Math.max(0, Math.floor((Date.now() - EPOCH_MS) / DAY_MS));
-      emulator = await Emulator.create({ tier: config.spotify.tier, day });
-      ownsEmulator = true;
-      logger.warn(
-        'No SPOTIFY_CLIENT_ID is set: using the built-in Spotify emulator and its generated catalogue ' +
-          '(set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET to use the real API).',
-        { emulator: emulator.url, tier: emulator.tier },
-      );
-    }
-    effective = deriveConfig(config, {
-      spotify: {
-        accountsUrl: emulator.url,
-        apiUrl: emulator.apiUrl,
-        clientId: EMULATOR_CLIENT_ID,
-        clientSecret: new Secret(EMULATOR_CLIENT_SECRET),
-        refreshToken: new Secret(emulator.issueRefreshToken()),
-        tier: emulator.tier,
-      },
-      // The emulator's own limit is far above the real API's conservative default budget.
-      http: {
-        rateLimit: Math.max(config.http.rateLimit, 1500),
-        concurrency: Math.max(config.http.concurrency, 8),
-      },
-      sources: isEmpty(config.sources) ? demoSources(emulator) : config.sources,
-    });
-  }
+  const effective = emulator ? pointAtStandIn(config, emulator) : config;
 
-  const now = deps.now ?? (emulator ? simulatedClock(emulator) : () => new Date());
+  const now = deps.now ?? (emulator ? emulator.clock() : () => new Date());
   const store = createObjectStore(effective, { logger, s3Client: deps.s3Client });
-  const catalog = createCatalog(effective, { store, logger, glueClient: deps.glueClient });
+  const catalog = createCatalog(effective, {
+    store,
+    logger,
+    glueClient: deps.glueClient,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const crawler = createRawCrawler(effective, { store, catalog, logger, glueClient: deps.glueClient });
   const spotify = wantsSpotify
     ? createSpotifyClient(effective, { logger, now: () => Date.now() })
     : noSpotify();
@@ -92,16 +115,137 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     config: effective,
     store,
     catalog,
+    crawler,
     spotify,
     logger,
     emulator,
     now,
+    openEngine: (options = {}) =>
+      createQueryEngine(effective, {
+        store,
+        catalog,
+        logger,
+        athenaClient: deps.athenaClient,
+        readOnly: options.readOnly,
+        cacheDir: options.cacheDir,
+      }),
+    openAwsDeployment: () => createAwsDeployment({ region: effective.awsRegion }),
     async close() {
       await catalog.close();
       await store.close();
-      if (ownsEmulator) await emulator?.close();
+      if (deps.ownsEmulator) await emulator?.close();
     },
   };
+}
+
+/** The config of a run against a stand-in: its URLs and demo credentials, a budget to match. */
+function pointAtStandIn(config: Config, emulator: SpotifyStandIn): Config {
+  return deriveConfig(config, {
+    spotify: {
+      accountsUrl: emulator.url,
+      apiUrl: emulator.apiUrl,
+      clientId: EMULATOR_CLIENT_ID,
+      clientSecret: new Secret(EMULATOR_CLIENT_SECRET),
+      refreshToken: new Secret(emulator.issueRefreshToken()),
+      tier: emulator.tier,
+    },
+    // The emulator's own limit is far above the real API's conservative default budget.
+    http: {
+      rateLimit: Math.max(config.http.rateLimit, 1500),
+      concurrency: Math.max(config.http.concurrency, 8),
+    },
+    sources: isEmpty(config.sources) ? emulator.demoSources() : config.sources,
+  });
+}
+
+// --- the adapters --------------------------------------------------------------------------------
+
+/** The lake: a local folder (`./lake`, `file:///abs/lake`) or `s3://bucket/prefix`. */
+export function createObjectStore(
+  config: Pick<Config, 'lake' | 's3Endpoint' | 'awsRegion'>,
+  deps: { s3Client?: S3ClientLike | undefined; logger?: Logger | undefined } = {},
+): ObjectStore {
+  const lake = config.lake.trim();
+  if (lake.startsWith('s3://')) {
+    const { bucket, prefix } = parseS3Location(lake);
+    return createS3ObjectStore(
+      { bucket, prefix, endpoint: config.s3Endpoint, region: config.awsRegion },
+      { s3Client: deps.s3Client, logger: deps.logger },
+    );
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(lake) && !lake.startsWith('file://')) {
+    throw new TunelakeError(
+      'CONFIG_INVALID',
+      `Invalid lake "${lake}": expected a local folder, file:///abs/path or s3://bucket/prefix.`,
+    );
+  }
+  const root = lake.startsWith('file://') ? fileURLToPath(lake) : lake;
+  return createLocalObjectStore({ root }, { logger: deps.logger });
+}
+
+/** The catalog: JSON in the lake (`local`) or AWS Glue (`glue`). */
+export function createCatalog(
+  config: Pick<Config, 'catalog' | 'lake' | 's3Endpoint' | 'awsRegion'>,
+  deps: { store: ObjectStore; glueClient?: GlueClientLike | undefined; logger?: Logger; now?: () => Date },
+): Catalog {
+  if (config.catalog === 'glue') {
+    // The Glue endpoint is AWS's own: TUNELAKE_S3_ENDPOINT names an S3-compatible store, which says
+    // nothing about where a Glue-compatible API lives. Tests hand in a client for moto instead.
+    return createGlueCatalog(
+      { region: config.awsRegion },
+      { glueClient: deps.glueClient, logger: deps.logger },
+    );
+  }
+  return createLocalCatalog({}, { store: deps.store, logger: deps.logger, now: deps.now });
+}
+
+/** The raw zone's crawler: the stack's Glue crawler when one is named and the catalog is Glue. */
+export function createRawCrawler(
+  config: Pick<Config, 'cloud' | 'awsRegion'>,
+  deps: { store: ObjectStore; catalog: Catalog; logger?: Logger; glueClient?: GlueClientLike | undefined },
+): RawCrawler {
+  if (config.cloud.glueCrawler && deps.catalog.kind === 'glue') {
+    return createGlueCrawler(
+      config.cloud.glueCrawler,
+      { region: config.awsRegion },
+      { glueClient: deps.glueClient },
+    );
+  }
+  return createInProcessCrawler(deps.store, deps.catalog, { logger: deps.logger });
+}
+
+/**
+ * The query engine: DuckDB on this machine or Amazon Athena. Each is loaded on demand: an Athena user
+ * never loads DuckDB's 70 MB binary, and a local user never loads the AWS SDK.
+ */
+export async function createQueryEngine(
+  config: Pick<Config, 'engine' | 'athena' | 'awsRegion'>,
+  deps: {
+    store: ObjectStore;
+    catalog: Catalog;
+    logger?: Logger | undefined;
+    athenaClient?: AthenaClientLike | undefined;
+    readOnly?: boolean | undefined;
+    cacheDir?: string | undefined;
+  },
+): Promise<QueryEngine> {
+  if (config.engine === 'athena') {
+    if (deps.catalog.kind !== 'glue') {
+      deps.logger?.warn(
+        'Athena reads the AWS Glue catalog, not the local one: crawl with TUNELAKE_CATALOG=glue so that it sees the tables.',
+      );
+    }
+    const { createAthenaEngine } = await import('./query/athena.js');
+    return createAthenaEngine(
+      { region: config.awsRegion, ...config.athena },
+      { athenaClient: deps.athenaClient, logger: deps.logger, readOnly: deps.readOnly },
+    );
+  }
+  const { createDuckDbEngine } = await import('./query/duckdb-engine.js');
+  return createDuckDbEngine(
+    { cacheDir: deps.cacheDir },
+    { store: deps.store, catalog: deps.catalog, logger: deps.logger, readOnly: deps.readOnly },
+  );
 }
 
 /** The runtime of a command that does not talk to Spotify: using the client is a bug. */
@@ -123,38 +267,4 @@ function isEmpty(sources: Sources): boolean {
     sources.search.length === 0 &&
     !Object.values(sources.me).some(Boolean)
   );
-}
-
-/** What the demo watches when no sources are configured: a realistic mix from the emulator's world. */
-/**
- * The emulator's simulated time: in the last quarter hour of its current day, moving with the wall
- * clock from the moment the day began, so that the lake's ingestion dates follow the simulated days.
- */
-function simulatedClock(emulator: Emulator): () => Date {
-  let day = emulator.catalog.day;
-  let since = Date.now();
-  return () => {
-    if (emulator.catalog.day !== day) {
-      day = emulator.catalog.day;
-      since = Date.now();
-    }
-    const end = catalogNowMs(emulator.catalog);
-    return new Date(Math.min(end, end - 15 * 60_000 + (Date.now() - since)));
-  };
-}
-
-export function demoSources(emulator: Emulator): Sources {
-  const summary = catalogSummary(emulator.catalog);
-  return {
-    // In development mode only owned and collaborative playlists have readable items.
-    playlists: [
-      ...summary.playlists.owned.map((p) => p.id),
-      ...summary.playlists.collaborative.map((p) => p.id),
-      ...(emulator.tier === 'extended' ? summary.playlists.other.slice(0, 4).map((p) => p.id) : []),
-    ],
-    artists: summary.artists.slice(0, 8).map((a) => a.id),
-    artistIncludeGroups: ['album', 'single'],
-    search: [{ q: 'tag:new', type: 'album', limit: 50 }],
-    me: { recentlyPlayed: true, topItems: true, savedTracks: true, playlists: true },
-  };
 }

@@ -1,7 +1,8 @@
 // The Catalog port: what tunelake knows about the lake's tables, in AWS Glue Data Catalog shapes (with
 // Glue's PascalCase names, so that the Glue adapter is a thin pass-through and a table written locally
 // reads the same in Athena). Stages import this file only; `local.ts` keeps the catalog as JSON files in
-// the lake itself (`catalog/`), `glue.ts` is AWS Glue. The two promise the same contract
+// the lake itself (`catalog/`), `glue.ts` is AWS Glue, and the composition root (src/runtime.ts) picks
+// one: this port imports neither. The two promise the same contract
 // (test/contract/catalog.test.ts runs on both):
 //
 // - Names of databases and tables are lowercase Hive names: [a-z0-9_], starting with a letter or digit.
@@ -11,22 +12,7 @@
 // - putPartitions is idempotent: a partition that exists unchanged is neither rewritten nor counted.
 // - Listings (tables, partitions, versions) come back in a stable order: by name, by values, by version.
 //
-// The data model is shared/reference/aws-lake.md section 1.
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import type { ObjectStore } from '../storage/store.js';
-import { createGlueCatalog, type GlueClientLike } from './glue.js';
-import { createLocalCatalog } from './local.js';
-
-export type { GlueClientLike } from './glue.js';
-export {
-  CRAWLER_PARAMETER_KEYS,
-  inheritedPartitionInput,
-  jsonTableInput,
-  parquetTableInput,
-  type TableInputOptions,
-  type TableStats,
-} from './table-input.js';
+// The data model is AWS Glue's (docs/aws.md; https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-catalog-tables.html).
 
 /** The raw zone's database (gzipped NDJSON, one table per dataset). */
 export const RAW_DATABASE = 'tunelake_raw';
@@ -128,26 +114,14 @@ export interface Catalog {
   close(): Promise<void>;
 }
 
-export interface CatalogDeps {
-  /** The lake: the local catalog keeps its files in it (`catalog/`). */
-  store: ObjectStore;
-  /** A Glue client to use instead of one built from the standard AWS chain (tests pass moto's). */
-  glueClient?: GlueClientLike;
-  logger?: Logger;
-  now?: () => Date;
-}
+/** What crawling the raw zone did: Glue's crawler runs on its own; tunelake's own runs in-process. */
+export type RawCrawlResult = 'started' | 'already-running' | 'crawled-in-process';
 
-export function createCatalog(
-  config: Pick<Config, 'catalog' | 'lake' | 's3Endpoint' | 'awsRegion'>,
-  deps: CatalogDeps,
-): Catalog {
-  if (config.catalog === 'glue') {
-    // The Glue endpoint is AWS's own: TUNELAKE_S3_ENDPOINT names an S3-compatible store, which says
-    // nothing about where a Glue-compatible API lives. Tests hand in a client for moto instead.
-    return createGlueCatalog(
-      { region: config.awsRegion },
-      { glueClient: deps.glueClient, logger: deps.logger },
-    );
-  }
-  return createLocalCatalog({}, { store: deps.store, logger: deps.logger, now: deps.now });
+/**
+ * Crawls the raw zone into RAW_DATABASE: the stack's AWS Glue crawler (started, it runs on its own)
+ * or tunelake's Glue-like crawler in this process (crawler.ts). The composition root picks one.
+ */
+export interface RawCrawler {
+  readonly kind: 'glue' | 'in-process';
+  crawl(): Promise<RawCrawlResult>;
 }

@@ -15,8 +15,9 @@ import {
 } from '../../test/support/moto.js';
 import { registerCrawlCommand } from '../cli/crawl-command.js';
 import { isTunelakeError } from '../errors.js';
-import { createObjectStore, type ObjectStore } from '../storage/store.js';
-import { type Catalog, createCatalog, RAW_DATABASE, TABLES_DATABASE, type Table } from './catalog.js';
+import { createCatalog, createObjectStore } from '../runtime.js';
+import type { ObjectStore } from '../storage/store.js';
+import { type Catalog, RAW_DATABASE, TABLES_DATABASE, type Table } from './catalog.js';
 import { type CrawlResult, crawl, RAW_TARGET, readCrawlRecord, TABLES_TARGET } from './crawler.js';
 
 const REGION = 'us-east-1';

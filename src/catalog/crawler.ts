@@ -29,6 +29,7 @@ import {
   type Partition,
   type PartitionInput,
   RAW_DATABASE,
+  type RawCrawler,
   TABLES_DATABASE,
   type Table,
   type TableInput,
@@ -974,4 +975,19 @@ function deprecated(table: Table, at: Date): TableInput {
 function summaryFields(result: CrawlResult): Record<string, unknown> {
   const { warnings, tables, ...rest } = result;
   return { ...rest, tables: tables.length, warnings: warnings.length };
+}
+
+/** tunelake's own crawler over the raw zone, in this process, as the Catalog port's RawCrawler. */
+export function createInProcessCrawler(
+  store: ObjectStore,
+  catalog: Catalog,
+  deps: CrawlDeps = {},
+): RawCrawler {
+  return {
+    kind: 'in-process',
+    async crawl() {
+      await crawl(store, catalog, RAW_TARGET, {}, deps);
+      return 'crawled-in-process';
+    },
+  };
 }

@@ -4,9 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createObjectStore, type ObjectStore } from '../storage/store.js';
-import { parquetTableInput } from './catalog.js';
+import { createObjectStore } from '../runtime.js';
+import type { ObjectStore } from '../storage/store.js';
 import { createLocalCatalog } from './local.js';
+import { parquetTableInput } from './table-input.js';
 
 describe('createLocalCatalog(config, deps)', () => {
   let dir: string;

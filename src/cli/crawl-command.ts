@@ -1,10 +1,9 @@
 // `tunelake crawl`: catalogue the lake the way an AWS Glue crawler would: raw/ into the tunelake_raw
 // database, tables/ into tunelake, in the configured catalog (the local one in the lake, or Glue).
 import { type Command, InvalidArgumentError } from 'commander';
-import { createCatalog } from '../catalog/catalog.js';
 import { type CrawlResult, type CrawlTarget, crawl, RAW_TARGET, TABLES_TARGET } from '../catalog/crawler.js';
 import { loadConfig } from '../config.js';
-import { createObjectStore } from '../storage/store.js';
+import { createRuntime } from '../runtime.js';
 import { cliLogger, printJson, printLine } from './output.js';
 
 export interface CrawlCommandDeps {
@@ -46,8 +45,12 @@ export function registerCrawlCommand(program: Command, deps: CrawlCommandDeps = 
       const spec = { configFile: flags.config, lake: flags.lake, catalog: flags.catalog };
       const config = deps.env ? loadConfig(spec, deps.env) : loadConfig(spec);
       const logger = cliLogger(config, flags.json);
-      const store = createObjectStore(config, { logger });
-      const catalog = createCatalog(config, { store, logger, now: deps.now });
+      const runtime = await createRuntime(config, {
+        logger,
+        spotify: false,
+        ...(deps.now ? { now: deps.now } : {}),
+      });
+      const { store, catalog } = runtime;
       try {
         const results: CrawlResult[] = [];
         for (const target of TARGETS[flags.target]) {
@@ -60,8 +63,7 @@ export function registerCrawlCommand(program: Command, deps: CrawlCommandDeps = 
           for (const result of results) out(summarizeCrawl(result, catalog.kind, store.location));
         }
       } finally {
-        await catalog.close();
-        await store.close();
+        await runtime.close();
       }
     });
 }

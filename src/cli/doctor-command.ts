@@ -6,8 +6,9 @@ import { type ConfigSpec, loadConfig } from '../config.js';
 import { type DoctorReport, doctorExitCode, formatReport, reportJson, runDoctor } from '../doctor/doctor.js';
 import { toTunelakeError } from '../errors.js';
 import { silentLogger } from '../log.js';
-import { createRuntime, type RuntimeDeps } from '../runtime.js';
+import type { RuntimeDeps } from '../runtime.js';
 import { redact } from '../secret.js';
+import { runtimeFor } from './runtime-for.js';
 
 export interface DoctorCommandDeps {
   /** The environment for loadConfig(); default: the process's. */
@@ -80,7 +81,7 @@ async function diagnose(flags: DoctorFlags, deps: DoctorCommandDeps): Promise<Do
     };
   }
   // The doctor's own lines say everything; the runtime's logs would repeat them.
-  const runtime = await createRuntime(config, { logger: silentLogger, ...deps.runtime });
+  const runtime = await runtimeFor(config, { logger: silentLogger, ...deps.runtime });
   try {
     return await runDoctor(runtime);
   } finally {

@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { type ExtractInfo, extract } from '../extract/extract.js';
-import { createRuntime } from '../runtime.js';
+import { newRunId } from '../lake.js';
+import { withRunLock } from '../lock.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { cliLogger, createProgressLine, printJson, printLine } from './output.js';
+import { runtimeFor } from './runtime-for.js';
 
 interface ExtractFlags {
   config?: string;
@@ -27,19 +29,25 @@ export function registerExtractCommand(program: Command): void {
     .action(async (flags: ExtractFlags) => {
       const config = loadConfig({ configFile: flags.config, lake: flags.lake, tier: flags.tier });
       const logger = cliLogger(config, flags.json);
-      const runtime = await createRuntime(config, { logger });
+      const runtime = await runtimeFor(config, { logger });
       const line = createProgressLine();
       try {
-        const info = await extract(runtime, {
-          logger,
-          now: runtime.now,
-          onProgress: (event) => {
-            const s = runtime.spotify.stats;
-            const where = event.total ? ` ${event.done}/${event.total}` : '';
-            const retries = Object.values(s.retries).reduce((a, b) => a + b, 0);
-            line.update(`extract: ${event.phase}${where} · ${s.requests} requests · ${retries} retries`);
-          },
-        });
+        const info = await withRunLock(
+          runtime.store,
+          `extract-${newRunId(new Date())}`,
+          () =>
+            extract(runtime, {
+              logger,
+              now: runtime.now,
+              onProgress: (event) => {
+                const s = runtime.spotify.stats;
+                const where = event.total ? ` ${event.done}/${event.total}` : '';
+                const retries = Object.values(s.retries).reduce((a, b) => a + b, 0);
+                line.update(`extract: ${event.phase}${where} · ${s.requests} requests · ${retries} retries`);
+              },
+            }),
+          { logger },
+        );
         line.done();
         if (flags.json) printJson(info);
         else printLine(summarize(info, runtime.store.location));

@@ -3,6 +3,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { type ImportInfo, importStreamingHistory } from '../import/streaming-history.js';
+import { newRunId } from '../lake.js';
+import { withRunLock } from '../lock.js';
 import { createRuntime } from '../runtime.js';
 import { cliLogger, createProgressLine, printJson, printLine } from './output.js';
 
@@ -46,20 +48,26 @@ export function registerImportCommand(program: Command): void {
       const plain = process.stderr.isTTY !== true && flags.json !== true;
       let nextPlain = PLAIN_PROGRESS_EVERY;
       try {
-        const info = await importStreamingHistory(
-          runtime,
-          paths,
-          { keepPseudonymous: flags.keepPseudonymous === true },
-          {
-            logger,
-            onProgress: (event) => {
-              line.update(`import: ${event.total} records · ${event.file}`);
-              if (plain && event.total >= nextPlain) {
-                process.stderr.write(`import: ${event.total} records read (${event.file})\n`);
-                nextPlain = event.total + PLAIN_PROGRESS_EVERY;
-              }
-            },
-          },
+        const info = await withRunLock(
+          runtime.store,
+          `import-${newRunId(new Date())}`,
+          () =>
+            importStreamingHistory(
+              runtime,
+              paths,
+              { keepPseudonymous: flags.keepPseudonymous === true },
+              {
+                logger,
+                onProgress: (event) => {
+                  line.update(`import: ${event.total} records · ${event.file}`);
+                  if (plain && event.total >= nextPlain) {
+                    process.stderr.write(`import: ${event.total} records read (${event.file})\n`);
+                    nextPlain = event.total + PLAIN_PROGRESS_EVERY;
+                  }
+                },
+              },
+            ),
+          { logger },
         );
         line.done();
         if (flags.json) printJson(info);

@@ -51,12 +51,24 @@ export function registerLambdaCommand(program: Command): void {
       const event = flags.event ? await readEvent(flags.event) : await defaultEvent(handler, config);
       const write = (line: string) => process.stderr.write(line);
       const logger = createLogger({ level: config.logLevel, write });
-      const result = (await invokeHandler(handler, event, {
-        spec,
-        logger,
-        metrics: createPipelineMetrics({ write }),
-        forceFetchSecret: true,
-      })) as { ok?: boolean; error?: { code?: string; message?: string } };
+      // The deployed extract reads its credentials from the secret; here, with neither a secret nor
+      // credentials, the built-in emulator stands in for Spotify, as for every other command.
+      const standIn =
+        handler === 'extract' && !config.cloud.spotifySecretId && !config.spotify.clientId
+          ? await (await import('../emulator/server.js')).Emulator.startStandIn(config.spotify.tier, logger)
+          : undefined;
+      let result: { ok?: boolean; error?: { code?: string; message?: string } };
+      try {
+        result = (await invokeHandler(handler, event, {
+          spec,
+          logger,
+          metrics: createPipelineMetrics({ write }),
+          forceFetchSecret: true,
+          ...(standIn ? { emulator: standIn } : {}),
+        })) as typeof result;
+      } finally {
+        await standIn?.close();
+      }
       if (flags.json) printJson(result);
       else {
         printLine(`lambda ${handler}: ${result.ok ? 'ok' : 'failed'}`);

@@ -2,11 +2,10 @@
 // Athena, printed as an aligned table, CSV (RFC 4180) or a JSON array of row objects. A bad query is a
 // TunelakeError (INVALID_ARGUMENT): main() prints its one line and exits 2.
 import { type Command, InvalidArgumentError } from 'commander';
-import { createCatalog } from '../catalog/catalog.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
-import { type AthenaClientLike, createQueryEngine, type QueryResult } from '../query/engine.js';
-import { createObjectStore, type S3ClientLike } from '../storage/store.js';
+import type { QueryResult } from '../query/engine.js';
+import { type AthenaClientLike, createRuntime, type S3ClientLike } from '../runtime.js';
 
 export type OutputFormat = 'table' | 'csv' | 'json';
 
@@ -54,16 +53,14 @@ export function registerQueryCommand(program: Command, deps: QueryCommandDeps = 
       };
       const config = deps.env ? loadConfig(spec, deps.env) : loadConfig(spec);
       const logger = createLogger({ level: config.logLevel, format: 'text' });
-      const store = createObjectStore(config, { logger, s3Client: deps.s3Client });
-      const catalog = createCatalog(config, { store, logger });
+      const runtime = await createRuntime(config, {
+        logger,
+        spotify: false,
+        ...(deps.s3Client ? { s3Client: deps.s3Client } : {}),
+        ...(deps.athenaClient ? { athenaClient: deps.athenaClient } : {}),
+      });
       try {
-        const engine = await createQueryEngine(config, {
-          store,
-          catalog,
-          logger,
-          athenaClient: deps.athenaClient,
-          cacheDir: deps.cacheDir,
-        });
+        const engine = await runtime.openEngine(deps.cacheDir ? { cacheDir: deps.cacheDir } : {});
         try {
           const result = await engine.query(sql, flags.database ? { database: flags.database } : {});
           write(formatResult(result, flags.format));
@@ -71,8 +68,7 @@ export function registerQueryCommand(program: Command, deps: QueryCommandDeps = 
           await engine.close();
         }
       } finally {
-        await catalog.close();
-        await store.close();
+        await runtime.close();
       }
     });
 }

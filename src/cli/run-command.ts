@@ -4,11 +4,12 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { toTunelakeError } from '../errors.js';
 import { type RunInfo, run } from '../pipeline.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
 import { parseCron, parseEvery, type Schedule } from '../schedule.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { summarize } from './extract-command.js';
 import { cliLogger, createProgressLine, printJson, printLine } from './output.js';
+import { runtimeFor } from './runtime-for.js';
 
 interface RunFlags {
   config?: string;
@@ -32,7 +33,7 @@ export function registerRunCommand(program: Command): void {
     .action(async (flags: RunFlags) => {
       const config = loadConfig({ configFile: flags.config, lake: flags.lake, tier: flags.tier });
       const logger = cliLogger(config, flags.json);
-      const runtime = await createRuntime(config, { logger });
+      const runtime = await runtimeFor(config, { logger });
       try {
         const info = await runWithProgress(runtime);
         if (flags.json) printJson(info);
@@ -82,7 +83,7 @@ export function registerRunCommand(program: Command): void {
         // One runtime per run: a run that fails (network down, lake unreachable) is reported and the
         // schedule goes on; the run lock makes sure no other process runs at the same time.
         try {
-          const runtime = await createRuntime(config, { logger });
+          const runtime = await runtimeFor(config, { logger });
           try {
             printLine(describeRun(await runWithProgress(runtime), runtime));
           } finally {
@@ -141,9 +142,8 @@ export function describeRun(info: RunInfo, runtime: Runtime): string {
     summarize(info.extract, runtime.store.location),
     `transform: ${t.runs.length} new runs -> ${rows || 'nothing to do'}; ${quarantined} rows quarantined.`,
     `catalog: ${c.tablesCreated} tables created, ${c.tablesUpdated} updated, ${c.partitionsCreated} partitions added` +
-      (c.raw
-        ? `; raw zone crawled (${c.raw.tablesCreated} new, ${c.raw.tablesUpdated} updated tables)`
-        : '') +
+      `; raw zone: ${c.raw.partitionsCreated} partitions added` +
+      (c.raw.crawler === 'not-needed' ? '' : `, crawled (${c.raw.schemaChanges.length} new datasets)`) +
       '.',
     ...(info.insights
       ? [

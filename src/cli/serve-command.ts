@@ -6,6 +6,7 @@ import { DashboardServer, DEFAULT_HOST, DEFAULT_PORT, isLoopback } from '../dash
 import { TunelakeError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
 import { cliLogger, printJson, printLine, untilSignal } from './output.js';
+import { runtimeFor } from './runtime-for.js';
 
 interface ServeFlags {
   port: string;
@@ -74,7 +75,10 @@ export async function serve(flags: ServeFlags, deps: ServeDeps = {}): Promise<vo
   const logger = cliLogger(config, flags.json);
   const runtime = await createRuntime(config, { logger, spotify: false });
   try {
-    const server = await DashboardServer.create(runtime, { host, port, logger });
+    // The capability probes talk to Spotify: a runtime of their own, started for them (with the
+    // built-in emulator when no SPOTIFY_CLIENT_ID is set) and closed after them.
+    const openSpotify = () => runtimeFor(config, { logger });
+    const server = await DashboardServer.create(runtime, { host, port, logger, openSpotify });
     try {
       if (flags.json) printJson({ ok: true, url: server.url, host: server.host, port: server.port });
       else write(`tunelake dashboard: ${server.url} (lake ${runtime.store.location}; Ctrl-C to stop)`);

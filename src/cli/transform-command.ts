@@ -1,6 +1,9 @@
 // `tunelake transform`: the committed runs of the raw zone -> the Parquet tables under tables/.
 import type { Command } from 'commander';
+import { type RegisterInfo, register } from '../catalog/register.js';
 import { loadConfig } from '../config.js';
+import { newRunId } from '../lake.js';
+import { withRunLock } from '../lock.js';
 import { createRuntime } from '../runtime.js';
 import { type TransformInfo, transform } from '../transform/transform.js';
 import { cliLogger, printJson, printLine } from './output.js';
@@ -28,18 +31,38 @@ export function registerTransformCommand(program: Command): void {
       const logger = cliLogger(config, flags.json);
       const runtime = await createRuntime(config, { logger, spotify: false });
       try {
-        // Wall-clock time, not the runtime's (possibly simulated) clock: it only dates the run lock.
-        const info = await transform(runtime, {
-          logger,
-          full: flags.full === true,
-          memoryLimit: runtime.config.duckdbMemoryLimit,
-        });
-        if (flags.json) printJson(info);
-        else printLine(summarize(info, runtime.store.location));
+        // The catalog stage follows, under the same lock: extract then transform leaves a lake that
+        // `tunelake query` can read, as `run` does.
+        const { info, catalog } = await withRunLock(
+          runtime.store,
+          `transform-${newRunId(new Date())}`,
+          async () => {
+            const info = await transform(runtime, {
+              logger,
+              lockHeld: true,
+              full: flags.full === true,
+              memoryLimit: runtime.config.duckdbMemoryLimit,
+            });
+            return { info, catalog: await register(runtime) };
+          },
+          { logger },
+        );
+        if (flags.json) printJson({ ...info, catalog });
+        else printLine(`${summarize(info, runtime.store.location)}\n${summarizeRegister(catalog)}`);
       } finally {
         await runtime.close();
       }
     });
+}
+
+/** One line for the catalog stage that follows a transform. */
+export function summarizeRegister(info: RegisterInfo): string {
+  const crawled = info.raw.crawler === 'not-needed' ? '' : `; raw zone crawled (${info.raw.crawler})`;
+  return (
+    `catalog: ${info.tablesCreated} table(s) created, ${info.tablesUpdated} updated, partitions ` +
+    `${info.partitionsCreated} created, ${info.partitionsDeleted} dropped in ${info.database}; ` +
+    `${info.raw.partitionsCreated} raw partition(s) added${crawled}.`
+  );
 }
 
 /** One line for the run, then one per table: rows written, rows in the table, rows quarantined. */

@@ -11,11 +11,11 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from '../config.js';
-import type { Emulator } from '../emulator/server.js';
+import type { EmulatorInfo } from '../doctor/config-checks.js';
 import { TunelakeError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
-import { createQueryEngine, type QueryEngine } from '../query/engine.js';
-import { createRuntime } from '../runtime.js';
+import type { QueryEngine } from '../query/engine.js';
+import type { SpotifyApi } from '../spotify/client.js';
 import { type Asset, createDashboardApp } from './app.js';
 import { createCapabilities, type SpotifyAccess } from './capabilities.js';
 import { createDashboard, type Dashboard, type DashboardRuntime } from './dashboard.js';
@@ -34,16 +34,17 @@ export interface DashboardServerOptions {
   now?: () => Date;
   /**
    * Opens Spotify access for the capability probes (GET /api/capabilities), closed after them. Default:
-   * a runtime over the server's config, so the runtime's emulator if it has one, else the configured
-   * Spotify app, else (no SPOTIFY_CLIENT_ID) a built-in emulator started for the probes.
+   * the server's own runtime's Spotify client (kept open); `tunelake serve`, whose runtime has none,
+   * passes one that opens a runtime with Spotify.
    */
   openSpotify?: () => Promise<SpotifyAccess>;
 }
 
-/** What the server is started over: a Runtime fits (its Spotify client is not used). */
+/** What the server is started over: a Runtime fits. */
 export interface DashboardServerRuntime extends DashboardRuntime {
   config: Config;
-  emulator?: Emulator | undefined;
+  spotify: SpotifyApi;
+  emulator?: EmulatorInfo | undefined;
 }
 
 export class DashboardServer {
@@ -70,7 +71,7 @@ export class DashboardServer {
     const port = options.port ?? DEFAULT_PORT;
     const logger = options.logger ?? silentLogger;
     const assets = loadAssets();
-    const engine = options.engine ?? (await openDashboardEngine(runtime, logger));
+    const engine = options.engine ?? (await openDashboardEngine(runtime));
     let dashboard: Dashboard;
     try {
       dashboard = await createDashboard(runtime, { engine, now: options.now });
@@ -85,11 +86,12 @@ export class DashboardServer {
       now: options.now,
       openSpotify:
         options.openSpotify ??
-        (() =>
-          createRuntime(runtime.config, {
-            logger,
-            ...(runtime.emulator ? { emulator: runtime.emulator } : {}),
-          })),
+        (async () => ({
+          config: runtime.config,
+          spotify: runtime.spotify,
+          emulator: runtime.emulator,
+          close: async () => {},
+        })),
     });
     const app = createDashboardApp(dashboard, { assets, allowedHosts, logger, capabilities });
     const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
@@ -123,16 +125,8 @@ export class DashboardServer {
  * The engine the dashboard queries with: read-only, so that it runs one SELECT at a time and (DuckDB)
  * reads no file but the lake's table files and writes none (src/query/duckdb-engine.ts locks it).
  */
-export function openDashboardEngine(
-  runtime: DashboardRuntime,
-  logger: Logger = silentLogger,
-): Promise<QueryEngine> {
-  return createQueryEngine(runtime.config, {
-    store: runtime.store,
-    catalog: runtime.catalog,
-    logger,
-    readOnly: true,
-  });
+export function openDashboardEngine(runtime: DashboardRuntime): Promise<QueryEngine> {
+  return runtime.openEngine({ readOnly: true });
 }
 
 export function isLoopback(host: string): boolean {

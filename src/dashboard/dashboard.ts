@@ -27,6 +27,8 @@ export interface DashboardRuntime {
   config: Pick<Config, 'engine' | 'athena' | 'awsRegion' | 'spotify' | 'catalog'>;
   store: ObjectStore;
   catalog: Catalog;
+  /** The configured query engine (the composition root's). */
+  openEngine(options: { readOnly: true }): Promise<QueryEngine>;
 }
 
 export interface DashboardDeps {

@@ -20,7 +20,8 @@ import { type Moto, motoClientConfig, motoS3Client, startMoto } from '../../test
 import { loadConfig } from '../config.js';
 import { writeManifest } from '../extract/manifest.js';
 import { emptyState } from '../extract/state.js';
-import { createObjectStore, type ObjectStore } from '../storage/store.js';
+import { createObjectStore } from '../runtime.js';
+import type { ObjectStore } from '../storage/store.js';
 import { awsChecks } from './aws-checks.js';
 import { createAwsDeployment, STACK_OUTPUTS } from './aws-deployment.js';
 import type { DoctorCheck } from './check.js';

@@ -1,17 +1,17 @@
 // `tunelake doctor`: what the Spotify app and the lake can do, and why something fails. Each check is
 // one line (ok, warn, fail or skip) with its evidence and its fix; a `fail` is something the next
 // `tunelake run` needs, and the report's exit code is the mapped code of the first one
-// (shared/reference/spotify-web-api.md sections 1, 6 and 7 list the access rules probed here).
+// (docs/spotify-api.md lists the access rules probed here, with their public sources).
 import { readFile } from 'node:fs/promises';
 import type { Catalog } from '../catalog/catalog.js';
 import { EXIT_CODES, EXIT_OK } from '../cli/exit-codes.js';
 import type { Config } from '../config.js';
-import { createQueryEngine, type QueryEngine } from '../query/engine.js';
+import type { QueryEngine } from '../query/engine.js';
 import { redact } from '../secret.js';
 import type { SpotifyApi } from '../spotify/client.js';
 import type { ObjectStore } from '../storage/store.js';
 import { awsChecks } from './aws-checks.js';
-import { type AwsDeployment, createAwsDeployment } from './aws-deployment.js';
+import type { AwsDeployment } from './aws-deployment.js';
 import type { CheckGroup, DoctorCheck } from './check.js';
 import { configChecks, type EmulatorInfo } from './config-checks.js';
 import { lakeChecks } from './lake-checks.js';
@@ -25,18 +25,22 @@ export interface DoctorTarget {
   store: ObjectStore;
   catalog: Catalog;
   spotify: SpotifyApi;
-  /** Set when the runtime started the built-in emulator. */
+  /** Set when the runtime talks to the built-in emulator. */
   emulator: EmulatorInfo | undefined;
   now: () => Date;
+  /** The configured query engine (the composition root's). */
+  openEngine(options: { readOnly: true }): Promise<QueryEngine>;
+  /** The deployed stack's resources (the composition root's AWS adapter). */
+  openAwsDeployment(): AwsDeployment;
 }
 
 export interface DoctorDeps {
   random?: () => number;
-  /** Opens the configured query engine; default createQueryEngine (read-only) on the target's store and catalog. */
+  /** Opens the configured query engine; default the target's, read-only. */
   openQueryEngine?: () => Promise<QueryEngine>;
   /** Reads the credentials file; undefined when it does not exist. */
   readFile?: (path: string) => Promise<string | undefined>;
-  /** The deployed stack's resources (default: the AWS SDK in the configured region). */
+  /** The deployed stack's resources (default: the target's). */
   openAwsDeployment?: () => AwsDeployment;
 }
 
@@ -71,17 +75,13 @@ export async function runDoctor(target: DoctorTarget, deps: DoctorDeps = {}): Pr
       catalog: target.catalog,
       now: target.now,
       random: deps.random ?? Math.random,
-      openQueryEngine:
-        deps.openQueryEngine ??
-        (() =>
-          createQueryEngine(target.config, { store: target.store, catalog: target.catalog, readOnly: true })),
+      openQueryEngine: deps.openQueryEngine ?? (() => target.openEngine({ readOnly: true })),
     })),
     ...(await awsChecks({
       config: target.config,
       store: target.store,
       now: target.now,
-      openDeployment:
-        deps.openAwsDeployment ?? (() => createAwsDeployment({ region: target.config.awsRegion })),
+      openDeployment: deps.openAwsDeployment ?? (() => target.openAwsDeployment()),
     })),
   ];
   // Stable: within a group, checks keep the order they ran in.

@@ -7,12 +7,15 @@
 //   await emulator.close();
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Sources } from '../config.js';
 import { TunelakeError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { type App, type AppResult, createApp } from './app.js';
 import { createAuthStore } from './auth.js';
-import { type Catalog, createCatalog } from './catalog.js';
+import { type Catalog, createCatalog, DAY_MS, EPOCH_MS } from './catalog.js';
 import { createFaultInjector, type FaultOptions } from './faults.js';
 import { createRateLimiter } from './rate-limit.js';
+import { demoSources, simulatedClock } from './stand-in.js';
 import {
   advanceDays,
   type EmulatorState,
@@ -209,6 +212,22 @@ export class Emulator {
     return new Emulator(state, server, port, app);
   }
 
+  /**
+   * Starts the emulator as tunelake's stand-in for Spotify, for a command that needs Spotify and has
+   * no credentials, and says so. The emulated world moves on one simulated day per real day, so runs
+   * on later days see history.
+   */
+  static async startStandIn(tier: Tier, logger: Logger): Promise<Emulator> {
+    const day = Math.max(0, Math.floor((Date.now() - EPOCH_MS) / DAY_MS));
+    const emulator = await Emulator.create({ tier, day });
+    logger.warn(
+      'No SPOTIFY_CLIENT_ID is set: using the built-in Spotify emulator and its generated catalogue ' +
+        '(set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET to use the real API).',
+      { emulator: emulator.url, tier: emulator.tier },
+    );
+    return emulator;
+  }
+
   /** The generated world at the current day (read-only: change it through advanceDay). */
   get catalog(): Catalog {
     return this.#state.catalog;
@@ -246,6 +265,16 @@ export class Emulator {
   /** A valid refresh token for the demo user (or `userId`), as if they had logged in at `issuedAt`. */
   issueRefreshToken(options: RefreshTokenRequest = {}): string {
     return issueUserRefreshToken(this.#state, options);
+  }
+
+  /** What the demo watches when no sources are configured (stand-in.ts). */
+  demoSources(): Sources {
+    return demoSources(this);
+  }
+
+  /** The simulated clock a pipeline run against this emulator uses (stand-in.ts). */
+  clock(): () => Date {
+    return simulatedClock(this);
   }
 
   close(): Promise<void> {

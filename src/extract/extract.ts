@@ -1,9 +1,9 @@
 // extract(): configured sources -> the immutable raw zone, incrementally.
 //
-// Order of writes (each step durable before the next): the run lock; recovery of whatever a crashed
-// run left; a pending marker; the raw objects (create-only); the manifest (create-only, the commit
-// point, carrying the new state); the state copy (compare-and-swap); the pending marker's removal;
-// the lock's release. A crash anywhere leaves either nothing visible or a complete run.
+// The caller holds the lake's run lock (src/lock.ts). Order of writes (each step durable before the
+// next): recovery of whatever a crashed run left; a pending marker; the raw objects (create-only); the
+// manifest (create-only, the commit point, carrying the new state); the state copy (compare-and-swap);
+// the pending marker's removal. A crash anywhere leaves either nothing visible or a complete run.
 import type { Config } from '../config.js';
 import { newRunId, utcDate } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -25,7 +25,7 @@ import { enrich } from './sources/enrich.js';
 import { extractMe } from './sources/me.js';
 import { extractPlaylists } from './sources/playlists.js';
 import { extractSearches } from './sources/search.js';
-import { acquireRunLock, commitState, loadState } from './state.js';
+import { commitState, loadState } from './state.js';
 
 export interface ExtractInfo {
   runId: string;
@@ -51,10 +51,6 @@ export interface ExtractDeps {
   onProgress?: (event: ProgressEvent) => void;
   /** Run id to use (the Lambda passes one derived from the scheduled time). */
   runId?: string;
-  /** How long the run lock is held before another run may consider it stale. */
-  lockLeaseMs?: number;
-  /** The caller already holds the lake's run lock (the pipeline holds it for the whole run). */
-  lockHeld?: boolean;
   /** Test hook: called at named points so a test can crash the process there. */
   checkpoint?: (name: string) => void | Promise<void>;
 }
@@ -75,97 +71,89 @@ export async function extract(
   const dt = utcDate(started);
   const before = requestCounts(spotify);
 
-  const lock = deps.lockHeld
-    ? undefined
-    : await acquireRunLock(store, runId, deps.lockLeaseMs ?? 60 * 60 * 1000, { now });
-  try {
-    if (lock?.replaced) logger.warn('took over the lock of a run that died', { previous: lock.replaced });
-    progress({ phase: 'recover' });
-    const recovery = await recover(store);
-    if (recovery.abandonedRuns.length > 0) logger.info('cleaned up crashed runs', { ...recovery });
-    await checkpoint('recovered');
+  progress({ phase: 'recover' });
+  const recovery = await recover(store);
+  if (recovery.abandonedRuns.length > 0) logger.info('cleaned up crashed runs', { ...recovery });
+  await checkpoint('recovered');
 
-    const { state, etag } = await loadState(store);
-    await markPending(store, { runId, dt, startedAt: started.toISOString() });
-    const writer = createRawWriter(store, { runId, dt });
-    const ctx: RunContext = {
-      config,
-      spotify,
-      writer,
-      state: structuredClone(state),
-      runId,
-      today: dt,
-      now,
-      logger: logger.child({ runId }),
-      progress,
-      errors: [],
-      skipped: [],
-      seen: { tracks: new Set(), albums: new Set(), artists: new Set() },
-      full: { tracks: new Set(), albums: new Set(), artists: new Set() },
-    };
+  const { state, etag } = await loadState(store);
+  await markPending(store, { runId, dt, startedAt: started.toISOString() });
+  const writer = createRawWriter(store, { runId, dt });
+  const ctx: RunContext = {
+    config,
+    spotify,
+    writer,
+    state: structuredClone(state),
+    runId,
+    today: dt,
+    now,
+    logger: logger.child({ runId }),
+    progress,
+    errors: [],
+    skipped: [],
+    seen: { tracks: new Set(), albums: new Set(), artists: new Set() },
+    full: { tracks: new Set(), albums: new Set(), artists: new Set() },
+  };
 
-    const { sources } = config;
-    await extractPlaylists(ctx, sources.playlists);
-    await checkpoint('playlists');
-    await extractArtists(ctx, sources.artists);
-    await checkpoint('artists');
-    await extractSearches(ctx);
-    await extractMe(ctx);
-    await checkpoint('me');
-    await enrichImportedTracks(ctx, store);
-    await enrich(ctx);
-    await writer.flush();
-    await checkpoint('flushed');
+  const { sources } = config;
+  await extractPlaylists(ctx, sources.playlists);
+  await checkpoint('playlists');
+  await extractArtists(ctx, sources.artists);
+  await checkpoint('artists');
+  await extractSearches(ctx);
+  await extractMe(ctx);
+  await checkpoint('me');
+  await enrichImportedTracks(ctx, store);
+  await enrich(ctx);
+  await writer.flush();
+  await checkpoint('flushed');
 
-    progress({ phase: 'commit' });
-    ctx.state.lastRunId = runId;
-    const after = requestCounts(spotify);
-    const info: ExtractInfo = {
-      runId,
-      dt,
-      tier: spotify.tier,
-      requests: after.requests - before.requests,
-      tokenRequests: after.tokenRequests - before.tokenRequests,
-      retries: after.retries - before.retries,
-      records: writer.counts(),
-      skipped: ctx.skipped,
-      objects: writer.objects.length,
-      errors: ctx.errors,
-      recovery,
-      durationMs: 0,
-    };
-    await writeManifest(store, {
-      runId,
-      status: 'committed',
-      dt,
-      startedAt: started.toISOString(),
-      finishedAt: now().toISOString(),
-      tier: spotify.tier,
-      sources: {
-        playlists: sources.playlists.length,
-        artists: sources.artists.length,
-        search: sources.search.length,
-        me: Object.entries(sources.me)
-          .filter(([, on]) => on)
-          .map(([k]) => k),
-      },
-      records: info.records,
-      requests: info.requests,
-      retries: info.retries,
-      skipped: ctx.skipped,
-      errors: ctx.errors,
-      objects: [...writer.objects].sort((a, b) => a.key.localeCompare(b.key)),
-      stateAfter: ctx.state,
-    });
-    await checkpoint('manifest');
-    await commitState(store, ctx.state, etag);
-    await checkpoint('state');
-    await store.delete(pendingKey(runId));
-    info.durationMs = Math.round(performance.now() - startedMs);
-    return info;
-  } finally {
-    await lock?.release();
-  }
+  progress({ phase: 'commit' });
+  ctx.state.lastRunId = runId;
+  const after = requestCounts(spotify);
+  const info: ExtractInfo = {
+    runId,
+    dt,
+    tier: spotify.tier,
+    requests: after.requests - before.requests,
+    tokenRequests: after.tokenRequests - before.tokenRequests,
+    retries: after.retries - before.retries,
+    records: writer.counts(),
+    skipped: ctx.skipped,
+    objects: writer.objects.length,
+    errors: ctx.errors,
+    recovery,
+    durationMs: 0,
+  };
+  await writeManifest(store, {
+    runId,
+    status: 'committed',
+    dt,
+    startedAt: started.toISOString(),
+    finishedAt: now().toISOString(),
+    tier: spotify.tier,
+    sources: {
+      playlists: sources.playlists.length,
+      artists: sources.artists.length,
+      search: sources.search.length,
+      me: Object.entries(sources.me)
+        .filter(([, on]) => on)
+        .map(([k]) => k),
+    },
+    records: info.records,
+    requests: info.requests,
+    retries: info.retries,
+    skipped: ctx.skipped,
+    errors: ctx.errors,
+    objects: [...writer.objects].sort((a, b) => a.key.localeCompare(b.key)),
+    stateAfter: ctx.state,
+  });
+  await checkpoint('manifest');
+  await commitState(store, ctx.state, etag);
+  await checkpoint('state');
+  await store.delete(pendingKey(runId));
+  info.durationMs = Math.round(performance.now() - startedMs);
+  return info;
 }
 
 function requestCounts(spotify: SpotifyApi): { requests: number; tokenRequests: number; retries: number } {

@@ -1,17 +1,12 @@
-// Incremental extract state and the run lock, both kept in the lake.
+// Incremental extract state, kept in the lake (the run lock is src/lock.ts).
 //
 // The commit point of a run is its manifest (runs/<runId>.json, create-only), which carries the
 // state the run ends with. state/extract.json is a compare-and-swap copy of the latest committed
 // state: if a run dies between its manifest and the state write, the next run rolls the state
 // forward from the manifest (recover.ts). So a crash can never leave landed data without the state
 // that says it landed, or the other way round.
-//
-// The lock (state/lock.json) is created exclusively and carries a lease; a second run that finds a
-// live lock stops with RUN_IN_PROGRESS. A lock whose lease expired, or whose holder was a process on
-// this host that no longer exists (kill -9), is stale and taken over with compare-and-swap.
-import { hostname } from 'node:os';
 import { isTunelakeError, TunelakeError } from '../errors.js';
-import { EXTRACT_STATE_KEY, RUN_LOCK_KEY } from '../lake.js';
+import { EXTRACT_STATE_KEY } from '../lake.js';
 import type { ObjectStore } from '../storage/store.js';
 
 export interface PlaylistState {
@@ -120,118 +115,5 @@ export async function commitState(
       );
     }
     throw error;
-  }
-}
-
-export interface RunLock {
-  runId: string;
-  host: string;
-  pid: number;
-  acquiredAt: string;
-  expiresAt: string;
-}
-
-export interface LockDeps {
-  now: () => Date;
-  /** Whether a process with this pid exists on this host (stale-lock detection after kill -9). */
-  isAlive?: (pid: number) => boolean;
-  pid?: number;
-  host?: string;
-}
-
-export interface HeldLock {
-  lock: RunLock;
-  etag: string;
-  /** The lock this one replaced because it was stale (its run crashed). */
-  replaced: RunLock | undefined;
-  release(): Promise<void>;
-}
-
-export async function acquireRunLock(
-  store: ObjectStore,
-  runId: string,
-  leaseMs: number,
-  deps: LockDeps,
-): Promise<HeldLock> {
-  const now = deps.now();
-  const lock: RunLock = {
-    runId,
-    host: deps.host ?? hostname(),
-    pid: deps.pid ?? process.pid,
-    acquiredAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + leaseMs).toISOString(),
-  };
-  const body = JSON.stringify(lock);
-  const held = (etag: string, replaced: RunLock | undefined): HeldLock => ({
-    lock,
-    etag,
-    replaced,
-    async release() {
-      // Conditional: a lock taken over meanwhile (ours had expired) belongs to the other run.
-      try {
-        await store.delete(RUN_LOCK_KEY, { ifMatch: etag });
-      } catch (error) {
-        if (!isTunelakeError(error, 'STORAGE_CONFLICT')) throw error;
-      }
-    },
-  });
-
-  try {
-    const { etag } = await store.put(RUN_LOCK_KEY, body, {
-      ifNoneMatch: '*',
-      contentType: 'application/json',
-    });
-    return held(etag, undefined);
-  } catch (error) {
-    if (!isTunelakeError(error, 'STORAGE_CONFLICT')) throw error;
-  }
-
-  const existing = await store.get(RUN_LOCK_KEY);
-  if (!existing) return acquireRunLock(store, runId, leaseMs, deps);
-  let other: RunLock | undefined;
-  try {
-    other = JSON.parse(new TextDecoder().decode(existing.body)) as RunLock;
-  } catch {
-    other = undefined;
-  }
-  const isAlive = deps.isAlive ?? processExists;
-  const stale =
-    other === undefined ||
-    Date.parse(other.expiresAt) <= now.getTime() ||
-    (other.host === lock.host && other.pid !== lock.pid && !isAlive(other.pid));
-  if (!stale) {
-    throw new TunelakeError(
-      'RUN_IN_PROGRESS',
-      `Another run is in progress (run ${other?.runId}, pid ${other?.pid} on ${other?.host}, started ${other?.acquiredAt}). ` +
-        `Wait for it to finish; if it died, its lock expires at ${other?.expiresAt}.`,
-      { details: { lock: other } },
-    );
-  }
-  try {
-    const { etag } = await store.put(RUN_LOCK_KEY, body, {
-      ifMatch: existing.etag,
-      contentType: 'application/json',
-    });
-    return held(etag, other);
-  } catch (error) {
-    if (isTunelakeError(error, 'STORAGE_CONFLICT')) {
-      throw new TunelakeError(
-        'RUN_IN_PROGRESS',
-        'Another run took over a stale lock at the same moment; run again later.',
-        {
-          cause: error,
-        },
-      );
-    }
-    throw error;
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Moto, type MotoS3, motoS3Client, startMoto } from '../../test/support/moto.js';
 import { committedRunIds } from '../extract/manifest.js';
-import { createObjectStore, type ObjectStore } from '../storage/store.js';
+import { createObjectStore } from '../runtime.js';
+import type { ObjectStore } from '../storage/store.js';
 import { transform } from '../transform/transform.js';
 import { importStreamingHistory } from './streaming-history.js';
 

@@ -1,5 +1,5 @@
 // importStreamingHistory(): a Spotify streaming-history export -> the raw zone's `streaming_history`
-// dataset, as one committed run, like an extract run: the run lock, recovery of crashed runs, a
+// dataset, as one committed run, like an extract run (the caller holds the run lock): recovery of crashed runs, a
 // pending marker, create-only raw parts (one stream a line, with the file and record index it came
 // from), the import's key index, the manifest (the commit point), the state copy, the marker's removal.
 //
@@ -23,7 +23,7 @@ import {
   writeManifest,
 } from '../extract/manifest.js';
 import { createRawWriter } from '../extract/raw-writer.js';
-import { acquireRunLock, commitState, loadState } from '../extract/state.js';
+import { commitState, loadState } from '../extract/state.js';
 import { newRunId, utcDate } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { ObjectStore } from '../storage/store.js';
@@ -54,7 +54,6 @@ export interface ImportDeps {
   /** Progress every this many records (default 10 000). */
   progressEvery?: number;
   runId?: string;
-  lockLeaseMs?: number;
   /** Records per raw part (default 20 000: about 10 MB of JSON held before each part is written). */
   maxRecordsPerPart?: number;
   randomBytes?: (n: number) => Buffer;
@@ -109,168 +108,162 @@ export async function importStreamingHistory(
   const dt = utcDate(started);
   const { files, ignored } = exportFiles(inputs);
 
-  const lock = await acquireRunLock(store, runId, deps.lockLeaseMs ?? 60 * 60 * 1000, { now });
-  try {
-    if (lock.replaced) logger.warn('took over the lock of a run that died', { previous: lock.replaced });
-    const recovery = await recover(store);
-    const committed = new Set(await committedRunIds(store));
-    const landed = await landedStreamKeys(store, committed);
-    const privacy: Privacy = options.keepPseudonymous
-      ? { mode: 'pseudonymise', salt: await lakeSalt(store, { now, randomBytes: deps.randomBytes }) }
-      : { mode: 'drop' };
+  const recovery = await recover(store);
+  const committed = new Set(await committedRunIds(store));
+  const landed = await landedStreamKeys(store, committed);
+  const privacy: Privacy = options.keepPseudonymous
+    ? { mode: 'pseudonymise', salt: await lakeSalt(store, { now, randomBytes: deps.randomBytes }) }
+    : { mode: 'drop' };
 
-    await markPending(store, { runId, dt, startedAt: started.toISOString() });
-    const writer = createRawWriter(
-      store,
-      { runId, dt },
-      { maxRecordsPerPart: deps.maxRecordsPerPart ?? 20_000 },
-    );
-    const info: ImportInfo = {
-      runId: undefined,
-      dt,
-      files: [],
-      ignored,
-      records: 0,
-      new: 0,
-      duplicates: 0,
-      quarantined: 0,
-      problems: [],
-      trackIds: 0,
-      pseudonymous: privacy.mode === 'pseudonymise',
-      recovery,
-      durationMs: 0,
-    };
-    const newKeys: string[] = [];
-    const trackIds = new Set<string>();
-    const fetchedAt = started.toISOString();
-    try {
-      for await (const file of files) {
-        const stats: ImportFileInfo = {
-          name: file.name,
-          format: file.format ?? 'extended',
-          records: 0,
-          new: 0,
-          duplicates: 0,
-          quarantined: 0,
-        };
-        info.files.push(stats);
-        for await (const { index, value } of readArray(await file.open(), file.name)) {
-          const record = prepareRecord(value, file.format ?? 'extended', privacy);
-          if (index === 0) {
-            stats.format = record.format;
-            // A JSON file named by hand, whose name says nothing, must at least start like an export.
-            if (file.format === undefined && record.problem?.startsWith('not a streaming-history record')) {
-              throw notAnExport(file.name);
-            }
+  await markPending(store, { runId, dt, startedAt: started.toISOString() });
+  const writer = createRawWriter(
+    store,
+    { runId, dt },
+    { maxRecordsPerPart: deps.maxRecordsPerPart ?? 20_000 },
+  );
+  const info: ImportInfo = {
+    runId: undefined,
+    dt,
+    files: [],
+    ignored,
+    records: 0,
+    new: 0,
+    duplicates: 0,
+    quarantined: 0,
+    problems: [],
+    trackIds: 0,
+    pseudonymous: privacy.mode === 'pseudonymise',
+    recovery,
+    durationMs: 0,
+  };
+  const newKeys: string[] = [];
+  const trackIds = new Set<string>();
+  const fetchedAt = started.toISOString();
+  try {
+    for await (const file of files) {
+      const stats: ImportFileInfo = {
+        name: file.name,
+        format: file.format ?? 'extended',
+        records: 0,
+        new: 0,
+        duplicates: 0,
+        quarantined: 0,
+      };
+      info.files.push(stats);
+      for await (const { index, value } of readArray(await file.open(), file.name)) {
+        const record = prepareRecord(value, file.format ?? 'extended', privacy);
+        if (index === 0) {
+          stats.format = record.format;
+          // A JSON file named by hand, whose name says nothing, must at least start like an export.
+          if (file.format === undefined && record.problem?.startsWith('not a streaming-history record')) {
+            throw notAnExport(file.name);
           }
-          stats.records++;
-          info.records++;
-          if (info.records % every === 0)
-            progress({ file: file.name, records: stats.records, total: info.records });
-          if (landed.has(record.key)) {
-            stats.duplicates++;
-            continue;
-          }
-          landed.add(record.key);
-          newKeys.push(record.key);
-          stats.new++;
-          if (record.problem) {
-            stats.quarantined++;
-            if (info.problems.length < MAX_PROBLEMS) {
-              info.problems.push({ file: file.name, index, problem: record.problem });
-            }
-          }
-          if (record.trackId) trackIds.add(record.trackId);
-          await writer.append(
-            STREAMING_HISTORY_DATASET,
-            {
-              source: 'import:streaming_history',
-              request: file.name,
-              fetched_at: fetchedAt,
-              file: file.name,
-              index,
-              format: record.format,
-              stream_key: record.key,
-            },
-            record.data,
-          );
         }
-        progress({ file: file.name, records: stats.records, total: info.records });
-        info.new += stats.new;
-        info.duplicates += stats.duplicates;
-        info.quarantined += stats.quarantined;
-      }
-      if (info.files.length === 0) {
-        throw new TunelakeError(
-          'INVALID_ARGUMENT',
-          `No streaming-history file in ${inputs.map((i) => `"${i}"`).join(', ')}: expected ` +
-            'Streaming_History_Audio_*.json (extended export), StreamingHistory_music_*.json (account data) or endsong_*.json' +
-            (ignored.length > 0
-              ? `; found only ${ignored.slice(0, 5).join(', ')}${ignored.length > 5 ? ', ...' : ''}`
-              : '') +
-            '.',
+        stats.records++;
+        info.records++;
+        if (info.records % every === 0)
+          progress({ file: file.name, records: stats.records, total: info.records });
+        if (landed.has(record.key)) {
+          stats.duplicates++;
+          continue;
+        }
+        landed.add(record.key);
+        newKeys.push(record.key);
+        stats.new++;
+        if (record.problem) {
+          stats.quarantined++;
+          if (info.problems.length < MAX_PROBLEMS) {
+            info.problems.push({ file: file.name, index, problem: record.problem });
+          }
+        }
+        if (record.trackId) trackIds.add(record.trackId);
+        await writer.append(
+          STREAMING_HISTORY_DATASET,
+          {
+            source: 'import:streaming_history',
+            request: file.name,
+            fetched_at: fetchedAt,
+            file: file.name,
+            index,
+            format: record.format,
+            stream_key: record.key,
+          },
+          record.data,
         );
       }
-      await writer.flush();
-    } catch (error) {
-      // Nothing of a failed import may count: remove what it wrote (recover() would, on the next run).
-      await store.deleteMany(writer.objects.map((o) => o.key)).catch(() => {});
-      await store.delete(pendingKey(runId)).catch(() => {});
-      throw error;
+      progress({ file: file.name, records: stats.records, total: info.records });
+      info.new += stats.new;
+      info.duplicates += stats.duplicates;
+      info.quarantined += stats.quarantined;
     }
-
-    info.trackIds = trackIds.size;
-    if (newKeys.length === 0) {
-      await store.delete(pendingKey(runId));
-      info.durationMs = Math.round(performance.now() - startedMs);
-      return info;
+    if (info.files.length === 0) {
+      throw new TunelakeError(
+        'INVALID_ARGUMENT',
+        `No streaming-history file in ${inputs.map((i) => `"${i}"`).join(', ')}: expected ` +
+          'Streaming_History_Audio_*.json (extended export), StreamingHistory_music_*.json (account data) or endsong_*.json' +
+          (ignored.length > 0
+            ? `; found only ${ignored.slice(0, 5).join(', ')}${ignored.length > 5 ? ', ...' : ''}`
+            : '') +
+          '.',
+      );
     }
-    // The enrichment reads the union over imports; only this import's ids need writing.
-    const known = new Set(await importedTrackIds(store, committed));
-    await writeImportIndex(
-      store,
-      runId,
-      newKeys,
-      [...trackIds].filter((id) => !known.has(id)),
-    );
-    const { state, etag } = await loadState(store);
-    const stateAfter = {
-      ...state,
-      lastRunId: state.lastRunId !== null && state.lastRunId > runId ? state.lastRunId : runId,
-    };
-    const manifest: RunManifest & { import: Record<string, unknown> } = {
-      runId,
-      status: 'committed',
-      dt,
-      startedAt: started.toISOString(),
-      finishedAt: now().toISOString(),
-      tier: 'import',
-      sources: { playlists: 0, artists: 0, search: 0, me: [] },
-      records: writer.counts(),
-      requests: 0,
-      retries: 0,
-      skipped: [],
-      errors: [],
-      objects: [...writer.objects].sort((a, b) => a.key.localeCompare(b.key)),
-      stateAfter,
-      import: {
-        kind: STREAMING_HISTORY_DATASET,
-        files: info.files,
-        duplicates: info.duplicates,
-        quarantined: info.quarantined,
-        pseudonymous: info.pseudonymous,
-      },
-    };
-    await writeManifest(store, manifest);
-    await commitState(store, stateAfter, etag);
-    await store.delete(pendingKey(runId));
-    info.runId = runId;
-    info.durationMs = Math.round(performance.now() - startedMs);
-    logger.info('import: streaming history landed', { runId, new: info.new, duplicates: info.duplicates });
-    return info;
-  } finally {
-    await lock.release();
+    await writer.flush();
+  } catch (error) {
+    // Nothing of a failed import may count: remove what it wrote (recover() would, on the next run).
+    await store.deleteMany(writer.objects.map((o) => o.key)).catch(() => {});
+    await store.delete(pendingKey(runId)).catch(() => {});
+    throw error;
   }
+
+  info.trackIds = trackIds.size;
+  if (newKeys.length === 0) {
+    await store.delete(pendingKey(runId));
+    info.durationMs = Math.round(performance.now() - startedMs);
+    return info;
+  }
+  // The enrichment reads the union over imports; only this import's ids need writing.
+  const known = new Set(await importedTrackIds(store, committed));
+  await writeImportIndex(
+    store,
+    runId,
+    newKeys,
+    [...trackIds].filter((id) => !known.has(id)),
+  );
+  const { state, etag } = await loadState(store);
+  const stateAfter = {
+    ...state,
+    lastRunId: state.lastRunId !== null && state.lastRunId > runId ? state.lastRunId : runId,
+  };
+  const manifest: RunManifest & { import: Record<string, unknown> } = {
+    runId,
+    status: 'committed',
+    dt,
+    startedAt: started.toISOString(),
+    finishedAt: now().toISOString(),
+    tier: 'import',
+    sources: { playlists: 0, artists: 0, search: 0, me: [] },
+    records: writer.counts(),
+    requests: 0,
+    retries: 0,
+    skipped: [],
+    errors: [],
+    objects: [...writer.objects].sort((a, b) => a.key.localeCompare(b.key)),
+    stateAfter,
+    import: {
+      kind: STREAMING_HISTORY_DATASET,
+      files: info.files,
+      duplicates: info.duplicates,
+      quarantined: info.quarantined,
+      pseudonymous: info.pseudonymous,
+    },
+  };
+  await writeManifest(store, manifest);
+  await commitState(store, stateAfter, etag);
+  await store.delete(pendingKey(runId));
+  info.runId = runId;
+  info.durationMs = Math.round(performance.now() - startedMs);
+  logger.info('import: streaming history landed', { runId, new: info.new, duplicates: info.duplicates });
+  return info;
 }
 
 /** The elements of the file's top-level JSON array, one at a time, with their index. */

@@ -4,7 +4,7 @@
 // are plain SELECTs over the `insight_*` tables, valid on DuckDB and Athena alike.
 import { TABLES_DATABASE } from '../catalog/catalog.js';
 import { type Logger, silentLogger } from '../log.js';
-import { createQueryEngine, type QueryEngine, type Row } from '../query/engine.js';
+import type { QueryEngine, Row } from '../query/engine.js';
 import { insightTableName } from './insights.js';
 import type { InsightsRuntime } from './refresh.js';
 
@@ -156,7 +156,9 @@ const HEADLINES: Headline[] = [
 
 /** One-line facts from the insight tables that exist; none when there are none. */
 export async function headlineInsights(
-  runtime: Pick<InsightsRuntime, 'store' | 'catalog' | 'config' | 'logger'>,
+  runtime: Pick<InsightsRuntime, 'catalog' | 'logger'> & {
+    openEngine(options: { readOnly: true }): Promise<QueryEngine>;
+  },
   options: HeadlineOptions = {},
 ): Promise<string[]> {
   const logger: Logger = runtime.logger ?? silentLogger;
@@ -168,14 +170,7 @@ export async function headlineInsights(
   }
   const wanted = HEADLINES.filter((h) => tables.has(insightTableName(h.insight)));
   if (wanted.length === 0) return [];
-  const engine =
-    options.engine ??
-    (await createQueryEngine(runtime.config, {
-      store: runtime.store,
-      catalog: runtime.catalog,
-      logger,
-      readOnly: true,
-    }));
+  const engine = options.engine ?? (await runtime.openEngine({ readOnly: true }));
   const lines: string[] = [];
   try {
     for (const headline of wanted) {

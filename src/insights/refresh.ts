@@ -20,13 +20,14 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Catalog, parquetTableInput, TABLES_DATABASE, type Table } from '../catalog/catalog.js';
+import { type Catalog, TABLES_DATABASE, type Table } from '../catalog/catalog.js';
+import { parquetTableInput } from '../catalog/table-input.js';
 import type { AccessTier, Config } from '../config.js';
 import { isTunelakeError, TunelakeError } from '../errors.js';
 import { newRunId } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import { sqlString } from '../query/duckdb.js';
-import { type AthenaClientLike, createQueryEngine, type QueryEngine } from '../query/engine.js';
+import type { QueryEngine } from '../query/engine.js';
 import { type ObjectStore, sameEtag } from '../storage/store.js';
 import { type InsightSpec, insightSql, insightTableName, selectInsights } from './insights.js';
 
@@ -40,6 +41,8 @@ export interface InsightsRuntime {
   catalog: Catalog;
   config: Pick<Config, 'engine' | 'athena' | 'awsRegion' | 'spotify'>;
   logger?: Logger;
+  /** The configured engine on this lake (the composition root's). */
+  openEngine(): Promise<QueryEngine>;
 }
 
 export interface InsightResult {
@@ -66,8 +69,6 @@ export interface RefreshInsightsOptions {
   tempDir?: string;
   /** Milliseconds, for durationMs. */
   now?: () => number;
-  /** Athena: the client to use (tests pass moto's); default: one from the standard AWS chain. */
-  athenaClient?: AthenaClientLike;
   /**
    * Athena: names this refresh's versions (`insights/<name>/v=<refreshId>/`); default: a new run id.
    * Lowercase letters, digits, '-' and '_'.
@@ -98,7 +99,7 @@ export async function refreshInsights(
     const results = await refreshOnAthena(runtime, selected, tables, options);
     return { insights: results, durationMs: Math.max(0, Math.round(now() - started)) };
   }
-  const engine = await createQueryEngine(config, { store, catalog, logger });
+  const engine = await runtime.openEngine();
   const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'tunelake-insights-'));
   const results: InsightResult[] = [];
   try {
@@ -368,12 +369,7 @@ async function refreshOnAthena(
   }
   // The CTAS target and the tables its SQL reads both live in the tables' database.
   const database = TABLES_DATABASE;
-  const engine = await createQueryEngine(config, {
-    store,
-    catalog,
-    logger,
-    ...(options.athenaClient ? { athenaClient: options.athenaClient } : {}),
-  });
+  const engine = await runtime.openEngine();
   // Temporary CTAS tables a crashed refresh left behind (named after a default refresh id).
   for (const name of tables.keys()) {
     if (/^insight_[a-z0-9_]+_\d{8}t\d{6}z_[0-9a-z]{6}$/.test(name)) await dropQuietly(catalog, name);

@@ -11,7 +11,8 @@ import { TunelakeError } from '../errors.js';
 import { type ExtractInfo, extract } from '../extract/extract.js';
 import type { SourceError } from '../extract/manifest.js';
 import { manifestKey, newRunId } from '../lake.js';
-import { createHandlerRuntime, type HandlerDeps, type HandlerFailure, invoke, lockLease } from './runtime.js';
+import { withRunLock } from '../lock.js';
+import { createHandlerRuntime, type HandlerDeps, type HandlerFailure, invoke } from './runtime.js';
 
 const eventSchema = z.looseObject({
   source: z.string().optional(),
@@ -50,12 +51,12 @@ export function createExtractHandler(deps: HandlerDeps = {}) {
             scheduledTime: scheduled.toISOString(),
           };
         }
-        const info = await extract(runtime, {
-          now: runtime.now,
-          logger,
+        const info = await withRunLock(
+          runtime.store,
           runId,
-          ...lockLease(invocation.context),
-        });
+          () => extract(runtime, { now: runtime.now, logger, runId }),
+          { logger },
+        );
         const landed = Object.values(info.records).reduce((a, b) => a + b, 0);
         metrics.count('ExtractRequests', info.requests);
         metrics.count('ExtractRetries', info.retries);

@@ -5,18 +5,15 @@
 // Errors: a retryable TunelakeError is thrown, so that Lambda's asynchronous invoke retries it (twice)
 // and then sends the event to the DLQ; any other error is logged and returned as `{ ok: false, error }`,
 // since retrying a bad secret or a bug only repeats it (and costs another Spotify quota slice).
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { type Config, type ConfigSpec, loadConfig, withSpotifyCredentials } from '../config.js';
-import type { Emulator } from '../emulator/server.js';
 import { toTunelakeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AthenaClientLike } from '../query/engine.js';
 import { createRuntime, type Runtime, type RuntimeDeps } from '../runtime.js';
 import { redact } from '../secret.js';
 import { createLambdaLogger, type LambdaLogger } from './logger.js';
 import { createPipelineMetrics, type PipelineMetrics } from './metrics.js';
-import { loadSpotifyCredentials } from './secrets.js';
+import { loadSpotifyCredentials, type SecretsClientLike } from './secrets.js';
 
 /** Effects and clients a handler can be given (the harness and tests); defaults are the Lambda's own. */
 export interface HandlerDeps {
@@ -30,12 +27,12 @@ export interface HandlerDeps {
   metrics?: PipelineMetrics;
   s3Client?: RuntimeDeps['s3Client'];
   glueClient?: RuntimeDeps['glueClient'];
-  athenaClient?: AthenaClientLike;
-  secretsClient?: SecretsManagerClient;
+  athenaClient?: RuntimeDeps['athenaClient'];
+  secretsClient?: SecretsClientLike;
   /** Read the secret again instead of using the cached value. */
   forceFetchSecret?: boolean;
-  /** Use this emulator (tests): skips the credentials entirely. */
-  emulator?: Emulator;
+  /** Talk to this stand-in for Spotify (the harness and tests): skips the credentials entirely. */
+  emulator?: RuntimeDeps['emulator'];
   now?: () => Date;
 }
 
@@ -94,19 +91,9 @@ export async function invoke<T>(
 }
 
 /**
- * How long the lake's run lock may be held before another invocation may take it over: until just
- * after this invocation's own timeout, when it is certainly dead (Lambda kills it then). A retry after
- * a timeout then finds a stale lock instead of waiting out the default one-hour lease.
- */
-export function lockLease(context: Context | undefined): { lockLeaseMs?: number } {
-  if (!context) return {};
-  return { lockLeaseMs: Math.max(60_000, context.getRemainingTimeInMillis() + 30_000) };
-}
-
-/**
  * The runtime of one invocation. With `spotify`, the credentials come from the secret named by
- * TUNELAKE_SPOTIFY_SECRET_ID when it is set; otherwise from the configuration, or the built-in
- * emulator when there are none, as with the CLI.
+ * TUNELAKE_SPOTIFY_SECRET_ID when it is set; otherwise from the configuration, or the stand-in the
+ * harness hands in (`deps.emulator`). A deployed function never falls back to an emulator.
  */
 export async function createHandlerRuntime(
   { config, logger, deps }: Invocation,
@@ -131,5 +118,6 @@ export async function createHandlerRuntime(
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.s3Client ? { s3Client: deps.s3Client } : {}),
     ...(deps.glueClient ? { glueClient: deps.glueClient } : {}),
+    ...(deps.athenaClient ? { athenaClient: deps.athenaClient } : {}),
   });
 }

@@ -14,6 +14,9 @@ import { registerSecretValue } from '../secret.js';
 /** How long a fetched secret is reused (Powertools' default is 5 s; the credentials rarely change). */
 const MAX_AGE_SECONDS = 300;
 
+/** The SDK client the secret is read with (tests pass one configured for moto). */
+export type SecretsClientLike = SecretsManagerClient;
+
 export interface SpotifySecretDeps {
   /** A Secrets Manager client to read with (tests pass moto's); default: Powertools' own `getSecret`. */
   secretsClient?: SecretsManagerClient;

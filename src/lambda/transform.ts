@@ -7,10 +7,11 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { TunelakeError } from '../errors.js';
-import { runIdOfManifestKey } from '../lake.js';
+import { newRunId, runIdOfManifestKey } from '../lake.js';
+import { withRunLock } from '../lock.js';
 import { parseS3Location } from '../storage/store.js';
 import { transform } from '../transform/transform.js';
-import { createHandlerRuntime, type HandlerDeps, type HandlerFailure, invoke, lockLease } from './runtime.js';
+import { createHandlerRuntime, type HandlerDeps, type HandlerFailure, invoke } from './runtime.js';
 
 const s3EventSchema = z.looseObject({
   Records: z.array(
@@ -52,13 +53,19 @@ export function createTransformHandler(deps: HandlerDeps = {}) {
       }
       const runtime = await createHandlerRuntime(invocation, { spotify: false });
       try {
-        const info = await transform(runtime, {
-          now: runtime.now,
-          logger,
-          ...lockLease(invocation.context),
-          ...(config.cloud.tempDir ? { tempDir: config.cloud.tempDir } : {}),
-          memoryLimit: config.duckdbMemoryLimit,
-        });
+        const info = await withRunLock(
+          runtime.store,
+          `transform-${newRunId(new Date())}`,
+          () =>
+            transform(runtime, {
+              now: runtime.now,
+              logger,
+              lockHeld: true,
+              ...(config.cloud.tempDir ? { tempDir: config.cloud.tempDir } : {}),
+              memoryLimit: config.duckdbMemoryLimit,
+            }),
+          { logger },
+        );
         const rows = Object.values(info.rows).reduce((a, b) => a + b, 0);
         const quarantined = Object.values(info.quarantined).reduce((a, b) => a + b, 0);
         metrics.count('RowsWritten', rows);

@@ -5,16 +5,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  type Catalog,
-  createCatalog,
-  inheritedPartitionInput,
-  parquetTableInput,
-  type TableInput,
-} from '../catalog/catalog.js';
+import type { Catalog, TableInput } from '../catalog/catalog.js';
+import { inheritedPartitionInput, parquetTableInput } from '../catalog/table-input.js';
 import { isTunelakeError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { createObjectStore, type ObjectStore } from '../storage/store.js';
+import { createCatalog, createObjectStore } from '../runtime.js';
+import type { ObjectStore } from '../storage/store.js';
 import { DuckDb } from './duckdb.js';
 import { converterFor, createDuckDbEngine } from './duckdb-engine.js';
 import type { QueryEngine } from './engine.js';

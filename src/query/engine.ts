@@ -1,6 +1,6 @@
 // The QueryEngine port: SQL over the lake's catalog, answered by DuckDB on this machine (the default;
-// `duckdb-engine.ts`) or by Amazon Athena (`athena.ts`). Callers (the CLI, the dashboard) import this
-// file only. Both implementations return rows the same way:
+// `duckdb-engine.ts`) or by Amazon Athena (`athena.ts`); the composition root (src/runtime.ts) opens
+// one, and callers (the CLI, the insights, the dashboard, doctor) import this file only. Both implementations return rows the same way:
 //
 // - one object per row, keyed by column name (a repeated name gets a suffix: `a`, `a_2`);
 // - numbers as numbers; 64-bit integers and decimals as numbers when no digit is lost, else strings;
@@ -9,14 +9,7 @@
 //
 // Column types are each engine's own names (DuckDB: `BIGINT`, `STRUCT(...)[]`; Athena: `bigint`,
 // `array`). `readOnly` engines run a single SELECT only and (DuckDB) cannot touch local files.
-import type { Catalog } from '../catalog/catalog.js';
-import type { Config } from '../config.js';
 import { TunelakeError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { ObjectStore } from '../storage/store.js';
-import type { AthenaClientLike } from './athena.js';
-
-export type { AthenaClientLike } from './athena.js';
 
 export type Row = Record<string, unknown>;
 
@@ -45,43 +38,6 @@ export interface QueryEngine {
   /** Re-read the catalog (new tables/partitions). */
   refresh(): Promise<void>;
   close(): Promise<void>;
-}
-
-export interface QueryEngineDeps {
-  store: ObjectStore;
-  catalog: Catalog;
-  logger?: Logger;
-  /** An Athena client to use instead of one built from the standard AWS chain (tests pass moto's). */
-  athenaClient?: AthenaClientLike;
-  /** Only a single SELECT; DuckDB also loses access to every local file but the lake's tables. */
-  readOnly?: boolean;
-  /** DuckDB on an S3 lake: where table files are mirrored. Default: a folder per lake under the OS temp dir. */
-  cacheDir?: string;
-}
-
-export async function createQueryEngine(
-  config: Pick<Config, 'engine' | 'athena' | 'awsRegion'>,
-  deps: QueryEngineDeps,
-): Promise<QueryEngine> {
-  // Each implementation is loaded on demand: an Athena user never loads DuckDB's 70 MB binary, and a
-  // local user never loads the AWS SDK.
-  if (config.engine === 'athena') {
-    if (deps.catalog.kind !== 'glue') {
-      deps.logger?.warn(
-        'Athena reads the AWS Glue catalog, not the local one: crawl with TUNELAKE_CATALOG=glue so that it sees the tables.',
-      );
-    }
-    const { createAthenaEngine } = await import('./athena.js');
-    return createAthenaEngine(
-      { region: config.awsRegion, ...config.athena },
-      { athenaClient: deps.athenaClient, logger: deps.logger, readOnly: deps.readOnly },
-    );
-  }
-  const { createDuckDbEngine } = await import('./duckdb-engine.js');
-  return createDuckDbEngine(
-    { cacheDir: deps.cacheDir },
-    { store: deps.store, catalog: deps.catalog, logger: deps.logger, readOnly: deps.readOnly },
-  );
 }
 
 /** Column names made unique the way both engines key their rows: `a`, `a_2`, `a_3`. */

@@ -157,6 +157,22 @@ const PRIMITIVES: Record<string, string> = {
  * always double-quoted, so that names that are DuckDB keywords (`name`, `type`, `order`) need no list.
  * INVALID_ARGUMENT for a type DuckDB cannot hold (uniontype, interval).
  */
+/**
+ * The other way: the Hive type the catalog declares for a Parquet column DuckDB writes from a column of
+ * this DuckDB type (the transform's tables and the insights). Undefined for a type tunelake does not
+ * write: cast it in the SQL to one of these.
+ */
+export const HIVE_TYPE_OF_DUCKDB: Readonly<Record<string, string>> = Object.freeze({
+  VARCHAR: 'string',
+  BIGINT: 'bigint',
+  INTEGER: 'int',
+  DOUBLE: 'double',
+  BOOLEAN: 'boolean',
+  DATE: 'date',
+  TIMESTAMP: 'timestamp',
+  'VARCHAR[]': 'array<string>',
+});
+
 export function hiveToDuckDbType(hive: string): string {
   return render(parseHiveType(hive), hive);
 }

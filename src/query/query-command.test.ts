@@ -6,13 +6,12 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { motoAthenaClient, startMoto } from '../../test/support/moto.js';
-import { createCatalog, parquetTableInput } from '../catalog/catalog.js';
+import { parquetTableInput } from '../catalog/table-input.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { formatCsv, formatTable, registerQueryCommand } from '../cli/query-command.js';
 import { isTunelakeError } from '../errors.js';
-import { createObjectStore } from '../storage/store.js';
+import { type AthenaClientLike, createCatalog, createObjectStore } from '../runtime.js';
 import { DuckDb } from './duckdb.js';
-import type { AthenaClientLike } from './engine.js';
 
 let dir: string;
 let lake: string;

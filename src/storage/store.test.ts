@@ -4,13 +4,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { isTunelakeError } from '../errors.js';
-import {
-  assertValidKey,
-  assertValidPrefix,
-  compareKeys,
-  createObjectStore,
-  parseS3Location,
-} from './store.js';
+import { createObjectStore } from '../runtime.js';
+import { assertValidKey, assertValidPrefix, compareKeys, parseS3Location } from './store.js';
 
 const base = { s3Endpoint: undefined, awsRegion: 'us-east-1' };
 

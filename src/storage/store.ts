@@ -1,21 +1,15 @@
 // The ObjectStore port: everything tunelake keeps (raw zone, tables, state, catalog) lives behind this
 // interface, in a local folder (the default) or in S3 / any S3-compatible endpoint. Stages import this
-// file only; `local.ts` and `s3.ts` are the two adapters, and `createObjectStore` picks one from the
-// `lake` setting (`./lake`, `file:///abs/lake` or `s3://bucket/prefix`).
+// file only; `local.ts` and `s3.ts` are the two adapters, and the composition root (src/runtime.ts)
+// picks one from the `lake` setting (`./lake`, `file:///abs/lake` or `s3://bucket/prefix`). This port
+// imports neither.
 //
 // Both adapters promise the same contract (test/contract/object-store.test.ts runs on both): strong
 // read-after-write consistency, atomic single-key writes, create-only (`ifNoneMatch: '*'`) and
 // compare-and-swap (`ifMatch`) writes that fail with STORAGE_CONFLICT, listings in UTF-8 byte order
 // (as S3 lists), and keys validated the same way so that a lake can move between them.
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import type { Config } from '../config.js';
 import { TunelakeError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { createLocalObjectStore } from './local.js';
-import { createS3ObjectStore, type S3ClientLike } from './s3.js';
-
-export type { S3ClientLike } from './s3.js';
 
 export interface ObjectInfo {
   /** Relative to the store's root (without the S3 key prefix). */
@@ -63,34 +57,6 @@ export interface ObjectStore {
   /** `s3://bucket/prefix/key` or the absolute file path: the catalog's Location. */
   uri(key: string): string;
   close(): Promise<void>;
-}
-
-export interface ObjectStoreDeps {
-  /** An S3 client to use instead of one built from the standard AWS chain; the caller closes it. */
-  s3Client?: S3ClientLike;
-  logger?: Logger;
-}
-
-export function createObjectStore(
-  config: Pick<Config, 'lake' | 's3Endpoint' | 'awsRegion'>,
-  deps: ObjectStoreDeps = {},
-): ObjectStore {
-  const lake = config.lake.trim();
-  if (lake.startsWith('s3://')) {
-    const { bucket, prefix } = parseS3Location(lake);
-    return createS3ObjectStore(
-      { bucket, prefix, endpoint: config.s3Endpoint, region: config.awsRegion },
-      { s3Client: deps.s3Client, logger: deps.logger },
-    );
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(lake) && !lake.startsWith('file://')) {
-    throw new TunelakeError(
-      'CONFIG_INVALID',
-      `Invalid lake "${lake}": expected a local folder, file:///abs/path or s3://bucket/prefix.`,
-    );
-  }
-  const root = lake.startsWith('file://') ? fileURLToPath(lake) : lake;
-  return createLocalObjectStore({ root }, { logger: deps.logger });
 }
 
 /** `s3://bucket/some/prefix/` -> { bucket: 'bucket', prefix: 'some/prefix' } (prefix '' for the bucket root). */

@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TunelakeError } from '../errors.js';
-import { TABLES_PREFIX } from '../lake.js';
+import { TABLES_PREFIX, tablePrefix } from '../lake.js';
 import type { DuckDb } from '../query/duckdb.js';
 import { sqlIdentifier, sqlString } from '../query/duckdb.js';
 import { type ObjectStore, sameEtag } from '../storage/store.js';
@@ -37,9 +37,7 @@ export interface RewriteScope {
   keep: Set<string>;
 }
 
-export function tablePrefix(table: string): string {
-  return `${TABLES_PREFIX}${table}/`;
-}
+export { tablePrefix };
 
 export function partitionPrefix(table: string, partitionKey: string, value: string): string {
   return `${tablePrefix(table)}${partitionKey}=${value}/`;

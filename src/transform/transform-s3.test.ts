@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Moto, type MotoS3, motoS3Client, startMoto } from '../../test/support/moto.js';
+import { createObjectStore } from '../runtime.js';
 import { createLocalObjectStore } from '../storage/local.js';
-import { createObjectStore, type ObjectStore } from '../storage/store.js';
+import type { ObjectStore } from '../storage/store.js';
 import { fixtureRuns, landFixtureRun } from './test-support/fixture-lake.js';
 import { transform } from './transform.js';
 

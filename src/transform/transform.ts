@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TunelakeError } from '../errors.js';
 import { committedRunIds, type RunManifest, readManifest } from '../extract/manifest.js';
-import { acquireRunLock } from '../extract/state.js';
 import { isRunId } from '../lake.js';
+import { acquireRunLock } from '../lock.js';
 import { type Logger, silentLogger } from '../log.js';
 import { DuckDb, sqlIdentifier, sqlString } from '../query/duckdb.js';
 import type { ObjectStore } from '../storage/store.js';
@@ -115,9 +115,7 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
   // Durations come from a monotonic clock: `now` may be the emulator's simulated time.
   const startedMs = performance.now();
   const lockId = `transform-${started.toISOString().replace(/[-:.]/g, '')}`;
-  const lock = deps.lockHeld
-    ? undefined
-    : await acquireRunLock(store, lockId, deps.lockLeaseMs ?? 60 * 60 * 1000, { now });
+  const lock = deps.lockHeld ? undefined : await acquireRunLock(store, lockId, { leaseMs: deps.lockLeaseMs });
   try {
     if (lock?.replaced) logger.warn('took over the lock of a run that died', { previous: lock.replaced });
     const { state, etag } = await loadTransformState(store);

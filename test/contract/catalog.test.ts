@@ -6,16 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  type Catalog,
-  createCatalog,
-  jsonTableInput,
-  type PartitionInput,
-  parquetTableInput,
-  type TableInput,
-} from '../../src/catalog/catalog.js';
+import type { Catalog, PartitionInput, TableInput } from '../../src/catalog/catalog.js';
+import { jsonTableInput, parquetTableInput } from '../../src/catalog/table-input.js';
 import { type ErrorCode, isTunelakeError } from '../../src/errors.js';
-import { createObjectStore, type ObjectStore } from '../../src/storage/store.js';
+import { createCatalog, createObjectStore } from '../../src/runtime.js';
+import type { ObjectStore } from '../../src/storage/store.js';
 import { motoClientConfig, startMoto } from '../support/moto.js';
 
 interface Harness {

@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isTunelakeError } from '../../src/errors.js';
-import { createObjectStore, type ObjectInfo, type ObjectStore } from '../../src/storage/store.js';
+import { createObjectStore } from '../../src/runtime.js';
+import type { ObjectInfo, ObjectStore } from '../../src/storage/store.js';
 import { motoClientConfig, startMoto } from '../support/moto.js';
 
 interface Harness {

@@ -8,20 +8,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  type Catalog,
-  type Column,
-  createCatalog,
-  inheritedPartitionInput,
-  jsonTableInput,
-  parquetTableInput,
-  type TableInput,
-} from '../../src/catalog/catalog.js';
+import type { Catalog, Column, TableInput } from '../../src/catalog/catalog.js';
+import { inheritedPartitionInput, jsonTableInput, parquetTableInput } from '../../src/catalog/table-input.js';
 import { loadConfig } from '../../src/config.js';
 import { isTunelakeError } from '../../src/errors.js';
 import { DuckDb } from '../../src/query/duckdb.js';
-import { createQueryEngine, type QueryEngine } from '../../src/query/engine.js';
-import { createObjectStore, type ObjectStore } from '../../src/storage/store.js';
+import type { QueryEngine } from '../../src/query/engine.js';
+import { createCatalog, createObjectStore, createQueryEngine } from '../../src/runtime.js';
+import type { ObjectStore } from '../../src/storage/store.js';
 import { type Moto, motoClientConfig, startMoto } from '../support/moto.js';
 
 const REGION = 'us-east-1';

@@ -7,7 +7,7 @@ import type { Sources } from '../../src/config.js';
 import { catalogNowMs, catalogSummary } from '../../src/emulator/catalog.js';
 import { createRandom } from '../../src/emulator/random.js';
 import { Emulator } from '../../src/emulator/server.js';
-import { createObjectStore } from '../../src/storage/store.js';
+import { createObjectStore } from '../../src/runtime.js';
 import { fingerprint, rawKeys, readRawRecords } from '../support/lake.js';
 
 const CHILD = join(import.meta.dirname, 'extract-child.ts');

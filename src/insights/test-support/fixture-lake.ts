@@ -1,15 +1,16 @@
 // Test helper: a lake of typed tables written from hand-made rows (test/golden/insights/dataset.ts)
 // the way the transform writes them (one zstd Parquet file per table or partition, without the
-// partition column, under tables/<name>/[<key>=<value>/]part-00000.parquet), registered in the catalog
-// by the pipeline's own registerTables.
+// partition column, under tables/<name>/[<key>=<value>/]part-00000.parquet), recorded in the transform
+// state as the transform records them, and registered in the catalog by the catalog stage itself.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Catalog } from '../../catalog/catalog.js';
-import { registerTables } from '../../pipeline.js';
+import { register } from '../../catalog/register.js';
 import { DuckDb, sqlIdentifier, sqlString } from '../../query/duckdb.js';
+import { HIVE_TYPE_OF_DUCKDB } from '../../query/hive-types.js';
 import type { ObjectStore } from '../../storage/store.js';
-import type { TransformInfo, TransformTableInfo } from '../../transform/transform.js';
+import { commitTransformState, loadTransformState, type TableState } from '../../transform/state.js';
 
 export type FixtureValue = string | number | boolean | null | string[];
 export type FixtureRow = Record<string, FixtureValue>;
@@ -20,16 +21,7 @@ export interface FixtureTableSchema {
 }
 
 /** The Hive type the transform declares for each DuckDB type it writes. */
-export const HIVE_TYPE_OF: Record<string, string> = {
-  VARCHAR: 'string',
-  BIGINT: 'bigint',
-  INTEGER: 'int',
-  DOUBLE: 'double',
-  BOOLEAN: 'boolean',
-  DATE: 'date',
-  TIMESTAMP: 'timestamp',
-  'VARCHAR[]': 'array<string>',
-};
+export const HIVE_TYPE_OF = HIVE_TYPE_OF_DUCKDB;
 
 function literal(value: FixtureValue | undefined): string {
   if (value === null || value === undefined) return 'NULL';
@@ -46,7 +38,7 @@ export async function writeFixtureLake(
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'tunelake-fixture-'));
   const db = await DuckDb.create({ threads: 1 });
-  const tables: TransformTableInfo[] = [];
+  const tables: Record<string, TableState> = {};
   try {
     for (const [name, schema] of Object.entries(schemas)) {
       const rows = dataset[name] ?? [];
@@ -77,30 +69,20 @@ export async function writeFixtureLake(
         );
         await store.put(file.key, await readFile(path));
       }
-      tables.push({
-        name,
-        location: `${store.uri(`tables/${name}`)}/`,
+      tables[name] = {
         columns: schema.columns.map(([c, type]) => ({ name: c, type: hiveType(type) })),
         partitionKeys: pk ? [{ name: pk, type: 'string' }] : [],
-        partitionsWritten: partitions.map((v) => [v]),
-        partitionsDeleted: [],
+        partitions: partitions.map((v) => [v]),
         rowCount: rows.length,
-      });
+      };
     }
   } finally {
     await db.close();
     await rm(dir, { recursive: true, force: true });
   }
-  const info: TransformInfo = {
-    runs: [],
-    full: true,
-    tables,
-    rows: {},
-    quarantined: {},
-    checks: [],
-    durationMs: 0,
-  };
-  await registerTables(catalog, info);
+  const { state, etag } = await loadTransformState(store);
+  await commitTransformState(store, { ...state, tables: { ...state.tables, ...tables } }, etag);
+  await register({ store, catalog }, { raw: false });
 }
 
 function hiveType(duckDbType: string): string {

@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { catalogSummary } from '../../src/emulator/catalog.js';
 import { Emulator } from '../../src/emulator/server.js';
 import { extract } from '../../src/extract/extract.js';
+import { withRunLock } from '../../src/lock.js';
 import { silentLogger } from '../../src/log.js';
 import { createRuntime } from '../../src/runtime.js';
 import { readRawRecords } from '../support/lake.js';
@@ -36,7 +37,10 @@ describe('extract(runtime) into an S3 lake (moto_server)', () => {
     );
     const runtime = await createRuntime(config, { emulator: emu, logger: silentLogger, s3Client: s3 });
     try {
-      const first = await extract(runtime, { now: runtime.now });
+      // The lock is taken by whoever starts the work, and released on S3 with a conditional delete.
+      const first = await withRunLock(runtime.store, 'extract-s3', () =>
+        extract(runtime, { now: runtime.now }),
+      );
       expect(first.errors).toEqual([]);
       expect(runtime.store.location).toBe('s3://tunelake-lake/music');
       const records = await readRawRecords(runtime.store);

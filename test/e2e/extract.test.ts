@@ -7,6 +7,7 @@ import { catalogNowMs, catalogSummary } from '../../src/emulator/catalog.js';
 import { Emulator } from '../../src/emulator/server.js';
 import { isTunelakeError } from '../../src/errors.js';
 import { extract } from '../../src/extract/extract.js';
+import { withRunLock } from '../../src/lock.js';
 import { silentLogger } from '../../src/log.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { fingerprint, readRawRecords } from '../support/lake.js';
@@ -294,7 +295,11 @@ describe('extract(runtime) failures', () => {
     const a = await runtimeFor(emu, sources, dir);
     const b = await runtimeFor(emu, sources, dir);
     try {
-      const results = await Promise.allSettled([extract(a, { now: a.now }), extract(b, { now: b.now })]);
+      // Each starts its work the way the commands do: under the lake's run lock.
+      const results = await Promise.allSettled([
+        withRunLock(a.store, 'a', () => extract(a, { now: a.now })),
+        withRunLock(b.store, 'b', () => extract(b, { now: b.now })),
+      ]);
       const ok = results.filter((r) => r.status === 'fulfilled');
       const failed = results.filter((r) => r.status === 'rejected');
       expect(ok).toHaveLength(1);

@@ -1,4 +1,4 @@
-// The tunelake pipeline on AWS (issue 6; shared/reference/aws-lake.md sections 3, 6 and 7):
+// The tunelake pipeline on AWS (docs/aws.md, docs/lambda.md):
 //
 //   EventBridge Scheduler --async--> extract --writes runs/<id>.json--> S3 notification --async--> transform
 //   transform --on success (Lambda destination)--> catalog: Glue tables + partitions, crawler, Athena CTAS

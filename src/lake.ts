@@ -8,7 +8,7 @@
 //   catalog/...                                                    the local Glue-compatible catalog
 //
 // Raw datasets are partitioned by ingestion date (UTC), one dataset per prefix, so that a Glue
-// crawler and Athena can read each as one table (aws-lake.md sections 2.3 and 5).
+// crawler and Athena can read each as one table (docs/architecture.md, "The lake").
 
 export const RAW_PREFIX = 'raw/';
 export const RUNS_PREFIX = 'runs/';

@@ -25,6 +25,16 @@ function sourceFiles(dir: string): string[] {
   return out.sort();
 }
 
+function allFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? entry.name === 'node_modules' || entry.name === 'results'
+        ? []
+        : allFiles(join(dir, entry.name))
+      : [join(dir, entry.name)],
+  );
+}
+
 interface Graph {
   /** src-relative file -> src-relative files it imports. */
   local: Map<string, Set<string>>;
@@ -199,6 +209,13 @@ describe('the import graph of src/ (docs/architecture.md)', () => {
         .map((t) => `${file} -> ${t}`),
     );
     expect(offending).toEqual([]);
+  });
+
+  it('no code comment cites a reference that is not in this repository', () => {
+    const dirs = ['src', 'infra', 'bench', 'bin'].map((d) => join(ROOT, d));
+    const files = dirs.flatMap((d) => allFiles(d)).filter((f) => /\.(ts|js|sql)$/.test(f));
+    const offending = files.filter((f) => /shared\/reference|\.\.\/shared\//.test(readFileSync(f, 'utf8')));
+    expect(offending.map((f) => relative(ROOT, f))).toEqual([]);
   });
 
   it('the composition root starts no emulator', () => {

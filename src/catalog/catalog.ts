@@ -49,7 +49,7 @@ export interface TableInput {
   Description?: string;
   TableType: 'EXTERNAL_TABLE' | 'VIRTUAL_VIEW';
   Parameters?: Record<string, string>;
-  /** Always present, `[]` when unpartitioned: Athena needs the empty list (aws-lake.md 1). */
+  /** Always present, `[]` when unpartitioned: Athena needs the empty list (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-catalog-tables.html). */
   PartitionKeys: Column[];
   StorageDescriptor: StorageDescriptor;
   ViewOriginalText?: string;

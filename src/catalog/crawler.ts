@@ -1,6 +1,6 @@
 // tunelake's crawler: what an AWS Glue crawler does to an S3 path, done locally against any ObjectStore
 // and written to whichever Catalog is configured (moto's Glue does not crawl, and a local lake has no
-// Glue). The semantics are Glue's, from shared/reference/aws-lake.md section 2:
+// Glue). The semantics are Glue's, from its documentation (https://docs.aws.amazon.com/glue/latest/dg/crawler-running.html):
 //
 //   list the include path -> drop `_`/`.`-prefixed keys (Hive's hidden files) and the exclusion globs
 //   -> table roots at Grouping.TableLevelConfiguration (default: each first-level folder below the

@@ -1,4 +1,4 @@
-// Glue crawler exclusion globs (S3Target.Exclusions, shared/reference/aws-lake.md section 2.3): matched
+// Glue crawler exclusion globs (S3Target.Exclusions, https://docs.aws.amazon.com/glue/latest/dg/define-crawler-choose-data-sources.html): matched
 // against the key relative to the include path. `*` stays within one folder level, `**` crosses levels,
 // `?` is one character, `[a-z]` and `[!a-z]` are classes, `{a,b}` alternatives (not nested), `\` escapes.
 // A leading `.` is an ordinary character.

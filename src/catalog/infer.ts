@@ -1,5 +1,5 @@
 // Schema inference the way tunelake's crawler needs it: Hive types inferred from JSON text, merged across
-// records and files by the widening lattice of shared/reference/aws-lake.md section 2.2 (Glue leaves
+// records and files by the widening lattice of Glue's crawler (https://docs.aws.amazon.com/glue/latest/dg/crawler-running.html) (Glue leaves
 // mixed types undocumented, so these rules are ours):
 //   int -> bigint -> double; any conflict with string (or boolean vs number, or struct vs array) -> string;
 //   structs merge field-wise in first-seen order; arrays merge their elements; null-only -> string.

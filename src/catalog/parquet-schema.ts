@@ -1,6 +1,6 @@
 // A Parquet file's schema and row count, read from its footer with DuckDB (no row is read), as Hive
 // types: what a Glue crawler records for Parquet (INT64 -> bigint, DOUBLE -> double, UTF8 -> string,
-// LIST -> array<...>, ...; shared/reference/aws-lake.md section 2.2). One in-memory DuckDB serves a
+// LIST -> array<...>, ...; https://docs.aws.amazon.com/glue/latest/dg/crawler-running.html). One in-memory DuckDB serves a
 // whole crawl. DuckDB reads local files only here (no httpfs offline), so S3 objects are first copied
 // to a temp file by the caller.
 import { tmpdir } from 'node:os';

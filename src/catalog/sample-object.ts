@@ -1,7 +1,7 @@
 // Sampling one object for the crawler: classify it the way Glue's built-in classifiers would (Parquet by
 // its magic bytes; gzip-compressed or plain NDJSON as `json`; anything else UNKNOWN) and infer its schema
 // from as little of it as possible: the Parquet footer, or the first 1 MB of JSON lines (growing up to
-// 10 MB until a record is seen), as Glue does (shared/reference/aws-lake.md section 2.2).
+// 10 MB until a record is seen), as Glue does (https://docs.aws.amazon.com/glue/latest/dg/crawler-running.html).
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';

@@ -1,6 +1,6 @@
 // What a Glue crawler writes, as functions: the table writers (the crawler, the transform) build their
 // TableInputs here so that every table in tunelake's catalog looks like one a real crawler made
-// (shared/reference/aws-lake.md section 1, "What a crawler writes"). Also the helpers both catalog
+// (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-catalog-tables.html). Also the helpers both catalog
 // implementations share: name checks and the equality that decides "unchanged".
 import { TunelakeError } from '../errors.js';
 import type { Catalog, Column, PartitionInput, StorageDescriptor, TableInput } from './catalog.js';

@@ -1,6 +1,6 @@
 // What each access tier may see. `development` is a development-mode app under Spotify's
 // February 2026 rules (plus the November 2024 ones); `extended` is an extended-quota-mode app, which
-// keeps the full legacy contract. See /work/shared/reference/spotify-web-api.md §6.
+// keeps the full legacy contract. See docs/spotify-api.md and https://developer.spotify.com/documentation/web-api/references/changes/february-2026.
 //   https://developer.spotify.com/documentation/web-api/references/changes/february-2026
 //   https://developer.spotify.com/blog/2024-11-27-changes-to-the-web-api
 

@@ -2,7 +2,7 @@
 // are rising, what enters and leaves the watched playlists, what the user plays, how fast catalogues
 // release). Each insight is one SQL file under sql/ that runs unchanged on DuckDB and on Athena; a
 // `<name>.athena.sql` next to it exists only where the dialects truly differ
-// (shared/reference/aws-lake.md section 4). refresh.ts materialises them as `insights/<name>/` Parquet
+// (docs/architecture.md, "SQL that runs on both engines"). refresh.ts materialises them as `insights/<name>/` Parquet
 // tables registered as `insight_<name>`. The portable subset: no QUALIFY or GROUP BY ALL, ratios through
 // CAST(... AS DOUBLE) (Trino divides integers as integers), day arithmetic through date_diff, exact
 // medians through window functions (Athena only has approx_percentile), and columns named like

@@ -1,6 +1,6 @@
 // The CTAS each insight becomes on Athena. No Trino parser runs here, so the test checks the statement's
 // shape (what Athena's CTAS requires) and that the SELECT uses none of the DuckDB-only spellings of
-// shared/reference/aws-lake.md section 4; the API flow itself runs on moto in src/lambda/handlers.test.ts.
+// docs/architecture.md, "SQL that runs on both engines"; the API flow itself runs on moto in src/lambda/handlers.test.ts.
 import { describe, expect, test } from 'vitest';
 import { INSIGHTS, insightSql } from './insights.js';
 import { athenaCtasSql, insightVersionPrefix } from './refresh.js';

@@ -117,7 +117,7 @@ describe('refreshInsights(runtime) on the golden dataset, extended tier', () => 
   });
 
   it('gives the same rows with the Athena variants, Trino functions defined as DuckDB macros', async () => {
-    // Trino's day_of_week is the ISO weekday (aws-lake.md section 4), which DuckDB calls isodow.
+    // Trino's day_of_week is the ISO weekday (https://trino.io/docs/current/functions/datetime.html), which DuckDB calls isodow.
     const trino = await createQueryEngine(runtime.config, { store: runtime.store, catalog: runtime.catalog });
     try {
       await trino.query('CREATE MACRO day_of_week(ts) AS isodow(ts)');

@@ -1,5 +1,5 @@
 // The QueryEngine on Amazon Athena: the only file that talks to `@aws-sdk/client-athena`, imported on
-// first use. The API flow is shared/reference/aws-lake.md section 3:
+// first use. The API flow (https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html):
 //
 //   StartQueryExecution (ClientRequestToken: a retried start never runs the query twice)
 //   -> GetQueryExecution, polled with backoff until SUCCEEDED, FAILED or CANCELLED

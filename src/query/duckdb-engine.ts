@@ -1,5 +1,5 @@
 // The QueryEngine on DuckDB: the catalog's tables as views, so that a query sees what Athena would see
-// (shared/reference/aws-lake.md section 4, "Reading the lake locally so that it matches Athena"):
+// (docs/architecture.md, "SQL that runs on both engines"):
 //
 // - one view per table: `tunelake` tables unqualified (and as `tunelake.<name>`), raw tables as
 //   `tunelake_raw.<dataset>`;
@@ -15,7 +15,7 @@
 // - a table without files is an empty view of its declared columns; a table that cannot be read is a
 //   view that fails with the reason when queried, so that one bad table does not hide the others.
 //
-// DuckDB has no httpfs here (shared/reference/toolchain.md), so an S3 lake's table files are mirrored
+// DuckDB has no httpfs here (docs/architecture.md, "DuckDB here"), so an S3 lake's table files are mirrored
 // into a local cache first (only what is missing or whose etag changed is downloaded). `refresh()`
 // builds a new database from the catalog and swaps it in; `readOnly` engines lock theirs down after the
 // views exist: only the view files are readable, no file can be written, and only a single SELECT runs.

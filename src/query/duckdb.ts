@@ -2,7 +2,7 @@
 // - No extension is ever installed: this DuckDB build has parquet, json and icu built in, and anything
 //   else (httpfs for s3:// paths) would try the network and hang or fail. Autoinstall is off and the
 //   extension directory is a private temp folder, so a stray `s3://` fails fast and nothing is written
-//   under ~ (shared/reference/toolchain.md).
+//   under ~ (docs/architecture.md, "DuckDB here").
 // - TimeZone is UTC, so TIMESTAMPTZ casts and date parts never depend on the machine.
 // - Row objects come back as plain JSON values, with BIGINTs as numbers when they are safe integers
 //   (`getRowObjectsJson()` turns every BIGINT into a string, `getRowObjects()` into a BigInt).

@@ -1,5 +1,5 @@
 // zod schemas of the Spotify Web API objects tunelake reads, derived from Spotify's OpenAPI definition
-// (/work/shared/reference/spotify-web-api.openapi.yml) and the contract notes beside it.
+// (https://github.com/sonallux/spotify-web-api, vendored as test/contract/spotify-web-api.openapi.yml) and the contract notes beside it.
 //
 // Every object is loose: fields we do not name are kept, because the raw zone stores what Spotify
 // sent. Fields removed for development-mode apps in February 2026 (popularity, followers, label,

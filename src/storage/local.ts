@@ -1,5 +1,5 @@
 // The local-disk ObjectStore: a folder where each key is a file. It must be at least as strong as S3
-// (shared/reference/aws-lake.md section 5), so:
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html), so:
 // - A write goes to a `.tmp-<random>` file in the key's folder, is fsynced, then renamed over the key:
 //   a reader never sees a partial object. Temp names never end in the key's extension, so a DuckDB glob
 //   such as `*.parquet` cannot pick up a file still being written.

@@ -2,7 +2,7 @@
 // to `@aws-sdk/client-s3` and `@aws-sdk/lib-storage`; both are imported on first use, so that a run on
 // a local lake never loads the SDK.
 //
-// Conditional writes are S3's own (shared/reference/aws-lake.md section 5): create-only is
+// Conditional writes are S3's own (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html): create-only is
 // `If-None-Match: *` and compare-and-swap is `If-Match` on PutObject, and on CompleteMultipartUpload for
 // streamed uploads, so the check and the write are one atomic step on the server. 412 is a lost
 // precondition; 409 ConditionalRequestConflict is a concurrent conditional write and worth retrying

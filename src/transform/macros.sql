@@ -2,7 +2,7 @@
 -- transform, before the raw zone. Raw records are read into the shapes below, so a field that
 -- disappears or changes type becomes NULL instead of failing the run (schema evolution).
 
--- A Spotify id: exactly 22 base-62 characters (spotify-web-api.md section 3).
+-- A Spotify id: exactly 22 base-62 characters (https://developer.spotify.com/documentation/web-api/concepts/spotify-uris-ids).
 CREATE OR REPLACE MACRO is_spotify_id(s) AS coalesce(regexp_full_match(s, '[0-9A-Za-z]{22}'), false);
 
 -- ISO-8601 text -> TIMESTAMP in UTC (the session's TimeZone is UTC; an explicit offset is honoured).

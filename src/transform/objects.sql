@@ -7,7 +7,7 @@
 -- or raw), _path (JSON path of the object in the record's data), _dataset, _dt, _run_id, _fetched_at.
 
 -- Playlist items as landed: the wrapper's fields and the item (a track, a local file, an episode, or
--- NULL for an unavailable track). Clients read `item ?? track` (spotify-web-api.md section 5).
+-- NULL for an unavailable track). Clients read `item ?? track` (https://developer.spotify.com/documentation/web-api/tutorials/february-2026-migration-guide).
 CREATE OR REPLACE VIEW playlist_item_objects AS
 SELECT
   _rid, _dataset, _dt, _run_id, _fetched_at,

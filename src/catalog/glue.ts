@@ -16,6 +16,7 @@ import type {
   Table as GlueTable,
 } from '@aws-sdk/client-glue';
 import { TunelakeError } from '../errors.js';
+import { lazyAwsClient } from '../lazy-aws-client.js';
 import { type Logger, silentLogger } from '../log.js';
 import type {
   Catalog,
@@ -65,26 +66,14 @@ type Sdk = typeof import('@aws-sdk/client-glue');
 export function createGlueCatalog(config: GlueCatalogConfig, deps: GlueCatalogDeps = {}): Catalog {
   const logger = deps.logger ?? silentLogger;
   const catalogId = config.catalogId ? { CatalogId: config.catalogId } : {};
-  const ownsClient = deps.glueClient === undefined;
-  let sdkPromise: Promise<Sdk> | undefined;
-  let clientPromise: Promise<GlueClientLike> | undefined;
-  const sdk = () => {
-    sdkPromise ??= import('@aws-sdk/client-glue');
-    return sdkPromise;
-  };
-  const client = () => {
-    clientPromise ??= deps.glueClient
-      ? Promise.resolve(deps.glueClient)
-      : sdk().then(
-          ({ GlueClient }) =>
-            // Credentials come from the SDK's standard chain (env, profile, SSO, instance role).
-            new GlueClient({
-              region: config.region,
-              ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-            }),
-        );
-    return clientPromise;
-  };
+  const aws = lazyAwsClient(
+    () => import('@aws-sdk/client-glue'),
+    ({ GlueClient }): GlueClientLike =>
+      // Credentials come from the SDK's standard chain (env, profile, SSO, instance role).
+      new GlueClient({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) }),
+    deps.glueClient,
+  );
+  const { sdk, client } = aws;
 
   /** Runs one API call; every failure leaves as a TunelakeError. */
   async function call<T>(
@@ -382,10 +371,7 @@ export function createGlueCatalog(config: GlueCatalogConfig, deps: GlueCatalogDe
     },
 
     async close() {
-      if (ownsClient && clientPromise) {
-        const glue = await clientPromise.catch(() => undefined);
-        glue?.destroy();
-      }
+      await aws.destroy();
     },
   };
   return catalog;

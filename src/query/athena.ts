@@ -22,6 +22,7 @@ import type {
   ResultConfiguration,
 } from '@aws-sdk/client-athena';
 import { TunelakeError } from '../errors.js';
+import { lazyAwsClient } from '../lazy-aws-client.js';
 import { type Logger, silentLogger } from '../log.js';
 import {
   assertQueryText,
@@ -83,22 +84,15 @@ export function createAthenaEngine(config: AthenaEngineConfig, deps: AthenaEngin
   const pollMaxMs = config.pollMaxMs ?? DEFAULT_POLL_MAX_MS;
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const pageSize = config.pageSize ?? DEFAULT_PAGE_SIZE;
-  const ownsClient = deps.athenaClient === undefined;
   let closed = false;
 
-  let sdkPromise: Promise<Sdk> | undefined;
-  let clientPromise: Promise<AthenaClientLike> | undefined;
-  const sdk = () => {
-    sdkPromise ??= import('@aws-sdk/client-athena');
-    return sdkPromise;
-  };
-  const client = () => {
+  const aws = lazyAwsClient(
+    () => import('@aws-sdk/client-athena'),
     // Credentials come from the SDK's standard chain (env, profile, SSO, instance role).
-    clientPromise ??= deps.athenaClient
-      ? Promise.resolve(deps.athenaClient)
-      : sdk().then(({ AthenaClient }) => new AthenaClient({ region: config.region }));
-    return clientPromise;
-  };
+    ({ AthenaClient }): AthenaClientLike => new AthenaClient({ region: config.region }),
+    deps.athenaClient,
+  );
+  const { sdk, client } = aws;
 
   async function call<T>(action: string, build: (sdk: Sdk) => unknown): Promise<T> {
     const [s, c] = await Promise.all([sdk(), client()]);
@@ -265,7 +259,7 @@ export function createAthenaEngine(config: AthenaEngineConfig, deps: AthenaEngin
     async close() {
       if (closed) return;
       closed = true;
-      if (ownsClient && clientPromise) (await clientPromise).destroy?.();
+      await aws.destroy();
     },
   };
 }

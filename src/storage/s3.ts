@@ -10,6 +10,7 @@
 import { Readable } from 'node:stream';
 import type { ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { TunelakeError } from '../errors.js';
+import { lazyAwsClient } from '../lazy-aws-client.js';
 import { type Logger, silentLogger } from '../log.js';
 import {
   assertValidKey,
@@ -47,42 +48,32 @@ const DELETE_BATCH = 1000; // DeleteObjects takes at most 1000 keys
 const PART_SIZE = 5 * 1024 * 1024; // S3's minimum part size; lib-storage buffers queueSize parts
 const UPLOAD_QUEUE = 4;
 
-type Sdk = typeof import('@aws-sdk/client-s3');
-
 export function createS3ObjectStore(config: S3ObjectStoreConfig, deps: S3ObjectStoreDeps = {}): ObjectStore {
   const { bucket, prefix, endpoint, region } = config;
   const logger = deps.logger ?? silentLogger;
   const location = prefix ? `s3://${bucket}/${prefix}` : `s3://${bucket}`;
   const ownsClient = deps.s3Client === undefined;
 
-  let sdkPromise: Promise<Sdk> | undefined;
-  let clientPromise: Promise<S3ClientLike> | undefined;
-  const sdk = () => {
-    sdkPromise ??= import('@aws-sdk/client-s3');
-    return sdkPromise;
-  };
-  const client = () => {
-    clientPromise ??= deps.s3Client
-      ? Promise.resolve(deps.s3Client)
-      : sdk().then(
-          ({ S3Client }) =>
-            new S3Client({
-              region,
-              // Credentials come from the SDK's standard chain (env, profile, SSO, instance role).
-              ...(endpoint
-                ? {
-                    endpoint,
-                    // Custom endpoints rarely serve virtual-hosted buckets, and moto rejects the
-                    // SDK's default flexible checksums; on AWS itself the SDK defaults stay.
-                    forcePathStyle: true,
-                    requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-                    responseChecksumValidation: 'WHEN_REQUIRED' as const,
-                  }
-                : {}),
-            }),
-        );
-    return clientPromise;
-  };
+  const aws = lazyAwsClient(
+    () => import('@aws-sdk/client-s3'),
+    ({ S3Client }) =>
+      new S3Client({
+        region,
+        // Credentials come from the SDK's standard chain (env, profile, SSO, instance role).
+        ...(endpoint
+          ? {
+              endpoint,
+              // Custom endpoints rarely serve virtual-hosted buckets, and moto rejects the
+              // SDK's default flexible checksums; on AWS itself the SDK defaults stay.
+              forcePathStyle: true,
+              requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+              responseChecksumValidation: 'WHEN_REQUIRED' as const,
+            }
+          : {}),
+      }),
+    deps.s3Client,
+  );
+  const { sdk, client } = aws;
 
   const fullKey = (key: string) => (prefix ? `${prefix}/${key}` : key);
   const fullPrefix = (p: string) => (prefix ? `${prefix}/${p}` : p);
@@ -335,12 +326,8 @@ export function createS3ObjectStore(config: S3ObjectStoreConfig, deps: S3ObjectS
     },
 
     async close() {
-      if (ownsClient && clientPromise) {
-        const s3 = await clientPromise.catch(() => undefined);
-        s3?.destroy();
-        logger.debug('storage: closed the S3 client', { location });
-      }
-      clientPromise = undefined;
+      if (ownsClient) logger.debug('storage: closing the S3 client', { location });
+      await aws.destroy();
     },
   };
 }

@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type CrawlResult, type CrawlTarget, crawl, RAW_TARGET, TABLES_TARGET } from '../catalog/crawler.js';
 import { loadConfig } from '../config.js';
 import { createRuntime } from '../runtime.js';
+import { configOption, lakeOption } from './common-options.js';
 import { cliLogger, printJson, printLine } from './output.js';
 
 export interface CrawlCommandDeps {
@@ -37,8 +38,8 @@ export function registerCrawlCommand(program: Command, deps: CrawlCommandDeps = 
         'registers its tables itself, so the default target is the raw zone.',
     )
     .option('--target <target>', 'what to crawl: raw, tables or all', parseTarget, 'raw')
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--catalog <catalog>', 'local (in the lake) or glue')
     .option('--json', 'print the crawl results as JSON on stdout')
     .action(async (flags: CrawlFlags) => {

@@ -10,6 +10,7 @@ import { headlineInsights } from '../insights/headlines.js';
 import { createLogger } from '../log.js';
 import type { RunInfo } from '../pipeline.js';
 import { createRuntime } from '../runtime.js';
+import { lakeOption } from './common-options.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { printJson, printLine } from './output.js';
 import { runWithProgress } from './run-command.js';
@@ -30,7 +31,7 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--days <n>', 'how many simulated days', '14')
     .option('--tier <tier>', 'emulated access tier: development or extended')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(lakeOption())
     .option('--json', 'print the per-day summaries as JSON on stdout')
     .action(async (flags: DemoFlags) => {
       const days = Number(flags.days);

@@ -8,6 +8,7 @@ import { toTunelakeError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { RuntimeDeps } from '../runtime.js';
 import { redact } from '../secret.js';
+import { configOption, lakeOption } from './common-options.js';
 import { runtimeFor } from './runtime-for.js';
 
 export interface DoctorCommandDeps {
@@ -37,8 +38,8 @@ export function registerDoctorCommand(program: Command, deps: DoctorCommandDeps 
         'check with its evidence and fix; exits non-zero when the next run would fail.',
     )
     .option('--json', 'print {ok, checks: [{id, group, status, summary, evidence, fix}]}')
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--tier <tier>', 'the access tier you expect: development or extended')
     .option('--credentials <file>', 'the credentials file written by `tunelake login`')
     .action(async (flags: DoctorFlags) => {

@@ -4,6 +4,7 @@ import { loadConfig } from '../config.js';
 import { type ExtractInfo, extract } from '../extract/extract.js';
 import { newRunId } from '../lake.js';
 import { withRunLock } from '../lock.js';
+import { configOption, lakeOption } from './common-options.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { cliLogger, createProgressLine, printJson, printLine } from './output.js';
 import { runtimeFor } from './runtime-for.js';
@@ -22,8 +23,8 @@ export function registerExtractCommand(program: Command): void {
       'Extract the configured sources (playlists, artists, search, your listening) into the raw zone, ' +
         'incrementally. Without SPOTIFY_CLIENT_ID it uses the built-in emulator.',
     )
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--tier <tier>', 'Spotify access tier: development or extended')
     .option('--json', 'print the run summary as JSON on stdout')
     .action(async (flags: ExtractFlags) => {

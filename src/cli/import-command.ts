@@ -6,6 +6,7 @@ import { type ImportInfo, importStreamingHistory } from '../import/streaming-his
 import { newRunId } from '../lake.js';
 import { withRunLock } from '../lock.js';
 import { createRuntime } from '../runtime.js';
+import { configOption, lakeOption } from './common-options.js';
 import { cliLogger, createProgressLine, printJson, printLine } from './output.js';
 
 interface ImportFlags {
@@ -33,8 +34,8 @@ export function registerImportCommand(program: Command): void {
       '<paths...>',
       'my_spotify_data.zip, its folder, or Streaming_History_*.json / StreamingHistory_*.json files',
     )
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option(
       '--keep-pseudonymous',
       'keep username, IP address and user agent as keyed hashes (HMAC-SHA256 with a per-lake salt) instead of dropping them',

@@ -10,6 +10,7 @@ import {
   refreshInsights,
 } from '../insights/refresh.js';
 import { createRuntime } from '../runtime.js';
+import { configOption, lakeOption } from './common-options.js';
 import { cliLogger, printJson, printLine } from './output.js';
 
 export interface InsightsCommandDeps {
@@ -48,8 +49,8 @@ export function registerInsightsCommand(program: Command, deps: InsightsCommandD
       `comma-separated insights to refresh or list (${INSIGHT_NAMES.join(', ')})`,
       parseNames,
     )
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--json', 'print the result as JSON on stdout')
     .action(async (flags: InsightsFlags) => {
       const spec = { configFile: flags.config, lake: flags.lake };

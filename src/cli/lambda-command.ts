@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { type ErrorCode, TunelakeError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { configOption, lakeOption } from './common-options.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { printJson, printLine } from './output.js';
 
@@ -32,8 +33,8 @@ export function registerLambdaCommand(program: Command): void {
     )
     .argument('<handler>', 'extract, transform or catalog')
     .option('--event <file>', 'a JSON file with the event to send instead of the default one')
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: TUNELAKE_LAKE or ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--json', "print only the handler's result, as JSON")
     .action(async (name: string, flags: InvokeFlags) => {
       if (!NAMES.includes(name)) {

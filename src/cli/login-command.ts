@@ -11,6 +11,7 @@ import {
   redirectUriFor,
   saveCredentials,
 } from '../spotify/login.js';
+import { configOption } from './common-options.js';
 
 export interface LoginCommandDeps {
   /** Opens the authorize URL; default: the platform's browser opener. */
@@ -59,7 +60,7 @@ export function registerLoginCommand(program: Command, deps: LoginCommandDeps = 
       '--accounts-url <url>',
       'the accounts service (default: SPOTIFY_ACCOUNTS_URL or https://accounts.spotify.com)',
     )
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
+    .addOption(configOption())
     .option('--json', 'print one JSON object on stdout')
     .addHelpText(
       'after',

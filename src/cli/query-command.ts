@@ -6,6 +6,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import type { QueryResult } from '../query/engine.js';
 import { type AthenaClientLike, createRuntime, type S3ClientLike } from '../runtime.js';
+import { configOption, lakeOption } from './common-options.js';
 
 export type OutputFormat = 'table' | 'csv' | 'json';
 
@@ -41,8 +42,8 @@ export function registerQueryCommand(program: Command, deps: QueryCommandDeps = 
     .option('--format <format>', 'table, csv or json', parseFormat, 'table')
     .option('--engine <engine>', 'duckdb or athena (default: TUNELAKE_ENGINE, else duckdb)')
     .option('--database <name>', 'where unqualified table names resolve: tunelake (default) or tunelake_raw')
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--catalog <catalog>', 'local (in the lake) or glue')
     .action(async (sql: string, flags: QueryFlags) => {
       const spec = {

@@ -6,6 +6,7 @@ import { toTunelakeError } from '../errors.js';
 import { type RunInfo, run } from '../pipeline.js';
 import type { Runtime } from '../runtime.js';
 import { parseCron, parseEvery, type Schedule } from '../schedule.js';
+import { configOption, lakeOption } from './common-options.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { summarize } from './extract-command.js';
 import { cliLogger, createProgressLine, printJson, printLine } from './output.js';
@@ -26,8 +27,8 @@ export function registerRunCommand(program: Command): void {
         'refresh the insights. ' +
         'Exit code 0 only when everything landed.',
     )
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--tier <tier>', 'Spotify access tier: development or extended')
     .option('--json', 'print the run summary as JSON on stdout')
     .action(async (flags: RunFlags) => {
@@ -49,8 +50,8 @@ export function registerRunCommand(program: Command): void {
     .description('Run the pipeline on a timetable until stopped (Ctrl-C); a run in progress always finishes.')
     .option('--every <interval>', 'a fixed interval: 30m, 1h, 1d')
     .option('--cron <expression>', 'a five-field cron expression in UTC, such as "0 6 * * *"')
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--now', 'also run once straight away')
     .action(async (flags: RunFlags & { every?: string; cron?: string; now?: boolean }) => {
       const schedule = pickSchedule(flags);

@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import { DashboardServer, DEFAULT_HOST, DEFAULT_PORT, isLoopback } from '../dashboard/dashboard-server.js';
 import { TunelakeError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
+import { configOption, lakeOption } from './common-options.js';
 import { cliLogger, printJson, printLine, untilSignal } from './output.js';
 import { runtimeFor } from './runtime-for.js';
 
@@ -39,8 +40,8 @@ export function registerServeCommand(program: Command, deps: ServeDeps = {}): vo
       'address to bind; anything but loopback exposes the lake to the network',
       DEFAULT_HOST,
     )
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--json', 'print {url, host, port} as JSON on stdout once listening')
     .action(async (flags: ServeFlags) => {
       await serve(flags, deps);

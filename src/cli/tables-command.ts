@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { type Catalog, RAW_DATABASE, TABLES_DATABASE } from '../catalog/catalog.js';
 import { loadConfig } from '../config.js';
 import { createRuntime } from '../runtime.js';
+import { configOption, lakeOption } from './common-options.js';
 import { cliLogger, printJson, printLine } from './output.js';
 
 export interface TableListing {
@@ -24,8 +25,8 @@ export function registerTablesCommand(program: Command): void {
       "List the catalog's tables: columns with Glue types, partition keys, partitions, location, row count.",
     )
     .option('--raw', `also list the raw zone's tables (database ${RAW_DATABASE})`)
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--json', 'print an array of {name, location, columns, partitionKeys, partitions, rowCount}')
     .action(async (flags: { raw?: boolean; config?: string; lake?: string; json?: boolean }) => {
       const config = loadConfig({ configFile: flags.config, lake: flags.lake });

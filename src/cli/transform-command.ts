@@ -6,6 +6,7 @@ import { newRunId } from '../lake.js';
 import { withRunLock } from '../lock.js';
 import { createRuntime } from '../runtime.js';
 import { type TransformInfo, transform } from '../transform/transform.js';
+import { configOption, lakeOption } from './common-options.js';
 import { cliLogger, printJson, printLine } from './output.js';
 
 interface TransformFlags {
@@ -22,8 +23,8 @@ export function registerTransformCommand(program: Command): void {
       'Build the typed Parquet tables (tables/) from the raw zone: only runs not transformed yet trigger work, ' +
         'records that fail a data-quality check go to the quarantine table.',
     )
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .option('--full', 'rewrite every partition of every table, not only those the new runs touch')
     .option('--json', 'print the transform summary as JSON on stdout')
     .action(async (flags: TransformFlags) => {

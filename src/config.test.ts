@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { deriveConfig, loadConfig } from './config.js';
 import { isTunelakeError, type TunelakeError } from './errors.js';
 
 function tempFile(name: string, content: string): string {
@@ -189,5 +189,22 @@ describe('loadConfig(spec, env)', () => {
   it('rejects an s3 lake with an invalid bucket name', () => {
     const error = configError(() => loadConfig({ lake: 's3://Bad_Bucket/x' }, noFile));
     expect(error.message).toContain('valid bucket name');
+  });
+});
+
+describe('deriveConfig(config, patch, origin)', () => {
+  it('records the origin of exactly the values the patch changes', () => {
+    const base = loadConfig({ rateLimit: 100 }, { TUNELAKE_CREDENTIALS: '/nonexistent' });
+    const derived = deriveConfig(
+      base,
+      { http: { rateLimit: 1500, concurrency: base.http.concurrency } },
+      'emulator',
+    );
+    expect(derived.http.rateLimit).toBe(1500);
+    expect(derived.origins['http.rateLimit']).toBe('emulator');
+    // Unchanged by the patch: the origin stays what loadConfig found.
+    expect(derived.origins['http.concurrency']).toBe('default');
+    expect(base.origins['http.rateLimit']).toBe('flag');
+    expect(Object.isFrozen(derived)).toBe(true);
   });
 });

@@ -16,7 +16,7 @@ export type AccessTier = 'development' | 'extended';
 export type EngineName = 'duckdb' | 'athena';
 export type CatalogName = 'local' | 'glue';
 /** `secret`: fetched at run time from the secret TUNELAKE_SPOTIFY_SECRET_ID names (withSpotifyCredentials). */
-export type Origin = 'flag' | 'env' | 'file' | 'default' | 'secret';
+export type Origin = 'flag' | 'env' | 'file' | 'default' | 'secret' | 'emulator';
 
 export const DEFAULT_ACCOUNTS_URL = 'https://accounts.spotify.com';
 export const DEFAULT_API_URL = 'https://api.spotify.com/v1';
@@ -490,12 +490,27 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
 export function deriveConfig(
   config: Config,
   patch: { spotify?: Partial<SpotifyConfig>; http?: Partial<HttpConfig>; sources?: Sources },
+  /** The origin of every value the patch changes (doctor reports it); default: origins unchanged. */
+  origin?: Origin,
 ): Config {
+  const origins = { ...config.origins };
+  if (origin) {
+    const changed = (group: 'spotify' | 'http', values: object | undefined) => {
+      for (const [key, value] of Object.entries(values ?? {})) {
+        if (value !== (config[group] as unknown as Record<string, unknown>)[key])
+          origins[`${group}.${key}`] = origin;
+      }
+    };
+    changed('spotify', patch.spotify);
+    changed('http', patch.http);
+    if (patch.sources && patch.sources !== config.sources) origins.sources = origin;
+  }
   return deepFreeze({
     ...config,
     spotify: { ...config.spotify, ...patch.spotify },
     http: { ...config.http, ...patch.http },
     sources: patch.sources ?? config.sources,
+    origins,
   });
 }
 

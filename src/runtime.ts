@@ -140,22 +140,26 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
 
 /** The config of a run against a stand-in: its URLs and demo credentials, a budget to match. */
 function pointAtStandIn(config: Config, emulator: SpotifyStandIn): Config {
-  return deriveConfig(config, {
-    spotify: {
-      accountsUrl: emulator.url,
-      apiUrl: emulator.apiUrl,
-      clientId: EMULATOR_CLIENT_ID,
-      clientSecret: new Secret(EMULATOR_CLIENT_SECRET),
-      refreshToken: new Secret(emulator.issueRefreshToken()),
-      tier: emulator.tier,
+  return deriveConfig(
+    config,
+    {
+      spotify: {
+        accountsUrl: emulator.url,
+        apiUrl: emulator.apiUrl,
+        clientId: EMULATOR_CLIENT_ID,
+        clientSecret: new Secret(EMULATOR_CLIENT_SECRET),
+        refreshToken: new Secret(emulator.issueRefreshToken()),
+        tier: emulator.tier,
+      },
+      // The emulator's own limit is far above the real API's conservative default budget.
+      http: {
+        rateLimit: Math.max(config.http.rateLimit, 1500),
+        concurrency: Math.max(config.http.concurrency, 8),
+      },
+      sources: isEmpty(config.sources) ? emulator.demoSources() : config.sources,
     },
-    // The emulator's own limit is far above the real API's conservative default budget.
-    http: {
-      rateLimit: Math.max(config.http.rateLimit, 1500),
-      concurrency: Math.max(config.http.concurrency, 8),
-    },
-    sources: isEmpty(config.sources) ? emulator.demoSources() : config.sources,
-  });
+    'emulator',
+  );
 }
 
 // --- the adapters --------------------------------------------------------------------------------

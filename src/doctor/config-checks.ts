@@ -23,8 +23,7 @@ export function configChecks(config: Config, emulator: EmulatorInfo | undefined)
     evidence: 'where `tunelake login` keeps the refresh token',
   });
   for (const key of Object.keys(config.origins).sort()) {
-    const origin =
-      emulator && key.startsWith('spotify.') && key !== 'spotify.market' ? 'emulator' : config.origins[key];
+    const origin = config.origins[key];
     lines.ok(`config.${key}`, {
       summary: `${key} = ${show(valueAt(config, key))}`,
       evidence: `origin: ${origin}`,

@@ -24,16 +24,18 @@ const t = (name: string) => `"${insightTableName(name)}"`;
 const HEADLINES: Headline[] = [
   {
     insight: 'playlist_movers',
+    // A real climb (rank_change: tracks overtaken), never a track only pushed up by an exit above it.
     sql: `SELECT snapshot_date, playlist_name, playlist_id, track_name, track_id, artist_name, from_position,
-        to_position, delta
+        to_position, rank_change
       FROM ${t('playlist_movers')}
       WHERE move = 'climb' AND snapshot_date = (SELECT max(snapshot_date) FROM ${t('playlist_movers')})
-      ORDER BY delta DESC, to_position, playlist_id, track_id
+      ORDER BY rank_change DESC, to_position, playlist_id, track_id
       LIMIT 1`,
     render: ([r]) =>
       r &&
       `Biggest climber on ${r.snapshot_date}: ${quoted(r.track_name ?? r.track_id)}${by(r.artist_name)} in ` +
-        `${quoted(r.playlist_name ?? r.playlist_id)}, up ${places(r.delta)} (#${r.from_position} -> #${r.to_position}).`,
+        `${quoted(r.playlist_name ?? r.playlist_id)}, past ${count(r.rank_change, 'track', 'tracks')} ` +
+        `(#${r.from_position} -> #${r.to_position}).`,
   },
   {
     insight: 'playlist_movers',
@@ -195,10 +197,6 @@ function quoted(value: unknown): string {
 
 function by(artist: unknown): string {
   return artist === null || artist === undefined ? '' : ` by ${String(artist)}`;
-}
-
-function places(n: unknown): string {
-  return count(n, 'place', 'places');
 }
 
 function count(n: unknown, one: string, many: string): string {

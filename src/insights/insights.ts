@@ -60,7 +60,8 @@ const c = (name: string, type: string, description: string): InsightColumn => ({
 export const INSIGHTS: readonly InsightSpec[] = [
   {
     name: 'playlist_movers',
-    description: 'entries, exits, climbs and falls in each watched playlist between consecutive snapshots',
+    description:
+      'entries, exits and real climbs and falls (not shifts caused by entries and exits) in each watched playlist',
     tables: ['playlist_items', 'playlists', 'tracks', 'track_artists', 'artists'],
     columns: [
       c('snapshot_date', 'date', 'the day the playlist was observed'),
@@ -70,10 +71,15 @@ export const INSIGHTS: readonly InsightSpec[] = [
       c('track_id', 'string', 'Spotify track id'),
       c('track_name', 'string', 'track name, latest known'),
       c('artist_name', 'string', "the track's primary artist"),
-      c('move', 'string', 'entry, exit, climb or fall'),
+      c('move', 'string', 'entry, exit, climb or fall (a track only pushed by entries or exits has no row)'),
       c('from_position', 'int', '1-based place on previous_date (NULL for an entry)'),
       c('to_position', 'int', '1-based place on snapshot_date (NULL for an exit)'),
-      c('delta', 'int', 'places gained: from_position - to_position (NULL for entries and exits)'),
+      c('delta', 'int', 'raw places gained: from_position - to_position (NULL for entries and exits)'),
+      c(
+        'rank_change',
+        'int',
+        'real places gained: rank among the tracks on the playlist on both days, before minus after',
+      ),
     ],
   },
   {

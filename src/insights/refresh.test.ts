@@ -137,7 +137,7 @@ describe('refreshInsights(runtime) on the golden dataset, extended tier', () => 
 
   it('headlineInsights() sums up the latest day of each table in one line each', async () => {
     expect(await headlineInsights(runtime)).toEqual([
-      'Biggest climber on 2026-12-01: "Five" by Eve in "Morning Mix", up 3 places (#4 -> #1).',
+      'Biggest climber on 2026-12-01: "Five" by Eve in "Morning Mix", past 2 tracks (#4 -> #1).',
       'Playlist changes on 2026-12-01: 0 entries and 1 exit across 1 watched playlist.',
       // Eve, Alma and Bruno all hold 1 playlist and 1 position on 12-01: Eve's #1 is the best place.
       'Most present artist on 2026-12-01: Eve, in 1 watched playlist (1 position, best #1).',

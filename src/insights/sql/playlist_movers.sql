@@ -4,9 +4,11 @@
 -- - Positions are 1-based chart places (playlist_items.position is Spotify's 0-based offset); a track
 --   listed twice holds its first place. Only tracks move: local files, episodes and unavailable items
 --   have no track id.
--- - delta is places gained: from_position - to_position, positive for a climb, negative for a fall,
---   NULL for entries and exits. A track pushed down by an entry above it falls: that is how a chart
---   reads.
+-- - A climb or a fall is a real move: the track's rank among the tracks on the playlist on both days
+--   changed (rank_change = places gained among them, the net number of such tracks it overtook). A
+--   track whose place changed only because tracks entered or left above it has not moved and gets no
+--   row: one track added at the top of a 25-track playlist is 1 entry, not 1 entry and 25 falls
+--   (issue #18). delta keeps the raw place change, from_position - to_position.
 -- - The first observed day of a playlist has nothing to compare with, so no rows; a day on which a
 --   playlist was not observed is skipped (the comparison spans the gap, previous_date says from when).
 -- Portable SQL (DuckDB and Athena/Trino): no QUALIFY, no GROUP BY ALL, dates through CAST and date_diff.
@@ -38,15 +40,31 @@ WITH items AS (
   FROM after_items a
   FULL OUTER JOIN before_items b
     ON b.playlist_id = a.playlist_id AND b.snapshot_date = a.snapshot_date AND b.track_id = a.track_id
-), moves AS (
+), ranked AS (
+  -- Ranks among the tracks present on both days (entries and exits have none).
   SELECT c.*,
+    CASE WHEN from_position IS NOT NULL AND to_position IS NOT NULL THEN
+      row_number() OVER (
+        PARTITION BY playlist_id, snapshot_date, from_position IS NOT NULL AND to_position IS NOT NULL
+        ORDER BY from_position
+      )
+    END AS from_rank,
+    CASE WHEN from_position IS NOT NULL AND to_position IS NOT NULL THEN
+      row_number() OVER (
+        PARTITION BY playlist_id, snapshot_date, from_position IS NOT NULL AND to_position IS NOT NULL
+        ORDER BY to_position
+      )
+    END AS to_rank
+  FROM compared c
+), moves AS (
+  SELECT r.*,
     CASE
       WHEN from_position IS NULL THEN 'entry'
       WHEN to_position IS NULL THEN 'exit'
-      WHEN to_position < from_position THEN 'climb'
-      WHEN to_position > from_position THEN 'fall'
+      WHEN to_rank < from_rank THEN 'climb'
+      WHEN to_rank > from_rank THEN 'fall'
     END AS move
-  FROM compared c
+  FROM ranked r
 ), primary_artists AS (
   SELECT ta.track_id, ar.name AS artist_name
   FROM track_artists ta LEFT JOIN artists ar ON ar.id = ta.artist_id
@@ -63,7 +81,8 @@ SELECT
   m.move,
   CAST(m.from_position AS INTEGER) AS from_position,
   CAST(m.to_position AS INTEGER) AS to_position,
-  CAST(m.from_position - m.to_position AS INTEGER) AS delta
+  CAST(m.from_position - m.to_position AS INTEGER) AS delta,
+  CAST(m.from_rank - m.to_rank AS INTEGER) AS rank_change
 FROM moves m
 LEFT JOIN playlists pl ON pl.id = m.playlist_id
 LEFT JOIN tracks t ON t.id = m.track_id

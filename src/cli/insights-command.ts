@@ -65,7 +65,7 @@ export function registerInsightsCommand(program: Command, deps: InsightsCommandD
           const listing = await listInsights(runtime, { only });
           if (flags.json)
             outJson(info ? { ok: true, refresh: info, insights: listing } : { ok: true, insights: listing });
-          else out(summarizeListing(listing));
+          else out(summarizeListing(listing, config.spotify.tier));
         } else if (info) {
           if (flags.json) outJson({ ok: true, ...info });
           else out(summarizeRefresh(info, runtime.store.location));
@@ -109,18 +109,30 @@ export function summarizeRefresh(info: InsightsInfo, location: string): string {
   return lines.join('\n');
 }
 
-/** One line per insight: availability, rows of its table when written, the description. */
-export function summarizeListing(listing: readonly InsightListing[]): string {
+/**
+ * A line saying what this tier can fill, then per insight: its description and availability, the
+ * question it answers, and why it is unavailable when it is.
+ */
+export function summarizeListing(listing: readonly InsightListing[], tier?: string): string {
   const width = Math.max(0, ...listing.map((i) => i.name.length));
+  const pad = ' '.repeat(width);
+  const available = listing.filter((i) => i.available).length;
   const lines: string[] = [];
+  if (tier !== undefined) {
+    lines.push(
+      `${available} of ${listing.length} insights can be filled in the ${tier} tier with this lake's data.`,
+    );
+  }
   for (const insight of listing) {
     const state = insight.available
       ? insight.rows === undefined
         ? 'available, not written yet'
         : `available, ${insight.rows} row${insight.rows === 1 ? '' : 's'}`
       : 'unavailable';
-    lines.push(`${insight.name.padEnd(width)}  ${insight.description} [${state}]`);
-    if (!insight.available) lines.push(`${' '.repeat(width)}  ${insight.reason}`);
+    const tierNote = insight.requires.tier === 'extended' ? ', extended tier' : '';
+    lines.push(`${insight.name.padEnd(width)}  ${insight.description} [${state}${tierNote}]`);
+    lines.push(`${pad}  answers: ${insight.question}`);
+    if (!insight.available) lines.push(`${pad}  ${insight.reason}`);
   }
   return lines.join('\n');
 }

@@ -115,6 +115,10 @@ describe('runDoctor(runtime) against the emulator', () => {
     expect(line(report, 'tier.fields').summary).toMatch(/lack popularity and followers/);
     expect(line(report, 'tier.tables').summary).toMatch(/artist_snapshots .*track_snapshots/);
     expect(line(report, 'tier.insight.rising_artists').status).toBe('warn');
+    // albums fills in development mode, only without labels.
+    expect(line(report, 'tier.insight.label_share').summary).toMatch(
+      /needs albums\.label, which development-mode/,
+    );
     expect(line(report, `sources.playlist.${summary.playlists.owned[0]!.id}`).summary).toContain(
       'owned by you',
     );
@@ -152,6 +156,7 @@ describe('runDoctor(runtime) against the emulator', () => {
     expect(line(report, 'tier.batch').summary).toContain('extended quota mode');
     expect(line(report, 'tier.fields').status).toBe('ok');
     expect(report.checks.some((c) => c.id === 'tier.insight.rising_artists')).toBe(false);
+    expect(report.checks.some((c) => c.id === 'tier.insight.label_share')).toBe(false);
     expect(line(report, `sources.playlist.${TOP_50_GLOBAL_ID}`).status).toBe('ok');
     for (const id of artists)
       expect(line(report, `sources.artist.${id}`).evidence).toContain('GET /artists?ids=');

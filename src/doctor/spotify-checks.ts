@@ -277,7 +277,12 @@ export async function spotifyChecks(input: SpotifyCheckInput): Promise<DoctorChe
   }
   const available: string[] = [];
   for (const insight of INSIGHTS) {
-    const blocker = insight.needs && empty.has(insight.needs.table) ? insight.needs : undefined;
+    // A tier-only need (albums.label): the table fills in every tier, the field only in its own.
+    const blocker =
+      insight.needs &&
+      (empty.has(insight.needs.table) || (insight.needs.tierOnly && effectiveTier !== insight.needs.tier))
+        ? insight.needs
+        : undefined;
     const table = insight.tables.find((t) => empty.has(t));
     if (!blocker && !table) {
       available.push(insight.name);

@@ -33,6 +33,7 @@ describe('registerInsightsCommand(program): tunelake insights', () => {
       await writeFixtureLake(runtime.store, runtime.catalog, TABLE_SCHEMAS, {
         ...DATASET,
         artist_snapshots: [],
+        track_snapshots: [],
       });
     } finally {
       await runtime.close();
@@ -47,15 +48,19 @@ describe('registerInsightsCommand(program): tunelake insights', () => {
     const text = await insights(['--list', '--lake', lake]);
     const lines = text.trimEnd().split('\n');
     for (const name of INSIGHT_NAMES) expect(lines.some((l) => l.startsWith(`${name} `))).toBe(true);
+    expect(lines[0]).toBe("18 of 21 insights can be filled in the development tier with this lake's data.");
     expect(text).toMatch(
-      /^playlist_movers +entries, exits, climbs and falls .*\[available, not written yet\]$/m,
+      /^playlist_movers +entries, exits and real climbs and falls .*\[available, not written yet\]\n +answers: What entered, left and really moved/m,
     );
-    expect(text).toMatch(/^rising_artists .*\[unavailable\]\n +needs popularity and followers/m);
+    expect(text).toMatch(
+      /^rising_artists .*\[unavailable, extended tier\]\n +answers: .*\n +needs popularity and followers/m,
+    );
+    expect(INSIGHT_NAMES.length).toBeGreaterThanOrEqual(20);
   });
 
   it('refreshes by default and prints one line per insight', async () => {
     const text = await insights(['--lake', lake]);
-    expect(text).toMatch(/^insights: 12 written, 1 unavailable in /);
+    expect(text).toMatch(/^insights: 18 written, 3 unavailable in /);
     expect(text).toMatch(
       new RegExp(`playlist_movers +${EXPECTED.playlist_movers!.length} rows \\(insight_playlist_movers\\)`),
     );

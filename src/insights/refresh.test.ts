@@ -188,10 +188,13 @@ describe('refreshInsights(runtime) in the development tier', () => {
   const REASON =
     'needs popularity and followers, which development-mode apps no longer receive (Spotify, February 2026); ' +
     'set SPOTIFY_ACCESS_TIER=extended with an extended-quota app';
+  /** What development mode cannot fill: popularity, followers and labels are stripped. */
+  const UNAVAILABLE = ['rising_artists', 'label_share', 'track_momentum'];
 
   beforeAll(async () => {
-    // Development mode strips popularity and followers: artist_snapshots gets no rows.
-    runtime = await goldenRuntime('development', { ...DATASET, artist_snapshots: [] });
+    // Development mode strips popularity and followers: the snapshot tables get no rows. Albums keep
+    // their rows, with label NULL: label_share is unavailable by tier, not by row count.
+    runtime = await goldenRuntime('development', { ...DATASET, artist_snapshots: [], track_snapshots: [] });
     // A table left by an earlier extended-tier refresh must not linger as if it were current.
     await runtime.store.put(insightKey('rising_artists'), 'old');
     await runtime.catalog.upsertTable(
@@ -219,8 +222,19 @@ describe('refreshInsights(runtime) in the development tier', () => {
     ).toBeUndefined();
   });
 
+  it('reports label_share as unavailable by tier although albums has rows, and track_momentum without snapshots', () => {
+    expect(info.insights.find((i) => i.name === 'label_share')).toMatchObject({
+      status: 'unavailable',
+      reason: expect.stringMatching(/^needs albums\.label, which development-mode apps no longer receive/),
+    });
+    expect(info.insights.find((i) => i.name === 'track_momentum')).toMatchObject({
+      status: 'unavailable',
+      reason: expect.stringMatching(/^needs track popularity, which development-mode apps no longer receive/),
+    });
+  });
+
   it('writes every other insight as usual', () => {
-    for (const result of info.insights.filter((i) => i.name !== 'rising_artists')) {
+    for (const result of info.insights.filter((i) => !UNAVAILABLE.includes(i.name))) {
       expect(result, result.name).toMatchObject({ status: 'written', rows: EXPECTED[result.name]!.length });
     }
   });
@@ -232,7 +246,12 @@ describe('refreshInsights(runtime) in the development tier', () => {
       reason: REASON,
     });
     expect(listing.find((l) => l.name === 'playlist_movers')).toMatchObject({ available: true, rows: 11 });
-    expect(listing.filter((l) => l.available)).toHaveLength(INSIGHT_NAMES.length - 1);
+    expect(
+      listing
+        .filter((l) => !l.available)
+        .map((l) => l.name)
+        .sort(),
+    ).toEqual([...UNAVAILABLE].sort());
   });
 });
 

@@ -163,6 +163,9 @@ export async function insightAvailability(
         'run `tunelake run` (or `tunelake transform`) first',
     };
   }
+  if (spec.needs?.tierOnly && tier !== spec.needs.tier) {
+    return { available: false, reason: spec.needs.reason[tier] };
+  }
   if (spec.needs) {
     const rows = await rowCount(spec.needs.table);
     if (rows === 0) return { available: false, reason: spec.needs.reason[tier] };
@@ -173,6 +176,8 @@ export async function insightAvailability(
 export interface InsightListing {
   name: string;
   description: string;
+  /** The question it answers. */
+  question: string;
   table: string;
   available: boolean;
   reason?: string;
@@ -203,6 +208,7 @@ export async function listInsights(
     out.push({
       name: spec.name,
       description: spec.description,
+      question: spec.question,
       table: insightTableName(spec.name),
       available,
       ...(reason !== undefined ? { reason } : {}),

@@ -9,7 +9,10 @@
 //   holds a local file, an episode and t4 twice.
 // - Nine plays across two ISO weeks (from Monday 10-26 and 11-02) and two months, one of a track the lake
 //   knows nothing about (tX).
-// - Top lists fetched on D1; artist snapshots on D1, D2, D3, D4 (Alma) and D1, D3 (Bruno).
+// - Top lists fetched on D1; artist snapshots on D1, D2, D3, D4 (Alma) and D1, D3 (Bruno); track
+//   snapshots of t3 and t5.
+// - Items carry added_at / added_by (curators ana and ben on pl_x, cara on pl_y); albums carry labels
+//   (extended tier). t7 (Bruno featuring Alma) is in no playlist and never played: a collaboration.
 import type { FixtureRow, FixtureTableSchema } from '../../../src/insights/test-support/fixture-lake.js';
 
 const V = 'VARCHAR';
@@ -254,19 +257,50 @@ const D2 = '2026-11-02';
 const D3 = '2026-11-08';
 const D4 = '2026-12-01';
 
+/**
+ * When and by whom each track was added to pl_x (the same on every day it is listed). Update days:
+ * Fri 06-05, Fri 10-23, Mon 11-02. t5 was added before its release (11-05): a pre-save.
+ */
+const ADDED_X: Record<string, FixtureRow> = {
+  t1: { added_at: '2026-06-05 09:00:00', added_by: 'ana' },
+  t2: { added_at: '2026-06-05 09:00:00', added_by: 'ana' },
+  t3: { added_at: '2026-10-23 09:00:00', added_by: 'ana' },
+  t4: { added_at: '2026-06-05 09:00:00', added_by: 'ana' },
+  t5: { added_at: '2026-11-02 07:00:00', added_by: 'ben' },
+};
+
 /** A playlist's items on a day, from a list of tracks (or other items) in position order. */
 function items(playlistId: string, day: string, entries: Array<string | FixtureRow>): FixtureRow[] {
   return entries.map((entry, position) => ({
     playlist_id: playlistId,
     position,
-    ...(typeof entry === 'string' ? { item_type: 'track', track_id: entry } : entry),
+    ...(typeof entry === 'string'
+      ? { item_type: 'track', track_id: entry, ...(playlistId === 'pl_x' ? ADDED_X[entry] : {}) }
+      : entry),
     snapshot_id: `${playlistId}-${day}`,
     snapshot_date: day,
   }));
 }
 
-const LOCAL_FILE: FixtureRow = { item_type: 'local', item_name: 'demo tape.mp3', is_local: true };
-const EPISODE: FixtureRow = { item_type: 'episode', episode_id: 'ep1' };
+/** A track of pl_y with when and by whom it was added (added_by absent: null, as on old playlists). */
+function trackY(trackId: string, addedAt: string, addedBy: string | null): FixtureRow {
+  return { item_type: 'track', track_id: trackId, added_at: addedAt, added_by: addedBy };
+}
+
+// pl_y's update days: Fri 04-10, Fri 10-16, Thu 11-05 (the episode), all by cara.
+const LOCAL_FILE: FixtureRow = {
+  item_type: 'local',
+  item_name: 'demo tape.mp3',
+  is_local: true,
+  added_at: '2026-04-10 20:00:00',
+  added_by: 'cara',
+};
+const EPISODE: FixtureRow = {
+  item_type: 'episode',
+  episode_id: 'ep1',
+  added_at: '2026-11-05 20:00:00',
+  added_by: 'cara',
+};
 
 export const DATASET: Record<string, FixtureRow[]> = {
   artists: [
@@ -285,6 +319,8 @@ export const DATASET: Record<string, FixtureRow[]> = {
       release_date: '2020-01-15',
       release_date_precision: 'day',
       release_date_start: '2020-01-15',
+      label: 'North Records',
+      total_tracks: 10,
       artist_ids: ['ar_a'],
     },
     {
@@ -294,6 +330,8 @@ export const DATASET: Record<string, FixtureRow[]> = {
       release_date: '2026-10-20',
       release_date_precision: 'day',
       release_date_start: '2026-10-20',
+      label: 'North Records',
+      total_tracks: 2,
       artist_ids: ['ar_b'],
     },
     {
@@ -303,6 +341,8 @@ export const DATASET: Record<string, FixtureRow[]> = {
       release_date: '1999',
       release_date_precision: 'year',
       release_date_start: '1999-01-01',
+      label: 'Gold Vault',
+      total_tracks: 12,
       artist_ids: ['ar_c'],
     },
     {
@@ -312,6 +352,8 @@ export const DATASET: Record<string, FixtureRow[]> = {
       release_date: '2026-11-05',
       release_date_precision: 'day',
       release_date_start: '2026-11-05',
+      label: 'Indie Co',
+      total_tracks: 1,
       artist_ids: ['ar_e'],
     },
     // Spotify's "0000" placeholder: no usable date.
@@ -322,6 +364,8 @@ export const DATASET: Record<string, FixtureRow[]> = {
       release_date: '0000',
       release_date_precision: 'year',
       release_date_start: null,
+      label: 'Gold Vault',
+      total_tracks: 8,
       artist_ids: ['ar_c'],
     },
     {
@@ -366,6 +410,15 @@ export const DATASET: Record<string, FixtureRow[]> = {
     { id: 't4', name: 'Four', album_id: 'al_3', artist_ids: ['ar_c'], duration_ms: 300000, explicit: true },
     { id: 't5', name: 'Five', album_id: 'al_4', artist_ids: ['ar_e'], duration_ms: 150000, explicit: false },
     { id: 't6', name: 'Six', album_id: 'al_5', artist_ids: ['ar_c'], duration_ms: 210000, explicit: false },
+    // Bruno featuring Alma, on his single: in no playlist and never played (collaborations only).
+    {
+      id: 't7',
+      name: 'Seven',
+      album_id: 'al_2',
+      artist_ids: ['ar_b', 'ar_a'],
+      duration_ms: 190000,
+      explicit: false,
+    },
   ],
   track_artists: [
     { track_id: 't1', position: 0, artist_id: 'ar_a' },
@@ -375,6 +428,8 @@ export const DATASET: Record<string, FixtureRow[]> = {
     { track_id: 't4', position: 0, artist_id: 'ar_c' },
     { track_id: 't5', position: 0, artist_id: 'ar_e' },
     { track_id: 't6', position: 0, artist_id: 'ar_c' },
+    { track_id: 't7', position: 0, artist_id: 'ar_b' },
+    { track_id: 't7', position: 1, artist_id: 'ar_a' },
   ],
   episodes: [
     {
@@ -395,8 +450,17 @@ export const DATASET: Record<string, FixtureRow[]> = {
     ...items('pl_x', D2, ['t3', 't1', 't2', 't5']),
     ...items('pl_x', D3, ['t3', 't1', 't2', 't5']),
     ...items('pl_x', D4, ['t5', 't3', 't1']),
-    ...items('pl_y', D1, ['t4', LOCAL_FILE, 't6', 't4']),
-    ...items('pl_y', D3, ['t6', EPISODE, 't4']),
+    ...items('pl_y', D1, [
+      trackY('t4', '2026-04-10 20:00:00', 'cara'),
+      LOCAL_FILE,
+      trackY('t6', '2026-10-16 20:00:00', 'cara'),
+      trackY('t4', '2026-10-16 20:00:00', null),
+    ]),
+    ...items('pl_y', D3, [
+      trackY('t6', '2026-10-16 20:00:00', 'cara'),
+      EPISODE,
+      trackY('t4', '2026-04-10 20:00:00', 'cara'),
+    ]),
   ],
   plays: [
     { played_at: '2026-10-30 21:10:00', track_id: 't1', played_date: '2026-10-30' }, // Fri
@@ -513,7 +577,15 @@ export const DATASET: Record<string, FixtureRow[]> = {
     { artist_id: 'ar_b', popularity: 40, followers: 0, snapshot_date: D1 },
     { artist_id: 'ar_b', popularity: 38, followers: 10, snapshot_date: D3 },
   ],
-  track_snapshots: [],
+  // Extended tier: track popularity. t3 on D1, D2, D3, D4; t5 on D2, D3.
+  track_snapshots: [
+    { track_id: 't3', popularity: 30, snapshot_date: D1 },
+    { track_id: 't3', popularity: 33, snapshot_date: D2 },
+    { track_id: 't3', popularity: 40, snapshot_date: D3 },
+    { track_id: 't3', popularity: 45, snapshot_date: D4 },
+    { track_id: 't5', popularity: 10, snapshot_date: D2 },
+    { track_id: 't5', popularity: 20, snapshot_date: D3 },
+  ],
   releases: [
     {
       album_id: 'al_1',
@@ -535,9 +607,12 @@ export const DATASET: Record<string, FixtureRow[]> = {
       album_id: 'al_2',
       artist_id: 'ar_b',
       source: 'watchlist',
+      album_name: 'Second Wind',
       album_type: 'single',
       album_group: 'single',
       release_date_start: '2026-10-20',
+      first_seen_date: '2026-10-21',
+      days_after_release: 1,
     },
     {
       album_id: 'al_7',

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { toTunelakeError } from '../errors.js';
 import { redact } from '../secret.js';
+import { registerBriefCommand } from './brief-command.js';
 import { registerCrawlCommand } from './crawl-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDeployCommand } from './deploy-command.js';
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerTablesCommand(program);
   registerQueryCommand(program);
   registerInsightsCommand(program);
+  registerBriefCommand(program);
   registerServeCommand(program);
   registerImportCommand(program);
   registerDoctorCommand(program);

@@ -12,7 +12,7 @@ import { writeFixtureLake } from '../insights/test-support/fixture-lake.js';
 import { silentLogger } from '../log.js';
 import { createQueryEngine, type QueryEngine } from '../query/engine.js';
 import { createRuntime, type Runtime } from '../runtime.js';
-import { type Brief, buildBrief, renderBrief } from './brief.js';
+import { type Brief, briefSubject, buildBrief, renderBrief } from './brief.js';
 
 const ENV = { TUNELAKE_CREDENTIALS: '/nonexistent/credentials.json', SPOTIFY_ACCESS_TIER: 'development' };
 const dirs: string[] = [];
@@ -109,6 +109,7 @@ describe('buildBrief(runtime) and renderBrief(brief) on the golden lake', () => 
   it('renders the brief of 2026-11-02 as Markdown, exactly as computed by hand', async () => {
     const brief = await buildBrief({ ...runtime, engine }, { date: '2026-11-02' });
     expect(renderBrief(brief, 'md')).toBe(BRIEF_2026_11_02);
+    expect(briefSubject(brief)).toBe('tunelake brief 2026-11-02: 1 entry, 1 exit, 3 moves, 1 new release');
   });
 
   it('defaults to the last day a watched playlist was observed (12-01), and gives the same page twice', async () => {

@@ -325,6 +325,30 @@ function num(value: unknown): number | null {
 
 // ---- rendering ----
 
+/**
+ * A one-line summary for an email subject or a notification title: ASCII and at most 100 characters,
+ * what SNS accepts as a subject (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
+ */
+export function briefSubject(brief: Brief): string {
+  const parts: string[] = [];
+  if (brief.playlists !== null) {
+    const entries = brief.playlists.reduce((n, p) => n + p.entries.length, 0);
+    const exits = brief.playlists.reduce((n, p) => n + p.exits.length, 0);
+    const moves = brief.playlists.reduce((n, p) => n + p.moveCount, 0);
+    parts.push(
+      `${plural(entries, 'entry', 'entries')}, ${plural(exits, 'exit', 'exits')}, ${plural(moves, 'move', 'moves')}`,
+    );
+  }
+  if (brief.releases !== null && brief.releases.length > 0) {
+    parts.push(plural(brief.releases.length, 'new release', 'new releases'));
+  }
+  if (brief.spikes !== null && brief.spikes.length > 0) {
+    parts.push(plural(brief.spikes.length, 'spike', 'spikes'));
+  }
+  const subject = `tunelake brief ${brief.date}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
+  return subject.length <= 100 ? subject : `${subject.slice(0, 97)}...`;
+}
+
 /** The brief as a page: Markdown (for a terminal, a chat or an email body) or a self-contained HTML page. */
 export function renderBrief(brief: Brief, format: BriefFormat = 'md'): string {
   const blocks = briefBlocks(brief);

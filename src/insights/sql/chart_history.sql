@@ -20,23 +20,24 @@ WITH items AS (
     lag(snapshot_date) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS previous_date
   FROM (SELECT DISTINCT playlist_id, CAST(snapshot_date AS DATE) AS snapshot_date FROM playlist_items) d
 ), runs AS (
+  -- The previous place from the track's own previous row, kept only when that row is the playlist's
+  -- previous observed day: a window, not a second pass over the items (a self-join doubled the time).
   SELECT i.*,
-    prev.place AS previous_position,
+    CASE WHEN lag(i.snapshot_date) OVER (PARTITION BY i.playlist_id, i.track_id ORDER BY i.snapshot_date)
+        = o.previous_date
+      THEN lag(i.place) OVER (PARTITION BY i.playlist_id, i.track_id ORDER BY i.snapshot_date)
+    END AS previous_position,
     min(i.place) OVER (
       PARTITION BY i.playlist_id, i.track_id ORDER BY i.snapshot_date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS peak_position,
     min(i.place) OVER (
       PARTITION BY i.playlist_id, i.track_id ORDER BY i.snapshot_date ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
     ) AS earlier_peak,
-    count(*) OVER (
-      PARTITION BY i.playlist_id, i.track_id ORDER BY i.snapshot_date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    ) AS days_on_playlist,
+    row_number() OVER (PARTITION BY i.playlist_id, i.track_id ORDER BY i.snapshot_date) AS days_on_playlist,
     min(i.snapshot_date) OVER (PARTITION BY i.playlist_id, i.track_id) AS first_seen_date,
     max(i.snapshot_date) OVER (PARTITION BY i.playlist_id, i.track_id) AS last_seen_date
   FROM items i
   JOIN observed o ON o.playlist_id = i.playlist_id AND o.snapshot_date = i.snapshot_date
-  LEFT JOIN items prev
-    ON prev.playlist_id = i.playlist_id AND prev.track_id = i.track_id AND prev.snapshot_date = o.previous_date
 ), peaks AS (
   -- Peaks only improve, so the latest day that set a new peak is the day the current one was reached.
   SELECT r.*,

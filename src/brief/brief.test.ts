@@ -33,7 +33,7 @@ const UNAVAILABLE = [
 
 // The golden lake (test/golden/insights/dataset.ts) in the development tier: no popularity snapshots.
 // On 11-02, pl_x against 11-01 (test/golden/insights/expected.ts, playlist_movers): t5 enters at #4, t4
-// leaves from #4, t3 climbs past 2 tracks, t1 and t2 fall 1; pl_y was not observed. Bruno's "Second
+// leaves from #4, t3 climbs past 2 tracks (t1 and t2, only passed, did not move); pl_y was not observed. Bruno's "Second
 // Wind" (10-20) is 13 days old: inside the 14-day window. One play on 11-02 (t3 at 21:05, 4 min);
 // the week from Monday 11-02 has 5 plays, one each: the top artist and track are the first by id
 // (Alma, "One"). Freshness: playlists last observed 12-01, plays up to 11-07, artists 12-01, releases
@@ -45,13 +45,13 @@ const BRIEF_2026_11_02 = [
   '',
   '## Watched playlists',
   '',
-  '- 1 entry, 1 exit and 3 real moves in 1 watched playlist.',
+  '- 1 entry, 1 exit and 1 real move in 1 watched playlist.',
   '',
   '### Morning Mix (since 2026-11-01)',
   '',
   '- Entries: #4 "Five" by Eve',
   '- Exits: "Four" by Cleo (was #4)',
-  '- Biggest moves: "Three" by Bruno up 2 (#3 -> #1); "One" by Alma down 1 (#1 -> #2); "Two" by Alma down 1 (#2 -> #3)',
+  '- Biggest moves: "Three" by Bruno up 2 (#3 -> #1)',
   '',
   '## New releases from watched artists (14 days to 2026-11-02)',
   '',
@@ -109,13 +109,13 @@ describe('buildBrief(runtime) and renderBrief(brief) on the golden lake', () => 
   it('renders the brief of 2026-11-02 as Markdown, exactly as computed by hand', async () => {
     const brief = await buildBrief({ ...runtime, engine }, { date: '2026-11-02' });
     expect(renderBrief(brief, 'md')).toBe(BRIEF_2026_11_02);
-    expect(briefSubject(brief)).toBe('tunelake brief 2026-11-02: 1 entry, 1 exit, 3 moves, 1 new release');
+    expect(briefSubject(brief)).toBe('tunelake brief 2026-11-02: 1 entry, 1 exit, 1 move, 1 new release');
   });
 
   it('defaults to the last day a watched playlist was observed (12-01), and gives the same page twice', async () => {
     const brief = await buildBrief({ ...runtime, engine });
     expect(brief.date).toBe('2026-12-01');
-    // pl_x against 11-08: t2 leaves from #3; t5 climbs past 2 tracks, t3 and t1 fall 1. No entries.
+    // pl_x against 11-08: t2 leaves from #3; t5 climbs past t3 and t1 (passed: no move). No entries.
     expect(brief.playlists).toEqual([
       {
         playlistId: 'pl_x',
@@ -141,31 +141,15 @@ describe('buildBrief(runtime) and renderBrief(brief) on the golden lake', () => 
             toPosition: 1,
             rankChange: 2,
           },
-          {
-            trackId: 't3',
-            trackName: 'Three',
-            artistName: 'Bruno',
-            fromPosition: 1,
-            toPosition: 2,
-            rankChange: -1,
-          },
-          {
-            trackId: 't1',
-            trackName: 'One',
-            artistName: 'Alma',
-            fromPosition: 2,
-            toPosition: 3,
-            rankChange: -1,
-          },
         ],
-        moveCount: 3,
+        moveCount: 1,
       },
     ]);
     // Second Wind is 42 days old by then; nobody listened on 12-01.
     expect(brief.releases).toEqual([]);
     expect(brief.listening).toMatchObject({ sessions: 0, listens: 0, topArtist: null });
     const md = renderBrief(brief, 'md');
-    expect(md).toContain('- 0 entries, 1 exit and 3 real moves in 1 watched playlist.');
+    expect(md).toContain('- 0 entries, 1 exit and 1 real move in 1 watched playlist.');
     expect(md).toContain('- None.');
     expect(md).toContain('- No listening on 2026-12-01.');
     expect(md).toContain('| watched playlists observed | 2026-12-01 | same day |');

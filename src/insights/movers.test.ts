@@ -90,22 +90,33 @@ describe('refreshInsights(runtime) writes playlist_movers with real moves only',
 
   it('a real move among entries and exits: rank_change counts the tracks overtaken, delta the raw places', async () => {
     // Day 2: an entry at the top, k02 leaves, and k10 jumps above k03..k09 (7 tracks): raw 10 -> 3.
+    // k03..k09 each lose one rank, but only because k10 passed them: no row for them.
     const day2 = ['new', 'k01', 'k10', ...TRACKS.slice(2, 9), ...TRACKS.slice(10)];
     const rows = await movers([...day('pl_z', '2026-11-01', TRACKS), ...day('pl_z', '2026-11-02', day2)]);
-    const moves = rows.filter((r) => r.move === 'climb' || r.move === 'fall');
-    expect(moves).toEqual([
+    expect(rows).toEqual([
       { track_id: 'k10', move: 'climb', from_position: 10, to_position: 3, delta: 7, rank_change: 7 },
-      // k03..k09 each lost one rank to k10 (raw place +1: the entry and the exit cancel out).
-      ...TRACKS.slice(2, 9).map((t, i) => ({
-        track_id: t,
-        move: 'fall',
-        from_position: i + 3,
-        to_position: i + 4,
-        delta: -1,
-        rank_change: -1,
-      })),
+      { track_id: 'new', move: 'entry', from_position: null, to_position: 1, delta: null, rank_change: null },
+      { track_id: 'k02', move: 'exit', from_position: 2, to_position: null, delta: null, rank_change: null },
     ]);
-    expect(rows.filter((r) => r.move === 'entry').map((r) => r.track_id)).toEqual(['new']);
-    expect(rows.filter((r) => r.move === 'exit').map((r) => r.track_id)).toEqual(['k02']);
+  });
+
+  it('one track dropped from the top to the bottom: 1 fall, not 24 climbs of 1', async () => {
+    const rows = await movers([
+      ...day('pl_z', '2026-11-01', TRACKS),
+      ...day('pl_z', '2026-11-02', [...TRACKS.slice(1), 'k01']),
+    ]);
+    expect(rows).toEqual([
+      { track_id: 'k01', move: 'fall', from_position: 1, to_position: 25, delta: -24, rank_change: -24 },
+    ]);
+  });
+
+  it('two tracks swapping places: both moved', async () => {
+    const swapped = [...TRACKS];
+    [swapped[4], swapped[5]] = [swapped[5]!, swapped[4]!];
+    const rows = await movers([...day('pl_z', '2026-11-01', TRACKS), ...day('pl_z', '2026-11-02', swapped)]);
+    expect(rows).toEqual([
+      { track_id: 'k06', move: 'climb', from_position: 6, to_position: 5, delta: 1, rank_change: 1 },
+      { track_id: 'k05', move: 'fall', from_position: 5, to_position: 6, delta: -1, rank_change: -1 },
+    ]);
   });
 });

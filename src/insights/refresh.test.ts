@@ -245,7 +245,7 @@ describe('refreshInsights(runtime) in the development tier', () => {
       available: false,
       reason: REASON,
     });
-    expect(listing.find((l) => l.name === 'playlist_movers')).toMatchObject({ available: true, rows: 11 });
+    expect(listing.find((l) => l.name === 'playlist_movers')).toMatchObject({ available: true, rows: 7 });
     expect(
       listing
         .filter((l) => !l.available)

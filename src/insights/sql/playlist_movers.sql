@@ -4,11 +4,13 @@
 -- - Positions are 1-based chart places (playlist_items.position is Spotify's 0-based offset); a track
 --   listed twice holds its first place. Only tracks move: local files, episodes and unavailable items
 --   have no track id.
--- - A climb or a fall is a real move: the track's rank among the tracks on the playlist on both days
---   changed (rank_change = places gained among them, the net number of such tracks it overtook). A
---   track whose place changed only because tracks entered or left above it has not moved and gets no
---   row: one track added at the top of a 25-track playlist is 1 entry, not 1 entry and 25 falls
---   (issue #18). delta keeps the raw place change, from_position - to_position.
+-- - A climb or a fall is a real move (issue #18). First, the track's rank among the tracks on the
+--   playlist on both days changed (rank_change, places gained among them): a track whose place changed
+--   only because tracks entered or left above it has not moved. Second, it is not merely passed: when
+--   two tracks swap order, the one whose rank changed more moved (both, when equal). One track dropped
+--   from #4 to the bottom of a 110-track playlist is one fall, not one fall and 110 climbs of 1; one
+--   track added at the top of a 25-track playlist is 1 entry, not 1 entry and 25 falls.
+-- - A track that did not move gets no row. delta keeps the raw place change, from_position - to_position.
 -- - The first observed day of a playlist has nothing to compare with, so no rows; a day on which a
 --   playlist was not observed is skipped (the comparison spans the gap, previous_date says from when).
 -- Portable SQL (DuckDB and Athena/Trino): no QUALIFY, no GROUP BY ALL, dates through CAST and date_diff.
@@ -56,15 +58,33 @@ WITH items AS (
       )
     END AS to_rank
   FROM compared c
+), changed AS (
+  SELECT playlist_id, snapshot_date, track_id, from_rank, to_rank, from_rank - to_rank AS rank_change
+  FROM ranked
+  WHERE from_rank <> to_rank
+), crossings AS (
+  -- Pairs of changed tracks whose order flipped: in each, the larger change is the mover. leads = 1
+  -- when the track is the mover (or ties) in at least one of its crossings.
+  SELECT t.playlist_id, t.snapshot_date, t.track_id,
+    max(CASE WHEN abs(t.rank_change) >= abs(u.rank_change) THEN 1 ELSE 0 END) AS leads
+  FROM changed t
+  JOIN changed u ON u.playlist_id = t.playlist_id AND u.snapshot_date = t.snapshot_date
+  WHERE u.track_id <> t.track_id AND (t.from_rank < u.from_rank) <> (t.to_rank < u.to_rank)
+  GROUP BY t.playlist_id, t.snapshot_date, t.track_id
 ), moves AS (
   SELECT r.*,
     CASE
-      WHEN from_position IS NULL THEN 'entry'
-      WHEN to_position IS NULL THEN 'exit'
-      WHEN to_rank < from_rank THEN 'climb'
-      WHEN to_rank > from_rank THEN 'fall'
+      WHEN r.from_position IS NULL THEN 'entry'
+      WHEN r.to_position IS NULL THEN 'exit'
+      WHEN r.from_rank = r.to_rank THEN NULL
+      -- Only passed by tracks that moved further: a shift, not a move.
+      WHEN coalesce(x.leads, 1) = 0 THEN NULL
+      WHEN r.to_rank < r.from_rank THEN 'climb'
+      ELSE 'fall'
     END AS move
   FROM ranked r
+  LEFT JOIN crossings x
+    ON x.playlist_id = r.playlist_id AND x.snapshot_date = r.snapshot_date AND x.track_id = r.track_id
 ), primary_artists AS (
   SELECT ta.track_id, ar.name AS artist_name
   FROM track_artists ta LEFT JOIN artists ar ON ar.id = ta.artist_id

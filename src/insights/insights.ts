@@ -70,7 +70,7 @@ export const INSIGHTS: readonly InsightSpec[] = [
   {
     name: 'playlist_movers',
     description:
-      'entries, exits and real climbs and falls (not shifts caused by entries and exits) in each watched playlist',
+      'entries, exits and real climbs and falls (not shifts caused by other tracks) in each watched playlist',
     question: 'What entered, left and really moved in each watched playlist since it was last observed?',
     tables: ['playlist_items', 'playlists', 'tracks', 'track_artists', 'artists'],
     columns: [
@@ -81,7 +81,11 @@ export const INSIGHTS: readonly InsightSpec[] = [
       c('track_id', 'string', 'Spotify track id'),
       c('track_name', 'string', 'track name, latest known'),
       c('artist_name', 'string', "the track's primary artist"),
-      c('move', 'string', 'entry, exit, climb or fall (a track only pushed by entries or exits has no row)'),
+      c(
+        'move',
+        'string',
+        'entry, exit, climb or fall (a track only pushed by entries or exits, or only passed, has no row)',
+      ),
       c('from_position', 'int', '1-based place on previous_date (NULL for an entry)'),
       c('to_position', 'int', '1-based place on snapshot_date (NULL for an exit)'),
       c('delta', 'int', 'raw places gained: from_position - to_position (NULL for entries and exits)'),

@@ -10,8 +10,8 @@ import { isTunelakeError } from '../errors.js';
 import { refreshInsights } from '../insights/refresh.js';
 import { writeFixtureLake } from '../insights/test-support/fixture-lake.js';
 import { silentLogger } from '../log.js';
-import { createQueryEngine, type QueryEngine } from '../query/engine.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import type { QueryEngine } from '../query/engine.js';
+import { createQueryEngine, createRuntime, type Runtime } from '../runtime.js';
 import { type Brief, briefSubject, buildBrief, renderBrief } from './brief.js';
 
 const ENV = { TUNELAKE_CREDENTIALS: '/nonexistent/credentials.json', SPOTIFY_ACCESS_TIER: 'development' };

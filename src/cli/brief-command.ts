@@ -6,7 +6,6 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type BriefFormat, buildBrief, renderBrief } from '../brief/brief.js';
 import { loadConfig } from '../config.js';
 import { TunelakeError } from '../errors.js';
-import { createQueryEngine } from '../query/engine.js';
 import { createRuntime } from '../runtime.js';
 import { cliLogger, printJson, printLine } from './output.js';
 
@@ -58,12 +57,7 @@ export function registerBriefCommand(program: Command, deps: BriefCommandDeps = 
       const logger = cliLogger(config, flags.json);
       const runtime = await createRuntime(config, { logger, spotify: false });
       try {
-        const engine = await createQueryEngine(config, {
-          store: runtime.store,
-          catalog: runtime.catalog,
-          logger,
-          readOnly: true,
-        });
+        const engine = await runtime.openEngine({ readOnly: true });
         try {
           const brief = await buildBrief({ ...runtime, engine }, flags.date ? { date: flags.date } : {});
           const format = flags.format ?? (flags.out?.toLowerCase().endsWith('.html') ? 'html' : 'md');

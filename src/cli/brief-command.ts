@@ -7,6 +7,7 @@ import { type BriefFormat, buildBrief, renderBrief } from '../brief/brief.js';
 import { loadConfig } from '../config.js';
 import { TunelakeError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
+import { configOption, lakeOption } from './common-options.js';
 import { cliLogger, printJson, printLine } from './output.js';
 
 export interface BriefCommandDeps {
@@ -43,8 +44,8 @@ export function registerBriefCommand(program: Command, deps: BriefCommandDeps = 
     )
     .option('--out <file>', 'write the page to this file instead of stdout')
     .option('--json', "print the brief's data as JSON on stdout (scripts, other renderers)")
-    .option('--config <file>', 'config file (default: tunelake.config.json when present)')
-    .option('--lake <path>', 'a local folder or s3://bucket/prefix (default: ./lake)')
+    .addOption(configOption())
+    .addOption(lakeOption())
     .addHelpText(
       'after',
       '\nExamples:\n' +

@@ -23,6 +23,11 @@ export interface ArtistState {
   day: string;
   /** Album ids seen in the artist's discography: their tracks are never fetched again. */
   albums: string[];
+  /**
+   * Per include group, the listing's `total` when it was last read to the point where every album
+   * was accounted for. Absent (state from before per-group listings): that group is read in full once.
+   */
+  groupTotals?: Partial<Record<string, number>>;
 }
 
 export interface FeedState {

@@ -53,6 +53,7 @@ import {
   SimplifiedPlaylistSchema,
   type SimplifiedTrack,
   SimplifiedTrackSchema,
+  STORED_ITEM_TYPES,
   type Track,
   TrackSchema,
 } from './schemas.js';
@@ -272,13 +273,33 @@ export function createSpotifyClient(
 
     async *playlistItems(id) {
       const playlistId = parseSpotifyId(id, 'playlist');
-      yield* pages(
+      const source = pages(
         `/playlists/${playlistId}/items`,
         { limit: TIERS[tier].limits.playlistItemsPage, additional_types: 'track,episode', market },
         pagingSchema(PlaylistItemSchema.nullable()),
         playlistAuth,
         (page) => page as Page<PlaylistItem | null>,
       );
+      for await (const page of source) {
+        // An item of a type tunelake does not store (e.g. an audiobook chapter) becomes null in place,
+        // so the other items keep their positions; it is counted, never a reason to fail the page.
+        const skipped: string[] = [];
+        const items = page.items.map((entry) => {
+          const type = (entry?.item as { type?: unknown } | null | undefined)?.type;
+          if (typeof type !== 'string' || STORED_ITEM_TYPES.includes(type)) return entry;
+          skipped.push(type);
+          return null;
+        });
+        if (skipped.length > 0) {
+          stats.unknownItemsSkipped += skipped.length;
+          logger.warn('playlist items of a type tunelake does not store were skipped', {
+            playlist: playlistId,
+            types: [...new Set(skipped)],
+            count: skipped.length,
+          });
+        }
+        yield skipped.length > 0 ? { ...page, items } : page;
+      }
     },
 
     tracks(ids) {

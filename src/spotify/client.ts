@@ -148,7 +148,22 @@ export function createSpotifyClient(
   const user = createUserTokenProvider(authContext);
   const http = createHttp(config.spotify.apiUrl, transport, { app, user }, resolved);
   const market = config.spotify.market;
-  const playlistAuth = user ? 'user' : 'app';
+  /**
+   * Playlists are read with the user token when there is one. In extended quota mode any public
+   * playlist is readable with the app token too, so a rejected login (an expired refresh token)
+   * falls back to it there; in development mode the playlist then fails with the login error.
+   */
+  const playlistAuth = async (): Promise<'user' | 'app'> => {
+    if (!user) return 'app';
+    if (tier !== 'extended') return 'user';
+    try {
+      await user.token();
+      return 'user';
+    } catch (error) {
+      if (isTunelakeError(error, 'AUTH_INVALID_GRANT')) return 'app';
+      throw error;
+    }
+  };
   let tier: AccessTier = config.spotify.tier;
 
   const countNulls = (n: number) => {
@@ -261,14 +276,15 @@ export function createSpotifyClient(
     stats,
     hasUserToken: user !== undefined,
 
-    playlist: ((id: string, options?: { fields: string }) => {
+    playlist: (async (id: string, options?: { fields: string }) => {
       const playlistId = parseSpotifyId(id, 'playlist');
       const query = { market, fields: options?.fields, additional_types: 'track,episode' };
       const pathOrUrl = `/playlists/${playlistId}`;
+      const auth = await playlistAuth();
       if (options?.fields !== undefined) {
-        return http.request({ pathOrUrl, query, schema: PlaylistFieldsSchema, auth: playlistAuth });
+        return http.request({ pathOrUrl, query, schema: PlaylistFieldsSchema, auth });
       }
-      return http.request({ pathOrUrl, query, schema: PlaylistSchema, auth: playlistAuth });
+      return http.request({ pathOrUrl, query, schema: PlaylistSchema, auth });
     }) as SpotifyApi['playlist'],
 
     async *playlistItems(id) {
@@ -277,7 +293,7 @@ export function createSpotifyClient(
         `/playlists/${playlistId}/items`,
         { limit: TIERS[tier].limits.playlistItemsPage, additional_types: 'track,episode', market },
         pagingSchema(PlaylistItemSchema.nullable()),
-        playlistAuth,
+        await playlistAuth(),
         (page) => page as Page<PlaylistItem | null>,
       );
       for await (const page of source) {

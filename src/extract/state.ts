@@ -55,6 +55,8 @@ export interface ExtractState {
   recentlyPlayedAfter: number | null;
   /** Saved tracks: the newest added_at landed; paging stops at the first one not newer. */
   savedTracksNewest: string | null;
+  /** Page sizes Spotify refused with `400 Invalid limit` and the smaller ones used since (#14). */
+  pageSizes?: { artistAlbums?: number; search?: number };
 }
 
 export function emptyState(): ExtractState {

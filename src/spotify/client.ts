@@ -83,6 +83,13 @@ export interface SpotifyApi {
   readonly profile: TierProfile;
   readonly stats: ClientStats;
   readonly hasUserToken: boolean;
+  /**
+   * Page sizes learnt from `400 Invalid limit` (this run or, through `usePageSizes`, earlier runs):
+   * smaller than the tier's and used instead of it. Empty until Spotify refuses a size.
+   */
+  readonly pageSizes: Readonly<PageSizes>;
+  /** Starts from page sizes an earlier run learnt (the extract keeps them in the lake's state). */
+  usePageSizes(sizes: Readonly<PageSizes>): void;
 
   /** Playlist metadata (snapshot_id...). With `fields`, only the fields asked for come back. */
   playlist(id: string): Promise<Playlist>;
@@ -135,6 +142,20 @@ export interface SpotifyApi {
 
 export type SpotifyClient = SpotifyApi;
 
+/** Listings whose `limit` Spotify may refuse above 10 (OpenAPI 2026.5.31; spotipy#1231). */
+export interface PageSizes {
+  artistAlbums?: number;
+  search?: number;
+}
+
+/** What a listing falls back to on `400 Invalid limit`: the OpenAPI's maximum for both. */
+export const FALLBACK_PAGE_SIZE = 10;
+
+function isInvalidLimit(error: unknown): boolean {
+  if (!isTunelakeError(error, 'SPOTIFY_BAD_REQUEST')) return false;
+  return /invalid limit/i.test(String(error.details.spotifyMessage ?? error.message));
+}
+
 export function createSpotifyClient(
   config: Pick<Config, 'spotify' | 'http'>,
   deps: SpotifyDeps = {},
@@ -165,6 +186,36 @@ export function createSpotifyClient(
     }
   };
   let tier: AccessTier = config.spotify.tier;
+  const pageSizes: PageSizes = {};
+
+  /**
+   * Runs a listing from its first page; when Spotify answers `400 Invalid limit` before any page
+   * came, the smaller size is remembered and the listing starts again with it. Never fails the
+   * source for the size alone.
+   */
+  async function* withPageSize<P>(
+    kind: keyof PageSizes,
+    tierSize: number,
+    listing: (size: number) => AsyncIterable<P>,
+  ): AsyncGenerator<P, void, undefined> {
+    const size = Math.min(tierSize, pageSizes[kind] ?? tierSize);
+    let started = false;
+    try {
+      for await (const page of listing(size)) {
+        started = true;
+        yield page;
+      }
+    } catch (error) {
+      if (started || size <= FALLBACK_PAGE_SIZE || !isInvalidLimit(error)) throw error;
+      pageSizes[kind] = FALLBACK_PAGE_SIZE;
+      logger.warn('Spotify refused the page size; using 10 from now on', {
+        listing: kind,
+        refused: size,
+        now: FALLBACK_PAGE_SIZE,
+      });
+      yield* listing(FALLBACK_PAGE_SIZE);
+    }
+  }
 
   const countNulls = (n: number) => {
     stats.nullItemsSkipped += n;
@@ -275,6 +326,15 @@ export function createSpotifyClient(
     },
     stats,
     hasUserToken: user !== undefined,
+    get pageSizes() {
+      return { ...pageSizes };
+    },
+    usePageSizes(sizes) {
+      for (const kind of ['artistAlbums', 'search'] as const) {
+        const size = sizes[kind];
+        if (typeof size === 'number' && Number.isInteger(size) && size >= 1) pageSizes[kind] = size;
+      }
+    },
 
     playlist: (async (id: string, options?: { fields: string }) => {
       const playlistId = parseSpotifyId(id, 'playlist');
@@ -366,17 +426,19 @@ export function createSpotifyClient(
 
     async *artistAlbums(artistId, includeGroups) {
       const id = parseSpotifyId(artistId, 'artist');
-      yield* dropNulls(
-        pages(
-          `/artists/${id}/albums`,
-          {
-            include_groups: includeGroups.length > 0 ? includeGroups.join(',') : undefined,
-            limit: TIERS[tier].limits.artistAlbumsPage,
-            market,
-          },
-          pagingSchema(ArtistDiscographyAlbumSchema.nullable()),
-          'app',
-          (page) => page as Page<ArtistDiscographyAlbum | null>,
+      yield* withPageSize('artistAlbums', TIERS[tier].limits.artistAlbumsPage, (limit) =>
+        dropNulls(
+          pages(
+            `/artists/${id}/albums`,
+            {
+              include_groups: includeGroups.length > 0 ? includeGroups.join(',') : undefined,
+              limit,
+              market,
+            },
+            pagingSchema(ArtistDiscographyAlbumSchema.nullable()),
+            'app',
+            (page) => page as Page<ArtistDiscographyAlbum | null>,
+          ),
         ),
       );
     },
@@ -397,12 +459,8 @@ export function createSpotifyClient(
         }
         return page as Page<SearchItemTypes[typeof type] | null>;
       };
-      const source = pages(
-        '/search',
-        { q, type, limit: Math.min(searchPage, maxResults), market },
-        SearchResultsSchema,
-        'app',
-        unwrap,
+      const source = withPageSize('search', Math.min(searchPage, maxResults), (limit) =>
+        pages('/search', { q, type, limit, market }, SearchResultsSchema, 'app', unwrap),
       );
       let seen = 0;
       for await (const page of source) {

@@ -235,14 +235,7 @@ async function failure(promise: Promise<unknown>): Promise<TunelakeError> {
 // Live-API behaviours the emulator plays only when asked (#14; docs/spotify-api.md): the client's
 // answer to each. Emulator only: they cannot be switched on against the real API.
 describe('SpotifyClient against the emulator with live-API knobs', () => {
-  async function clientFor(
-    tier: 'development' | 'extended',
-    faults: Parameters<typeof Emulator.create>[0] extends infer O
-      ? O extends { faults?: infer F }
-        ? F
-        : never
-      : never,
-  ) {
+  async function clientFor(tier: 'development' | 'extended', faults: Partial<FaultOptions>) {
     const emu = await Emulator.create({ port: 0, tier, seed: 42, faults });
     const dir = mkdtempSync(join(tmpdir(), 'tunelake-contract-knobs-'));
     const config = loadConfig(

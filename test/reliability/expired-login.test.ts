@@ -53,7 +53,7 @@ describe.each<AccessTier>(['development', 'extended'])(
         SPOTIFY_API_URL: emu.apiUrl,
         TUNELAKE_RATE_LIMIT: '5000',
         TUNELAKE_LAKE: join(dir, 'lake'),
-      SPOTIFY_ACCESS_TIER: tier,
+        SPOTIFY_ACCESS_TIER: tier,
       });
       expect(result.code, result.stderr).toBe(10);
       expect(result.stderr).not.toMatch(/^\s+at /m);

@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TunelakeError } from '../errors.js';
-import { TABLES_PREFIX, tablePrefix } from '../lake.js';
+import { tablePrefix } from '../lake.js';
 import type { DuckDb } from '../query/duckdb.js';
 import { sqlIdentifier, sqlString } from '../query/duckdb.js';
 import { type ObjectStore, sameEtag } from '../storage/store.js';

@@ -187,6 +187,8 @@ interface RunResult {
   tokenRequests: number;
   /** /v1 requests the emulator answered (a cross-check of the client's own count). */
   serverRequests: number;
+  /** Discography listing requests (`GET /artists/{id}/albums`, the emulator's count). */
+  listingRequests: number;
   retries: number;
   /** Time the client waited for its own rate budget. */
   throttledWaitMs: number;
@@ -226,6 +228,7 @@ async function runOnce(
       requests: info.requests,
       tokenRequests: info.tokenRequests,
       serverRequests: server.total - server.tokenRequests,
+      listingRequests: server.byRoute['GET /v1/artists/{id}/albums'] ?? 0,
       retries: info.retries,
       throttledWaitMs: Math.round(runtime.spotify.stats.throttledWaitMs - throttledBefore),
       requestsPerSecond: round(info.requests / (wallMs / 1000), 1),
@@ -257,6 +260,7 @@ interface TierResult {
     artists: number;
     searches: number;
     watched: number;
+    artistIncludeGroups: Sources['artistIncludeGroups'];
     queries: Sources['search'];
   };
   plan: RequestPlan;
@@ -265,7 +269,13 @@ interface TierResult {
   latencyCeilingRequestsPerSecond: number | null;
   cold: { median: RunResult; repetitions: RunResult[]; recordsByDataset: Record<string, number> };
   unchanged: RunResult;
-  nextDay: RunResult & { playlistsChanged: number };
+  nextDay: RunResult & { playlistsChanged: number; artistsWithNewReleases: number };
+  /**
+   * The fewest requests an unchanged watched artist costs on a new day: one discography listing per
+   * followed group (#14: groups are listed one by one, newest first) plus its object (one request in
+   * development, a 50-id batch share in extended).
+   */
+  plannedPerUnchangedArtistDay: number;
 }
 
 async function benchTier(tier: AccessTier, p: Params): Promise<TierResult> {
@@ -298,11 +308,15 @@ async function benchTier(tier: AccessTier, p: Params): Promise<TierResult> {
     log(`${tier} unchanged re-run`, unchanged);
 
     const snapshots = new Map(sources.playlists.map((id) => [id, emu.catalog.playlists.get(id)!.snapshotId]));
+    const discographies = new Map(sources.artists.map((id) => [id, discographySize(emu.catalog, id)]));
     emu.advanceDay(1);
+    const artistsWithNewReleases = sources.artists.filter(
+      (id) => discographySize(emu.catalog, id) !== discographies.get(id),
+    ).length;
     const playlistsChanged = sources.playlists.filter(
       (id) => emu.catalog.playlists.get(id)!.snapshotId !== snapshots.get(id),
     ).length;
-    const nextDay = { ...(await runOnce(emu, lake, p)).run, playlistsChanged };
+    const nextDay = { ...(await runOnce(emu, lake, p)).run, playlistsChanged, artistsWithNewReleases };
     log(`${tier} next-day re-run`, nextDay);
 
     const { catalog } = emu;
@@ -319,6 +333,7 @@ async function benchTier(tier: AccessTier, p: Params): Promise<TierResult> {
         artists: sources.artists.length,
         searches: sources.search.length,
         watched: watchedSourceCount(sources),
+        artistIncludeGroups: sources.artistIncludeGroups,
         queries: sources.search,
       },
       plan,
@@ -328,11 +343,21 @@ async function benchTier(tier: AccessTier, p: Params): Promise<TierResult> {
       cold: { median: medianOf(cold), repetitions: cold, recordsByDataset },
       unchanged,
       nextDay,
+      plannedPerUnchangedArtistDay: round(
+        sources.artistIncludeGroups.length +
+          (tier === 'extended' ? Math.ceil(sources.artists.length / 50) / sources.artists.length : 1),
+        2,
+      ),
     };
   } finally {
     await kept?.emu.close();
     for (const lake of lakes) await rm(lake, { recursive: true, force: true });
   }
+}
+
+function discographySize(catalog: Catalog, artistId: string): number {
+  const artist = catalog.artists.get(artistId)!;
+  return artist.albumIds.length + artist.appearsOnAlbumIds.length;
 }
 
 function createEmulator(tier: AccessTier, p: Params): Promise<Emulator> {
@@ -393,11 +418,21 @@ function table(results: TierResult[], p: Params): string {
   row('unchanged re-run: requests', (r) => String(r.unchanged.requests));
   row('  watched sources', (r) => String(r.sources.watched));
   row('  requests / watched sources', (r) => ratio(r.unchanged.requests, r.sources.watched));
+  row('  discography listings / watched artist', (r) =>
+    ratio(r.unchanged.listingRequests, r.sources.artists),
+  );
+  row('  planned minimum / watched artist', (r) => String(r.sources.artistIncludeGroups.length));
   row('  wall time', (r) => seconds(r.unchanged.wallMs));
   row('  records landed', (r) => String(r.unchanged.records));
   row('  peak RSS (sampled)', (r) => mib(r.unchanged.peakRssBytes));
   row('next-day re-run: requests', (r) => String(r.nextDay.requests));
   row('  playlists changed', (r) => `${r.nextDay.playlistsChanged}/${r.sources.playlists}`);
+  row(
+    '  watched artists with a new release',
+    (r) => `${r.nextDay.artistsWithNewReleases}/${r.sources.artists}`,
+  );
+  row('  discography listings / watched artist', (r) => ratio(r.nextDay.listingRequests, r.sources.artists));
+  row('  planned / unchanged artist on a new day (+object)', (r) => String(r.plannedPerUnchangedArtistDay));
   row('  wall time', (r) => seconds(r.nextDay.wallMs));
   row('  records landed', (r) => String(r.nextDay.records));
   row('  retries', (r) => String(r.nextDay.retries));

@@ -205,14 +205,16 @@ export function plannedRequests(catalog: Catalog, sources: Sources, tier: Access
   const pageSize = extended ? 50 : 10;
   const albums = new Set<string>();
   for (const artistId of sources.artists) {
-    const discography = c.albumIds.filter((albumId) => {
-      const album = c.albums.get(albumId)!;
-      return (
-        album.artistIds.includes(artistId) && sources.artistIncludeGroups.includes(album.albumType as 'album')
-      );
-    });
-    plan.artists += Math.max(1, Math.ceil(discography.length / pageSize));
-    for (const albumId of discography) albums.add(albumId);
+    // One listing per followed group, each read to its end on a cold run.
+    for (const group of sources.artistIncludeGroups) {
+      const artist = c.artists.get(artistId)!;
+      const listed =
+        group === 'appears_on'
+          ? artist.appearsOnAlbumIds
+          : artist.albumIds.filter((albumId) => c.albums.get(albumId)!.albumType === group);
+      plan.artists += Math.max(1, Math.ceil(listed.length / pageSize));
+      for (const albumId of listed) albums.add(albumId);
+    }
   }
   const fetchAlbums = (ids: readonly string[]) => {
     plan.albums += extended ? Math.ceil(ids.length / 20) : ids.length;

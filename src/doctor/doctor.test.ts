@@ -253,7 +253,7 @@ describe('runDoctor(runtime) with broken credentials', () => {
     expect(line(report, 'credentials.app-token').status).toBe('ok');
   });
 
-  it('reads the token age from the credentials file and warns two weeks before the six months are up', async () => {
+  it('reads the token age from the credentials file and warns 30 days before the six months are up', async () => {
     const now = new Date('2026-12-01T00:00:00Z');
     const file = join(dir, 'credentials.json');
     const write = (obtainedAt: string) =>
@@ -274,8 +274,15 @@ describe('runDoctor(runtime) with broken credentials', () => {
     });
     let age = line(report, 'credentials.refresh-token-age');
     expect(age.status).toBe('warn');
-    expect(age.summary).toContain('expires in 9 days (2026-12-10)');
+    expect(age.summary).toContain('174 days old and expires in 9 days (2026-12-10)');
     expect(age.fix).toContain('tunelake login');
+
+    // 25 days left: inside the 30-day warning window.
+    write('2026-06-26T00:00:00Z');
+    ({ report } = await doctor({ emulator: dev, refreshToken: null, credentialsFile: file, now: () => now }));
+    age = line(report, 'credentials.refresh-token-age');
+    expect(age.status).toBe('warn');
+    expect(age.summary).toContain('expires in 25 days (2026-12-26)');
 
     write('2026-09-01T00:00:00Z');
     ({ report } = await doctor({ emulator: dev, refreshToken: null, credentialsFile: file, now: () => now }));

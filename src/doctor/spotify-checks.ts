@@ -27,7 +27,8 @@ export interface SpotifyCheckInput {
 export const EDITORIAL_PREFIX = '37i9dQZ';
 /** Refresh tokens expire this long after the original authorisation; refreshing does not extend it. */
 export const REFRESH_TOKEN_LIFETIME_MONTHS = 6;
-export const REFRESH_TOKEN_WARN_DAYS = 14;
+/** doctor (and the dashboard) warn this many days before the refresh token expires (#14). */
+export const REFRESH_TOKEN_WARN_DAYS = 30;
 
 const DAY_MS = 86_400_000;
 const LOGIN_FIX = 'run `tunelake login` (it stores a new refresh token in the credentials file)';
@@ -418,7 +419,7 @@ async function tokenAge(input: SpotifyCheckInput, origin: string | undefined, cr
     });
   } else if (leftDays < REFRESH_TOKEN_WARN_DAYS) {
     cred.warn('credentials.refresh-token-age', {
-      summary: `the refresh token expires in ${leftDays} days (${expires.toISOString().slice(0, 10)})`,
+      summary: `the refresh token is ${ageDays} days old and expires in ${leftDays} days (${expires.toISOString().slice(0, 10)})`,
       evidence,
       fix: `${LOGIN_FIX} before then`,
     });

@@ -183,9 +183,18 @@ export function createApp(state: EmulatorState, deps: AppDeps = {}): App {
         return reply(routeKey, serverErrorReply(roll.serverError, roll.html));
       }
       const { route, params } = match;
+      // Development mode since 2026-02: the app owner needs Premium, and users must be allow-listed.
+      if (state.faults.options.ownerNotPremium) {
+        throw fail(403, 'Active premium subscription required for the owner of the app.');
+      }
+      if (state.faults.options.userNotRegistered && grant.userId !== null) {
+        throw fail(403, 'User not registered in the Developer Dashboard');
+      }
       if (route.user && grant.userId === null) throw fail(403, 'This request requires user authentication.');
       if (route.scope && !grant.scopes.has(route.scope)) throw fail(403, 'Insufficient client scope');
-      if (route.legacy && !state.rules.legacyEndpoints) throw fail(403, 'Forbidden');
+      // Older development-mode apps keep the batch endpoints (removal postponed on 2026-03-09).
+      const legacyAllowed = state.rules.legacyEndpoints || state.faults.options.olderDevelopmentApp;
+      if (route.legacy && !legacyAllowed) throw fail(403, 'Forbidden');
       const render: RenderContext = { catalog: state.catalog, rules: state.rules, apiUrl: apiUrlOf(state) };
       const country = grant.userId === null ? undefined : state.catalog.users.get(grant.userId)?.country;
       const market = marketOf(request.url.searchParams, country);

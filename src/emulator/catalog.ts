@@ -178,6 +178,8 @@ export interface Catalog {
   seed: number;
   scale: number;
   day: number;
+  /** How many artists (the first in `artistIds`) have large discographies (see `addDiscography`). */
+  prolificArtists: number;
   /** Bumped on every change; caches key on it. */
   version: number;
   artists: Map<string, Artist>;
@@ -210,6 +212,14 @@ export interface CatalogOptions {
   seed: number;
   scale: number;
   day: number;
+  /**
+   * The first N artists get large discographies (dozens of albums, singles, compilations and
+   * appearances) and keep releasing, some of it back catalogue, as the days pass. Default 0: the
+   * world is then exactly what it was before this knob existed. Spotify lists a discography by
+   * group first and newest first only within a group (spotify/web-api#1002, #1431), so a listing
+   * of such an artist puts a new single after every album.
+   */
+  prolificArtists?: number;
 }
 
 export interface PlaylistSummary {
@@ -275,6 +285,7 @@ export function followersAt(base: number, key: string, day: number): number {
 
 export function createCatalog(options: CatalogOptions): Catalog {
   const catalog = generateBase(options.seed, options.scale);
+  addDiscographies(catalog, options.prolificArtists ?? 0);
   for (let d = 1; d <= options.day; d++) evolveDay(catalog, d);
   return catalog;
 }
@@ -294,6 +305,7 @@ function generateBase(seed: number, scale: number): Catalog {
     seed,
     scale,
     day: 0,
+    prolificArtists: 0,
     version: 0,
     artists: new Map(),
     albums: new Map(),
@@ -890,6 +902,7 @@ function evolveDay(catalog: Catalog, day: number): void {
 
   const before = catalog.plays.length;
   addPlaysForDay(catalog, day);
+  evolveDiscographies(catalog, day);
 
   // Now and then the demo user saves something they played today.
   if (rng.chance(0.5) && catalog.plays.length > before) {
@@ -1054,4 +1067,66 @@ export function catalogSummary(catalog: Catalog): CatalogSummary {
     artists: catalog.artistIds.slice(0, LIST).map((id) => ({ id, name: catalog.artists.get(id)!.name })),
     newReleases: newest.map((a) => ({ id: a.id, name: a.name, releaseDate: a.releaseDate })),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Large discographies (the `prolificArtists` knob)
+
+/** Draws of its own stream, so the rest of the world is the same with the knob on or off. */
+function addDiscographies(catalog: Catalog, count: number): void {
+  if (!Number.isInteger(count) || count <= 0) return;
+  catalog.prolificArtists = Math.min(count, catalog.artistIds.length);
+  const rng = createRandom(deriveSeed(catalog.seed, 'discographies', catalog.scale));
+  for (const artistId of prolificArtistIds(catalog)) {
+    for (const [type, min, max] of [
+      // More albums than one extended-tier page (50), so a combined listing hides singles in both tiers.
+      ['album', 52, 60],
+      ['single', 18, 30],
+      ['compilation', 4, 9],
+    ] as const) {
+      const n = rng.int(min, max);
+      for (let i = 0; i < n; i++) addAlbum(catalog, rng, artistId, pastRelease(rng), type);
+    }
+    const appearances = rng.int(8, 14);
+    for (let i = 0; i < appearances; i++) addAppearance(catalog, rng, artistId, pastRelease(rng));
+  }
+  catalog.version++;
+}
+
+export function prolificArtistIds(catalog: Catalog): string[] {
+  return catalog.artistIds.slice(0, catalog.prolificArtists);
+}
+
+/** Another artist's album with one track featuring `artistId`: it lists under appears_on. */
+function addAppearance(catalog: Catalog, rng: Random, artistId: string, release: Release): Album {
+  let host = rng.pick(catalog.artistIds);
+  if (host === artistId)
+    host = catalog.artistIds[(catalog.artistIds.indexOf(host) + 1) % catalog.artistIds.length]!;
+  const album = addAlbum(catalog, rng, host, release, rng.chance(0.5) ? 'single' : 'album');
+  const track = catalog.tracks.get(album.trackIds[0]!)!;
+  if (!track.artistIds.includes(artistId)) track.artistIds.push(artistId);
+  const artist = catalog.artists.get(artistId)!;
+  if (!artist.appearsOnAlbumIds.includes(album.id)) artist.appearsOnAlbumIds.push(album.id);
+  return album;
+}
+
+/**
+ * A prolific artist's day: sometimes a new album, single or compilation dated today, sometimes an
+ * appearance on someone else's release, and now and then an old release added to the catalogue
+ * (a reissue, dated years ago, so it sorts deep inside its group).
+ */
+function evolveDiscographies(catalog: Catalog, day: number): void {
+  if (catalog.prolificArtists <= 0) return;
+  const rng = createRandom(deriveSeed(catalog.seed, 'discographies', catalog.scale, day));
+  for (const artistId of prolificArtistIds(catalog)) {
+    if (rng.chance(0.35)) {
+      const type = (['album', 'single', 'compilation'] as const)[rng.weightedIndex([30, 55, 15])]!;
+      addAlbum(catalog, rng, artistId, dayRelease(day), type);
+    }
+    if (rng.chance(0.15)) addAppearance(catalog, rng, artistId, dayRelease(day));
+    if (rng.chance(0.08)) {
+      const type = (['album', 'single', 'compilation'] as const)[rng.weightedIndex([40, 30, 30])]!;
+      addAlbum(catalog, rng, artistId, pastRelease(rng), type);
+    }
+  }
 }

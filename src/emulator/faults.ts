@@ -31,6 +31,17 @@ export interface FaultOptions {
   rateNonUtf8: number;
   /** Pads every 200 JSON body with an unknown field of this many bytes (huge pages). */
   padBytes: number;
+  // Live-API behaviours that are optional (#14; docs/spotify-api.md):
+  /** Playlist episodes come back as audiobook chapters (`type: "chapter"`), a type tunelake does not store. */
+  chapterItems: boolean;
+  /** `limit` above 10 on search and artist albums -> 400 "Invalid limit" in the extended tier too (development is always strict). */
+  strictPageSize: boolean;
+  /** An older development-mode app (created before 2026-02-11): the batch endpoints still answer 200. */
+  olderDevelopmentApp: boolean;
+  /** Every /v1 call: 403 "Active premium subscription required for the owner of the app." */
+  ownerNotPremium: boolean;
+  /** Every /v1 call with a user token: 403 "User not registered in the Developer Dashboard". */
+  userNotRegistered: boolean;
 }
 
 export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
@@ -46,7 +57,21 @@ export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
   rateNulls: 0,
   rateNonUtf8: 0,
   padBytes: 0,
+  chapterItems: false,
+  strictPageSize: false,
+  olderDevelopmentApp: false,
+  ownerNotPremium: false,
+  userNotRegistered: false,
 });
+
+const BOOLEANS = [
+  'quotaExceeded',
+  'chapterItems',
+  'strictPageSize',
+  'olderDevelopmentApp',
+  'ownerNotPremium',
+  'userNotRegistered',
+] as const;
 
 /** The Retry-After sent with QUOTA_EXCEEDED: hours, as seen in the wild (ShareList#23). */
 export const QUOTA_RETRY_AFTER_SECONDS = 20_000;
@@ -70,10 +95,10 @@ export function mergeFaults(current: FaultOptions, patch: Partial<FaultOptions>)
     if (value === undefined) continue;
     if (!(key in NO_FAULTS)) {
       problems.push(`unknown fault "${key}" (expected one of ${Object.keys(NO_FAULTS).join(', ')})`);
-    } else if (key === 'quotaExceeded') {
+    } else if ((BOOLEANS as readonly string[]).includes(key)) {
       if (typeof value !== 'boolean')
-        problems.push(`quotaExceeded must be true or false, got ${JSON.stringify(value)}`);
-      else next.quotaExceeded = value;
+        problems.push(`${key} must be true or false, got ${JSON.stringify(value)}`);
+      else (next as unknown as Record<string, boolean>)[key] = value;
     } else if (typeof value !== 'number' || !Number.isFinite(value)) {
       problems.push(`${key} must be a number, got ${JSON.stringify(value)}`);
     } else if ((PROBABILITIES as readonly string[]).includes(key) && (value < 0 || value > 1)) {

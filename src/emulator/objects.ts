@@ -225,32 +225,36 @@ export function trackObject(ctx: RenderContext, track: Track): Json {
   );
 }
 
-/** A local file as the Web API returns it: track-shaped, with null ids and a spotify:local URI. */
+/**
+ * A local file as the Web API returns it (developer.spotify.com, Web API concepts, playlists, "Local
+ * Files"): track-shaped, null ids, a spotify:local URI, empty strings for unknown tags, and an album
+ * without `artists`, `release_date` or `release_date_precision` keys. Captures vary, so one file in
+ * three carries `artists: []` on its album (tekore#200) and one in three has no tags at all.
+ */
 export function localTrackObject(ctx: RenderContext, entry: PlaylistEntry): Json {
   const local = entry.local!;
+  const variant = hashString(`${local.title}|${local.durationMs}`) % 3;
+  const artist = variant === 2 ? '' : local.artist;
+  const albumName = variant === 2 ? '' : local.album;
   const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
   const seconds = Math.round(local.durationMs / 1000);
+  const album: Json = {
+    album_type: null,
+    total_tracks: 0,
+    available_markets: [],
+    external_urls: {},
+    href: null,
+    id: null,
+    images: [],
+    name: albumName,
+    type: 'album',
+    uri: null,
+  };
+  if (variant === 1) album.artists = [];
   return strip(
     {
-      album: strip(
-        {
-          album_type: null,
-          total_tracks: 0,
-          available_markets: [],
-          external_urls: {},
-          href: null,
-          id: null,
-          images: [],
-          name: local.album,
-          release_date: null,
-          release_date_precision: null,
-          type: 'album',
-          uri: null,
-          artists: [],
-        },
-        ctx.rules.removed.album,
-      ),
-      artists: [{ external_urls: {}, href: null, id: null, name: local.artist, type: 'artist', uri: null }],
+      album: strip(album, ctx.rules.removed.album),
+      artists: [{ external_urls: {}, href: null, id: null, name: artist, type: 'artist', uri: null }],
       available_markets: [],
       disc_number: 0,
       duration_ms: local.durationMs,
@@ -265,10 +269,29 @@ export function localTrackObject(ctx: RenderContext, entry: PlaylistEntry): Json
       preview_url: null,
       track_number: 0,
       type: 'track',
-      uri: `spotify:local:${enc(local.artist)}:${enc(local.album)}:${enc(local.title)}:${seconds}`,
+      uri: `spotify:local:${enc(artist)}:${enc(albumName)}:${enc(local.title)}:${seconds}`,
     },
     ctx.rules.removed.track,
   );
+}
+
+/** An audiobook chapter where a playlist had an episode (the `chapterItems` knob): a type tunelake does not store. */
+function chapterObject(ctx: RenderContext, episode: Episode): Json {
+  return {
+    id: episode.id,
+    name: episode.name,
+    type: 'chapter',
+    uri: `spotify:chapter:${episode.id}`,
+    href: `${ctx.apiUrl}/chapters/${episode.id}`,
+    duration_ms: episode.durationMs,
+    chapter_number: 1,
+    explicit: episode.explicit,
+    external_urls: openUrl('chapter', episode.id),
+    images: [],
+    languages: [episode.language],
+    release_date: episode.releaseDate,
+    release_date_precision: 'day',
+  };
 }
 
 export function simplifiedShow(ctx: RenderContext, show: Show): Json {
@@ -335,20 +358,27 @@ function playlistOwner(ctx: RenderContext, userId: string): Json {
   return { display_name: ctx.catalog.users.get(userId)?.displayName ?? null, ...playlistUser(ctx, userId) };
 }
 
-/** PlaylistTrackObject: `item` and its deprecated alias `track` carry the same object. */
-export function playlistItem(ctx: RenderContext, entry: PlaylistEntry, includeEpisodes: boolean): Json {
+/**
+ * PlaylistTrackObject: `item` and its deprecated alias `track` carry the same object. An entry without
+ * an adder (very old playlists) has `added_by: null` or, on half of them, no `added_by` key at all.
+ */
+export function playlistItem(
+  ctx: RenderContext,
+  entry: PlaylistEntry,
+  includeEpisodes: boolean,
+  chapters = false,
+): Json {
   let item: Json | null = null;
   if (entry.kind === 'track') item = trackObject(ctx, ctx.catalog.tracks.get(entry.ref)!);
   else if (entry.kind === 'local') item = localTrackObject(ctx, entry);
+  else if (entry.kind === 'episode' && chapters)
+    item = chapterObject(ctx, ctx.catalog.episodes.get(entry.ref)!);
   else if (entry.kind === 'episode' && includeEpisodes)
     item = episodeObject(ctx, ctx.catalog.episodes.get(entry.ref)!);
-  return {
-    added_at: isoSeconds(entry.addedAt),
-    added_by: entry.addedBy === null ? null : playlistUser(ctx, entry.addedBy),
-    is_local: entry.kind === 'local',
-    item,
-    track: item,
-  };
+  const out: Json = { added_at: isoSeconds(entry.addedAt) };
+  if (entry.addedBy !== null) out.added_by = playlistUser(ctx, entry.addedBy);
+  else if (Math.floor(entry.addedAt / 1000) % 2 === 0) out.added_by = null;
+  return { ...out, is_local: entry.kind === 'local', item, track: item };
 }
 
 function playlistImages(playlist: Playlist): Image[] {

@@ -41,6 +41,8 @@ export interface EmulatorOptions {
   scale?: number;
   /** Simulated day to start at, default 0 (2026-11-01). */
   day?: number;
+  /** The first N artists get large, growing discographies (default 0; see CatalogOptions). */
+  prolificArtists?: number;
   /** Default 'tunelake-demo'. */
   clientId?: string;
   /** Default 'tunelake-demo-secret'. */
@@ -69,6 +71,7 @@ interface ResolvedOptions {
   seed: number;
   scale: number;
   day: number;
+  prolificArtists: number;
   clientId: string;
   clientSecret: string;
   rateLimit: number;
@@ -119,6 +122,7 @@ function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     seed: int('seed', options.seed, 42, -(2 ** 31), 2 ** 32 - 1),
     scale: positive('scale', options.scale, 1, 1000),
     day: int('day', options.day, 0, 0, 100_000),
+    prolificArtists: int('prolificArtists', options.prolificArtists, 0, 0, 1000),
     clientId: text('clientId', options.clientId, DEFAULT_CLIENT_ID),
     clientSecret: text('clientSecret', options.clientSecret, DEFAULT_CLIENT_SECRET),
     rateLimit: int('rateLimit', options.rateLimit, 2000, 0),
@@ -189,7 +193,12 @@ export class Emulator {
       rules: tierRules(o.tier),
       seed: o.seed,
       scale: o.scale,
-      catalog: createCatalog({ seed: o.seed, scale: o.scale, day: o.day }),
+      catalog: createCatalog({
+        seed: o.seed,
+        scale: o.scale,
+        day: o.day,
+        prolificArtists: o.prolificArtists,
+      }),
       auth: createAuthStore({
         clientId: o.clientId,
         clientSecret: o.clientSecret,

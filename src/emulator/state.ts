@@ -37,7 +37,13 @@ export function setDay(state: EmulatorState, day: number): number {
     );
   }
   if (day >= state.catalog.day) advanceCatalog(state.catalog, day - state.catalog.day);
-  else state.catalog = createCatalog({ seed: state.seed, scale: state.scale, day });
+  else
+    state.catalog = createCatalog({
+      seed: state.seed,
+      scale: state.scale,
+      day,
+      prolificArtists: state.catalog.prolificArtists,
+    });
   return state.catalog.day;
 }
 

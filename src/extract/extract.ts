@@ -95,6 +95,8 @@ export async function extract(
     full: { tracks: new Set(), albums: new Set(), artists: new Set() },
   };
 
+  // A page size Spotify refused in an earlier run is not asked for again (#14).
+  spotify.usePageSizes(ctx.state.pageSizes ?? {});
   const { sources } = config;
   await extractPlaylists(ctx, sources.playlists);
   await checkpoint('playlists');
@@ -110,6 +112,7 @@ export async function extract(
 
   progress({ phase: 'commit' });
   ctx.state.lastRunId = runId;
+  if (Object.keys(spotify.pageSizes).length > 0) ctx.state.pageSizes = { ...spotify.pageSizes };
   const after = requestCounts(spotify);
   const info: ExtractInfo = {
     runId,

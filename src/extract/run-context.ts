@@ -45,6 +45,9 @@ export function context(
   return { source, request, fetched_at: ctx.now().toISOString(), ...extra };
 }
 
+/** The sources skipped for want of a user token, per AUTH_INVALID_GRANT entry of a run's errors. */
+const userSources = new WeakMap<object, string[]>();
+
 /**
  * Runs one source; a failure that concerns only this source (forbidden, not found, bad response)
  * is recorded and the run goes on. Failures that concern the whole run (auth, rate limit, quota,
@@ -62,6 +65,23 @@ export async function guarded(ctx: RunContext, source: string, fn: () => Promise
       isTunelakeError(err, 'SPOTIFY_BAD_RESPONSE') ||
       isTunelakeError(err, 'AUTH_USER_TOKEN_REQUIRED') ||
       isTunelakeError(err, 'INVALID_ARGUMENT');
+    // A rejected refresh token (expired 6 months after login) stops only the sources that need the
+    // user; the app-token sources land. One error names every such source and `tunelake login`.
+    if (err.code === 'AUTH_INVALID_GRANT') {
+      const existing = ctx.errors.find((e) => e.code === 'AUTH_INVALID_GRANT');
+      const sources = [...(existing ? (userSources.get(existing) ?? []) : []), source];
+      const entry = existing ?? { source: 'spotify-login', code: err.code, message: '' };
+      entry.message = `${err.message} Not read without it: ${sources.join(', ')}.`;
+      userSources.set(entry, sources);
+      if (!existing) {
+        ctx.errors.push(entry);
+        ctx.logger.warn('the Spotify login expired; sources that need the user are skipped', {
+          code: err.code,
+          error: err.message,
+        });
+      }
+      return;
+    }
     if (!sourceLevel) throw err;
     ctx.errors.push({ source, code: err.code, message: err.message });
     ctx.logger.warn('source failed; the run continues with the others', {

@@ -23,6 +23,11 @@ export interface ArtistState {
   day: string;
   /** Album ids seen in the artist's discography: their tracks are never fetched again. */
   albums: string[];
+  /**
+   * Per include group, the listing's `total` when it was last read to the point where every album
+   * was accounted for. Absent (state from before per-group listings): that group is read in full once.
+   */
+  groupTotals?: Partial<Record<string, number>>;
 }
 
 export interface FeedState {
@@ -50,6 +55,8 @@ export interface ExtractState {
   recentlyPlayedAfter: number | null;
   /** Saved tracks: the newest added_at landed; paging stops at the first one not newer. */
   savedTracksNewest: string | null;
+  /** Page sizes Spotify refused with `400 Invalid limit` and the smaller ones used since (#14). */
+  pageSizes?: { artistAlbums?: number; search?: number };
 }
 
 export function emptyState(): ExtractState {

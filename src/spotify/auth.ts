@@ -97,18 +97,28 @@ export function createUserTokenProvider(ctx: AuthContext): TokenProvider | undef
   const initial = ctx.spotify.refreshToken;
   if (!initial) return undefined;
   let refreshToken = initial.reveal();
+  // A rejected refresh token stays rejected: later sources fail at once with the same error instead
+  // of asking the token endpoint again (one clear message, no request per source).
+  let rejected: TunelakeError | undefined;
   return createCachedProvider('user', ctx.now, async () => {
+    if (rejected) throw rejected;
     if (!ctx.spotify.clientId) {
       throw new TunelakeError(
         'CONFIG_INVALID',
         'A refresh token is configured but SPOTIFY_CLIENT_ID is not: set it to the Client ID of the app you logged in with.',
       );
     }
-    const response = await requestToken(
-      ctx,
-      { grant_type: 'refresh_token', refresh_token: refreshToken },
-      'refresh_token',
-    );
+    let response: TokenResponse;
+    try {
+      response = await requestToken(
+        ctx,
+        { grant_type: 'refresh_token', refresh_token: refreshToken },
+        'refresh_token',
+      );
+    } catch (error) {
+      if (error instanceof TunelakeError && error.code === 'AUTH_INVALID_GRANT') rejected = error;
+      throw error;
+    }
     // "The response might not include a new refresh token": keep the old one then (reference §1.2).
     if (response.refresh_token) {
       registerSecretValue(response.refresh_token);

@@ -53,6 +53,7 @@ import {
   SimplifiedPlaylistSchema,
   type SimplifiedTrack,
   SimplifiedTrackSchema,
+  STORED_ITEM_TYPES,
   type Track,
   TrackSchema,
 } from './schemas.js';
@@ -82,6 +83,13 @@ export interface SpotifyApi {
   readonly profile: TierProfile;
   readonly stats: ClientStats;
   readonly hasUserToken: boolean;
+  /**
+   * Page sizes learnt from `400 Invalid limit` (this run or, through `usePageSizes`, earlier runs):
+   * smaller than the tier's and used instead of it. Empty until Spotify refuses a size.
+   */
+  readonly pageSizes: Readonly<PageSizes>;
+  /** Starts from page sizes an earlier run learnt (the extract keeps them in the lake's state). */
+  usePageSizes(sizes: Readonly<PageSizes>): void;
 
   /** Playlist metadata (snapshot_id...). With `fields`, only the fields asked for come back. */
   playlist(id: string): Promise<Playlist>;
@@ -134,6 +142,20 @@ export interface SpotifyApi {
 
 export type SpotifyClient = SpotifyApi;
 
+/** Listings whose `limit` Spotify may refuse above 10 (OpenAPI 2026.5.31; spotipy#1231). */
+export interface PageSizes {
+  artistAlbums?: number;
+  search?: number;
+}
+
+/** What a listing falls back to on `400 Invalid limit`: the OpenAPI's maximum for both. */
+export const FALLBACK_PAGE_SIZE = 10;
+
+function isInvalidLimit(error: unknown): boolean {
+  if (!isTunelakeError(error, 'SPOTIFY_BAD_REQUEST')) return false;
+  return /invalid limit/i.test(String(error.details.spotifyMessage ?? error.message));
+}
+
 export function createSpotifyClient(
   config: Pick<Config, 'spotify' | 'http'>,
   deps: SpotifyDeps = {},
@@ -147,8 +169,53 @@ export function createSpotifyClient(
   const user = createUserTokenProvider(authContext);
   const http = createHttp(config.spotify.apiUrl, transport, { app, user }, resolved);
   const market = config.spotify.market;
-  const playlistAuth = user ? 'user' : 'app';
+  /**
+   * Playlists are read with the user token when there is one. In extended quota mode any public
+   * playlist is readable with the app token too, so a rejected login (an expired refresh token)
+   * falls back to it there; in development mode the playlist then fails with the login error.
+   */
+  const playlistAuth = async (): Promise<'user' | 'app'> => {
+    if (!user) return 'app';
+    if (tier !== 'extended') return 'user';
+    try {
+      await user.token();
+      return 'user';
+    } catch (error) {
+      if (isTunelakeError(error, 'AUTH_INVALID_GRANT')) return 'app';
+      throw error;
+    }
+  };
   let tier: AccessTier = config.spotify.tier;
+  const pageSizes: PageSizes = {};
+
+  /**
+   * Runs a listing from its first page; when Spotify answers `400 Invalid limit` before any page
+   * came, the smaller size is remembered and the listing starts again with it. Never fails the
+   * source for the size alone.
+   */
+  async function* withPageSize<P>(
+    kind: keyof PageSizes,
+    tierSize: number,
+    listing: (size: number) => AsyncIterable<P>,
+  ): AsyncGenerator<P, void, undefined> {
+    const size = Math.min(tierSize, pageSizes[kind] ?? tierSize);
+    let started = false;
+    try {
+      for await (const page of listing(size)) {
+        started = true;
+        yield page;
+      }
+    } catch (error) {
+      if (started || size <= FALLBACK_PAGE_SIZE || !isInvalidLimit(error)) throw error;
+      pageSizes[kind] = FALLBACK_PAGE_SIZE;
+      logger.warn('Spotify refused the page size; using 10 from now on', {
+        listing: kind,
+        refused: size,
+        now: FALLBACK_PAGE_SIZE,
+      });
+      yield* listing(FALLBACK_PAGE_SIZE);
+    }
+  }
 
   const countNulls = (n: number) => {
     stats.nullItemsSkipped += n;
@@ -259,26 +326,56 @@ export function createSpotifyClient(
     },
     stats,
     hasUserToken: user !== undefined,
+    get pageSizes() {
+      return { ...pageSizes };
+    },
+    usePageSizes(sizes) {
+      for (const kind of ['artistAlbums', 'search'] as const) {
+        const size = sizes[kind];
+        if (typeof size === 'number' && Number.isInteger(size) && size >= 1) pageSizes[kind] = size;
+      }
+    },
 
-    playlist: ((id: string, options?: { fields: string }) => {
+    playlist: (async (id: string, options?: { fields: string }) => {
       const playlistId = parseSpotifyId(id, 'playlist');
       const query = { market, fields: options?.fields, additional_types: 'track,episode' };
       const pathOrUrl = `/playlists/${playlistId}`;
+      const auth = await playlistAuth();
       if (options?.fields !== undefined) {
-        return http.request({ pathOrUrl, query, schema: PlaylistFieldsSchema, auth: playlistAuth });
+        return http.request({ pathOrUrl, query, schema: PlaylistFieldsSchema, auth });
       }
-      return http.request({ pathOrUrl, query, schema: PlaylistSchema, auth: playlistAuth });
+      return http.request({ pathOrUrl, query, schema: PlaylistSchema, auth });
     }) as SpotifyApi['playlist'],
 
     async *playlistItems(id) {
       const playlistId = parseSpotifyId(id, 'playlist');
-      yield* pages(
+      const source = pages(
         `/playlists/${playlistId}/items`,
         { limit: TIERS[tier].limits.playlistItemsPage, additional_types: 'track,episode', market },
         pagingSchema(PlaylistItemSchema.nullable()),
-        playlistAuth,
+        await playlistAuth(),
         (page) => page as Page<PlaylistItem | null>,
       );
+      for await (const page of source) {
+        // An item of a type tunelake does not store (e.g. an audiobook chapter) becomes null in place,
+        // so the other items keep their positions; it is counted, never a reason to fail the page.
+        const skipped: string[] = [];
+        const items = page.items.map((entry) => {
+          const type = (entry?.item as { type?: unknown } | null | undefined)?.type;
+          if (typeof type !== 'string' || STORED_ITEM_TYPES.includes(type)) return entry;
+          skipped.push(type);
+          return null;
+        });
+        if (skipped.length > 0) {
+          stats.unknownItemsSkipped += skipped.length;
+          logger.warn('playlist items of a type tunelake does not store were skipped', {
+            playlist: playlistId,
+            types: [...new Set(skipped)],
+            count: skipped.length,
+          });
+        }
+        yield skipped.length > 0 ? { ...page, items } : page;
+      }
     },
 
     tracks(ids) {
@@ -329,17 +426,19 @@ export function createSpotifyClient(
 
     async *artistAlbums(artistId, includeGroups) {
       const id = parseSpotifyId(artistId, 'artist');
-      yield* dropNulls(
-        pages(
-          `/artists/${id}/albums`,
-          {
-            include_groups: includeGroups.length > 0 ? includeGroups.join(',') : undefined,
-            limit: TIERS[tier].limits.artistAlbumsPage,
-            market,
-          },
-          pagingSchema(ArtistDiscographyAlbumSchema.nullable()),
-          'app',
-          (page) => page as Page<ArtistDiscographyAlbum | null>,
+      yield* withPageSize('artistAlbums', TIERS[tier].limits.artistAlbumsPage, (limit) =>
+        dropNulls(
+          pages(
+            `/artists/${id}/albums`,
+            {
+              include_groups: includeGroups.length > 0 ? includeGroups.join(',') : undefined,
+              limit,
+              market,
+            },
+            pagingSchema(ArtistDiscographyAlbumSchema.nullable()),
+            'app',
+            (page) => page as Page<ArtistDiscographyAlbum | null>,
+          ),
         ),
       );
     },
@@ -360,12 +459,8 @@ export function createSpotifyClient(
         }
         return page as Page<SearchItemTypes[typeof type] | null>;
       };
-      const source = pages(
-        '/search',
-        { q, type, limit: Math.min(searchPage, maxResults), market },
-        SearchResultsSchema,
-        'app',
-        unwrap,
+      const source = withPageSize('search', Math.min(searchPage, maxResults), (limit) =>
+        pages('/search', { q, type, limit, market }, SearchResultsSchema, 'app', unwrap),
       );
       let seen = 0;
       for await (const page of source) {

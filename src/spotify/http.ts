@@ -57,6 +57,8 @@ export interface ClientStats {
   backoffWaitMs: number;
   tokenRequests: number;
   nullItemsSkipped: number;
+  /** Playlist items of a type tunelake does not store (e.g. `chapter`), replaced by null in place. */
+  unknownItemsSkipped: number;
   /** Requests by templated route, e.g. `GET /playlists/{id}/items`. */
   requestsByRoute: Record<string, number>;
 }
@@ -70,6 +72,7 @@ export function createStats(): ClientStats {
     backoffWaitMs: 0,
     tokenRequests: 0,
     nullItemsSkipped: 0,
+    unknownItemsSkipped: 0,
     requestsByRoute: {},
   };
 }

@@ -25,14 +25,17 @@ import { createStats, createTransport, resolveDeps, type SpotifyDeps } from './h
 
 export const DEFAULT_LOGIN_PORT = 8888;
 export const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000;
-/** What tunelake's user sources read (reference §1.2). */
+/**
+ * What tunelake's user sources read (reference §1.2). `user-read-private` gives /me the user's
+ * country, the market for track relinking; nothing reads followed artists, so no `user-follow-read` (#14).
+ */
 export const DEFAULT_SCOPES: readonly string[] = Object.freeze([
+  'user-read-private',
   'user-read-recently-played',
   'user-top-read',
   'playlist-read-private',
   'playlist-read-collaborative',
   'user-library-read',
-  'user-follow-read',
 ]);
 
 export function redirectUriFor(port: number): string {

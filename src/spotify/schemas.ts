@@ -81,15 +81,22 @@ export const ArtistDiscographyAlbumSchema = SimplifiedAlbumSchema.extend({
 });
 export type ArtistDiscographyAlbum = z.infer<typeof ArtistDiscographyAlbumSchema>;
 
-/** The album embedded in a track: as SimplifiedAlbum, but a local file's album is mostly nulls. */
+/**
+ * The album embedded in a track: as SimplifiedAlbum, but a local file's album is mostly nulls and,
+ * as documented (developer.spotify.com, Web API concepts, playlists, "Local Files"), has no
+ * `artists`, `release_date` or `release_date_precision` keys at all; some captures carry
+ * `artists: []` instead (tekore#200). Every one of these shapes is valid.
+ */
 export const TrackAlbumSchema = SimplifiedAlbumSchema.extend({
   album_type: z.string().nullable(),
   total_tracks: z.number().nullish(),
   href: z.string().nullish(),
   id: z.string().nullable(),
-  release_date: z.string().nullable(),
-  release_date_precision: ReleaseDatePrecisionSchema.nullable(),
-  uri: z.string().nullable(),
+  name: z.string().nullish(),
+  release_date: z.string().nullish(),
+  release_date_precision: ReleaseDatePrecisionSchema.nullish(),
+  uri: z.string().nullish(),
+  artists: z.array(SimplifiedArtistSchema).optional(),
 });
 export type TrackAlbum = z.infer<typeof TrackAlbumSchema>;
 
@@ -200,18 +207,30 @@ export type PrivateUser = z.infer<typeof PrivateUserSchema>;
 const PlayableSchema = z.discriminatedUnion('type', [TrackSchema, EpisodeSchema]);
 export type Playable = Track | Episode;
 
+/** Types a playlist item may be that tunelake stores; anything else is counted and skipped. */
+export const STORED_ITEM_TYPES: readonly string[] = ['track', 'episode'];
+
+/**
+ * A playlist entry's `item`: a track or an episode, or an object of another type (an audiobook
+ * `chapter` where `additional_types` did not ask for it) that the client replaces by null in place.
+ */
+const PlaylistEntryItemSchema = z.union([
+  PlayableSchema,
+  z.looseObject({ type: z.string().refine((t) => !STORED_ITEM_TYPES.includes(t)) }),
+]);
+
 /**
  * One entry of a playlist. Spotify renamed `track` to `item` in 2026-02 but some responses still
  * carry only `track`, so `item` is normalised to `item ?? track` (null when the track is gone).
  */
 export const PlaylistItemSchema = z
   .looseObject({
-    // Null on some very old playlists.
-    added_at: z.string().nullable(),
-    added_by: PlaylistUserSchema.nullable(),
+    // Null on some very old playlists, and `added_by` may be absent there rather than null.
+    added_at: z.string().nullish(),
+    added_by: PlaylistUserSchema.nullish(),
     is_local: z.boolean().optional(),
-    item: PlayableSchema.nullish(),
-    track: PlayableSchema.nullish(),
+    item: PlaylistEntryItemSchema.nullish(),
+    track: PlaylistEntryItemSchema.nullish(),
   })
   .transform((entry) => ({ ...entry, item: entry.item ?? entry.track ?? null }));
 export type PlaylistItem = z.output<typeof PlaylistItemSchema>;

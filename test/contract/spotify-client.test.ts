@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
-import { Emulator } from '../../src/emulator/server.js';
+import { Emulator, type FaultOptions } from '../../src/emulator/server.js';
 import { isTunelakeError, type TunelakeError } from '../../src/errors.js';
 import { createSpotifyClient, type SpotifyClient } from '../../src/spotify/client.js';
 import { TrackSchema } from '../../src/spotify/schemas.js';
@@ -169,6 +169,23 @@ for (const target of TARGETS) {
       expect(pages).toBe(Math.max(1, Math.ceil(total / limit)));
     });
 
+    it('artistAlbums(id, [group]) lists one group newest first (spotify/web-api#1002)', async () => {
+      for (const group of ['album', 'single']) {
+        const days: string[] = [];
+        for await (const page of client.artistAlbums(fixtures.artistId, [group])) {
+          for (const album of page.items) days.push(album.release_date);
+        }
+        // Dates of mixed precision ("1981", "1981-12-15") compare as strings by their common prefix.
+        for (let i = 1; i < days.length; i++) {
+          const n = Math.min(days[i - 1]!.length, days[i]!.length);
+          expect(
+            days[i - 1]!.slice(0, n) >= days[i]!.slice(0, n),
+            `${group} ${days[i - 1]} then ${days[i]}`,
+          ).toBe(true);
+        }
+      }
+    });
+
     it('search(q, type) pages within the tier limit and stops at maxResults', async () => {
       const limit = TIERS[config.spotify.tier].limits.searchPage;
       let count = 0;
@@ -214,3 +231,67 @@ async function failure(promise: Promise<unknown>): Promise<TunelakeError> {
   if (!isTunelakeError(error)) throw new Error(`expected a TunelakeError, got ${String(error)}`);
   return error;
 }
+
+// Live-API behaviours the emulator plays only when asked (#14; docs/spotify-api.md): the client's
+// answer to each. Emulator only: they cannot be switched on against the real API.
+describe('SpotifyClient against the emulator with live-API knobs', () => {
+  async function clientFor(tier: 'development' | 'extended', faults: Partial<FaultOptions>) {
+    const emu = await Emulator.create({ port: 0, tier, seed: 42, faults });
+    const dir = mkdtempSync(join(tmpdir(), 'tunelake-contract-knobs-'));
+    const config = loadConfig(
+      {
+        credentialsFile: join(dir, 'none.json'),
+        accountsUrl: emu.url,
+        apiUrl: emu.apiUrl,
+        clientId: 'tunelake-demo',
+        tier,
+      },
+      { SPOTIFY_CLIENT_SECRET: 'tunelake-demo-secret', SPOTIFY_REFRESH_TOKEN: emu.issueRefreshToken() },
+    );
+    return { emu, client: createSpotifyClient(config) };
+  }
+
+  it('artistAlbums() falls back to 10 a page on 400 Invalid limit (strictPageSize, extended)', async () => {
+    const { emu, client } = await clientFor('extended', { strictPageSize: true });
+    try {
+      const artistId = emu.catalog.artistIds[0]!;
+      let count = 0;
+      for await (const page of client.artistAlbums(artistId, ALL_GROUPS)) {
+        expect(page.limit).toBe(10);
+        count += page.items.length;
+      }
+      const artist = emu.catalog.artists.get(artistId)!;
+      expect(count).toBe(artist.albumIds.length + artist.appearsOnAlbumIds.length);
+      expect(client.pageSizes).toEqual({ artistAlbums: 10 });
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it.each([
+    [{ ownerNotPremium: true }, /Premium/],
+    [{ userNotRegistered: true }, /Users and Access/],
+  ] as const)('me() with %o explains the 403', async (faults, fix) => {
+    const { emu, client } = await clientFor('development', faults);
+    try {
+      const error = await client.me().catch((e: unknown) => e);
+      expect(isTunelakeError(error, 'SPOTIFY_FORBIDDEN')).toBe(true);
+      expect((error as TunelakeError).message).toMatch(fix);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('artists(ids) of an older development-mode app: the batch endpoint answers 200 (olderDevelopmentApp)', async () => {
+    const { emu, client } = await clientFor('development', { olderDevelopmentApp: true });
+    try {
+      const probe = await client.detectTier();
+      // Batch endpoints work, yet the app is not in extended quota mode: the probe alone cannot tell.
+      expect(probe).toBe('extended');
+      const [artist] = await client.artists([emu.catalog.artistIds[0]!]);
+      expect(artist?.popularity).toBeUndefined();
+    } finally {
+      await emu.close();
+    }
+  });
+});

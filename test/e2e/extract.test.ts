@@ -99,7 +99,9 @@ describe.each<AccessTier>(['development', 'extended'])(
       const myPlaylistPages = Math.max(1, Math.ceil(catalogSummary(emu.catalog).playlists.owned.length / 50));
       const meFeeds =
         1 /* profile */ + 1 /* recently played */ + 6 /* top items */ + 1 /* saved */ + myPlaylistPages;
-      const budget = sources.playlists.length + sources.artists.length + sources.search.length + meFeeds;
+      // One discography listing per followed group per artist (#14: groups are listed one by one).
+      const artistListings = sources.artists.length * sources.artistIncludeGroups.length;
+      const budget = sources.playlists.length + artistListings + sources.search.length + meFeeds;
       expect(info.requests).toBeLessThanOrEqual(budget);
       expect(info.records).toEqual({});
       expect(info.skipped).toEqual(expect.arrayContaining(sources.playlists));
@@ -164,7 +166,7 @@ describe('extract(runtime) request plan', () => {
 /**
  * The fewest requests that land these sources, computed from the emulator's catalogue: per playlist
  * its metadata plus its item pages (50 per page); per artist its object (batched by 50 in extended)
- * and its discography pages (10 per page in development, 50 in extended); per new album its object
+ * and, per followed group, its discography pages (10 per page in development, 50 in extended); per new album its object
  * (batched by 20 in extended) plus a page per 50 tracks beyond the first 50; then, in extended, the
  * batch enrichment of every track, album and artist seen only in simplified form, and in development
  * one request per artist never fetched before.
@@ -193,14 +195,16 @@ function plannedRequests(emu: Emulator, sources: Sources, tier: AccessTier): num
   const pageSize = extended ? 50 : 10;
   const albums = new Set<string>();
   for (const artistId of sources.artists) {
-    const discography = c.albumIds.filter((albumId) => {
-      const album = c.albums.get(albumId)!;
-      return (
-        album.artistIds.includes(artistId) && sources.artistIncludeGroups.includes(album.albumType as 'album')
-      );
-    });
-    n += Math.max(1, Math.ceil(discography.length / pageSize));
-    for (const albumId of discography) albums.add(albumId);
+    // One listing per followed group, each read to its end on a cold run.
+    for (const group of sources.artistIncludeGroups) {
+      const artist = c.artists.get(artistId)!;
+      const listed =
+        group === 'appears_on'
+          ? artist.appearsOnAlbumIds
+          : artist.albumIds.filter((albumId) => c.albums.get(albumId)!.albumType === group);
+      n += Math.max(1, Math.ceil(listed.length / pageSize));
+      for (const albumId of listed) albums.add(albumId);
+    }
   }
   n += extended ? Math.ceil(albums.size / 20) : albums.size;
   for (const albumId of albums) {

@@ -252,10 +252,11 @@ describe('tunelake run with bad inputs (table-driven)', () => {
     },
     // --- Spotify says no: the run stops (or records the source) with a clear reason
     {
+      // invalid_grant, like an expired one (#14): the user's sources fail, the app-token ones land.
       name: 'wrong refresh token',
       env: { SPOTIFY_REFRESH_TOKEN: 'not-a-valid-refresh-token' },
-      code: 3,
-      message: /refresh token/i,
+      code: 10,
+      message: /refresh token was rejected.*tunelake login/i,
     },
     {
       name: 'wrong client secret',

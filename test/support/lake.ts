@@ -15,20 +15,25 @@ export interface RawRecord {
 
 export async function readRawRecords(store: ObjectStore): Promise<RawRecord[]> {
   const out: RawRecord[] = [];
-  for (const runId of await committedRunIds(store)) {
-    const manifest = await readManifest(store, runId);
-    for (const object of manifest.objects) {
-      const found = await store.get(object.key);
-      if (!found) throw new Error(`manifest ${runId} lists ${object.key}, which does not exist`);
-      const text = gunzipSync(found.body).toString('utf8');
-      for (const line of text.split('\n')) {
-        if (line === '') continue;
-        const parsed = JSON.parse(line) as {
-          context: Record<string, unknown>;
-          data: Record<string, unknown>;
-        };
-        out.push({ dataset: object.dataset, runId, context: parsed.context, data: parsed.data });
-      }
+  for (const runId of await committedRunIds(store)) out.push(...(await readRunRecords(store, runId)));
+  return out;
+}
+
+/** The records one committed run landed. */
+export async function readRunRecords(store: ObjectStore, runId: string): Promise<RawRecord[]> {
+  const out: RawRecord[] = [];
+  const manifest = await readManifest(store, runId);
+  for (const object of manifest.objects) {
+    const found = await store.get(object.key);
+    if (!found) throw new Error(`manifest ${runId} lists ${object.key}, which does not exist`);
+    const text = gunzipSync(found.body).toString('utf8');
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const parsed = JSON.parse(line) as {
+        context: Record<string, unknown>;
+        data: Record<string, unknown>;
+      };
+      out.push({ dataset: object.dataset, runId, context: parsed.context, data: parsed.data });
     }
   }
   return out;

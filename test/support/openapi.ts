@@ -160,6 +160,13 @@ export const LOCAL_FILE_NULLS = {
 } as const;
 
 /**
+ * Keys a local file's album may lack altogether: the "Local Files" guide shows an album without
+ * `artists`, `release_date` or `release_date_precision`, and other captures carry `artists: []`
+ * (tekore#200; reference, live-API behaviours). They leave `required` in the local-file copies only.
+ */
+export const LOCAL_FILE_ABSENT = ['artists', 'release_date', 'release_date_precision'] as const;
+
+/**
  * Where the YAML is too loose: Spotify's definition declares no `required` at all on these objects,
  * so a track without an `id` would pass. The reference (§5) shows these keys on every object, so
  * every property the YAML declares becomes required except the ones the reference calls optional.
@@ -193,8 +200,8 @@ export const REQUIRED_BY_REFERENCE: Readonly<
   SimplifiedPlaylistObject: { optional: [], why: 'reference §5: lists and search carry items/tracks refs' },
   PlaylistUserObject: { optional: [], why: 'reference §5 added_by/owner' },
   PlaylistTrackObject: {
-    optional: [],
-    why: 'reference §5: "the emulator should emit both" item and track',
+    optional: ['added_by'],
+    why: 'reference §5: "the emulator should emit both" item and track; added_by may be absent, not just null, on old playlists (reference, live-API behaviours)',
   },
   SavedTrackObject: { optional: [], why: 'reference §4 /me/tracks: {added_at, track}' },
   PlayHistoryObject: { optional: [], why: 'reference §2.2 play history items' },
@@ -471,6 +478,8 @@ function splitLocalFiles(schemas: Node): string[] {
   const album = structuredClone(node(schemas.SimplifiedAlbumObject, 'SimplifiedAlbumObject'));
   replaceRefs(album, { [ref('AlbumBase')]: ref('LocalFileAlbumBase') });
   replaceRefs(album, { [ref('SimplifiedArtistObject')]: ref('LocalFileSimplifiedArtistObject') });
+  dropRequired(album, LOCAL_FILE_ABSENT);
+  dropRequired(node(schemas.LocalFileAlbumBase, 'LocalFileAlbumBase'), LOCAL_FILE_ABSENT);
   schemas.LocalFileSimplifiedAlbumObject = album;
   const track = copy('TrackObject', LOCAL_FILE_NULLS.TrackObject);
   replaceRefs(track, {
@@ -485,9 +494,21 @@ function splitLocalFiles(schemas: Node): string[] {
     then: { $ref: ref('LocalFileTrackObject') },
     else: { $ref: ref('RemoteTrackObject') },
   };
-  return Object.entries(LOCAL_FILE_NULLS).map(
-    ([name, fields]) => `local files: ${name}.${fields.join('/')} nullable when is_local is true`,
-  );
+  return [
+    ...Object.entries(LOCAL_FILE_NULLS).map(
+      ([name, fields]) => `local files: ${name}.${fields.join('/')} nullable when is_local is true`,
+    ),
+    `local files: the album's ${LOCAL_FILE_ABSENT.join('/')} may be absent when is_local is true`,
+  ];
+}
+
+/** Removes `names` from `required` in a schema and its inline `allOf` parts. */
+function dropRequired(schema: Node, names: readonly string[]): void {
+  if (Array.isArray(schema.required))
+    schema.required = requiredList(schema).filter((f) => !names.includes(f));
+  for (const part of Array.isArray(schema.allOf) ? schema.allOf : []) {
+    if (isNode(part)) dropRequired(part, names);
+  }
 }
 
 function replaceRefs(value: unknown, replacements: Record<string, string>): void {

@@ -72,6 +72,11 @@ function integer(query: URLSearchParams, name: string, fallback: number, min: nu
 
 const limitOf = (ctx: ApiContext, rule: LimitRule = DEFAULT_LIMIT) =>
   integer(ctx.query, 'limit', rule.default, 1, rule.max);
+
+/** The 2026-05 OpenAPI caps search and artist albums at 10 in every tier; `strictPageSize` applies it. */
+const STRICT_LIMIT: LimitRule = { max: 10, default: 5 };
+const strictLimitOf = (ctx: ApiContext, rule: LimitRule) =>
+  limitOf(ctx, ctx.state.faults.options.strictPageSize && rule.max > STRICT_LIMIT.max ? STRICT_LIMIT : rule);
 const offsetOf = (ctx: ApiContext, max = 100_000) => integer(ctx.query, 'offset', 0, 0, max);
 
 function idsOf(ctx: ApiContext, max: number): string[] {
@@ -128,7 +133,7 @@ function playlistItems(ctx: ApiContext, path: string, max: number, fallback: num
     playlist.entries,
     offset,
     limit,
-    (e) => playlistItem(ctx.render, e, episodes),
+    (e) => playlistItem(ctx.render, e, episodes, ctx.state.faults.options.chapterItems),
   );
   return filterFields(page, ctx.query.get('fields'));
 }
@@ -265,7 +270,7 @@ function artistAlbums(ctx: ApiContext): unknown {
   const known = ['album', 'single', 'compilation', 'appears_on'];
   if (groups.length === 0 || groups.some((g) => !known.includes(g)))
     throw fail(400, 'Invalid include_groups');
-  const limit = limitOf(ctx, ctx.state.rules.artistAlbumsLimit);
+  const limit = strictLimitOf(ctx, ctx.state.rules.artistAlbumsLimit);
   const offset = offsetOf(ctx);
   const catalog = ctx.state.catalog;
   const newestFirst = (x: Album, y: Album) => y.releaseDay - x.releaseDay || (x.id < y.id ? -1 : 1);
@@ -290,7 +295,7 @@ function search(ctx: ApiContext): unknown {
   if (typeParam === null || typeParam.trim() === '') throw fail(400, 'Missing parameter type');
   const types = typeParam.split(',').map((t) => t.trim());
   for (const t of types) if (!SEARCH_TYPES.includes(t)) throw fail(400, `Bad search type field ${t}`);
-  const limit = limitOf(ctx, ctx.state.rules.searchLimit);
+  const limit = strictLimitOf(ctx, ctx.state.rules.searchLimit);
   const offset = offsetOf(ctx, 1000);
   const parsed = parseSearchQuery(q);
   const catalog = ctx.state.catalog;

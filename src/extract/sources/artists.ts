@@ -1,6 +1,13 @@
 // The artist watchlist: the artist itself (once per day), its discography (artist albums), and the
-// tracks of every album not seen before. A run on an unchanged discography makes one request per
-// artist: the first page of its albums, whose ids are all known.
+// tracks of every album not seen before.
+//
+// Spotify lists a discography by group first (album, single, compilation, appears_on) and newest
+// first only within a group (spotify/web-api#1002, #1431), so with several groups in one listing an
+// artist's new single sits after all of its albums, pages away. So each followed group is listed on
+// its own, newest first, and read until every album in it is accounted for: past the first known
+// album, and at least until `total - total last time` new albums were found (a back-catalogue album
+// added today has an old date and sorts deep inside its group). An unchanged discography costs one
+// request per followed group (its first page); see docs/spotify-api.md.
 import { pagingSchema, SimplifiedTrackSchema } from '../../spotify/schemas.js';
 import {
   context,
@@ -13,7 +20,6 @@ import {
 } from '../run-context.js';
 
 const ALBUM_TRACKS_PAGE = pagingSchema(SimplifiedTrackSchema.nullable());
-
 export async function extractArtists(ctx: RunContext, ids: readonly string[]): Promise<void> {
   // Artist objects: batched in the extended tier, one by one in development (the client decides).
   const due = ids.filter((id) => ctx.state.artists[id]?.day !== ctx.today);
@@ -37,7 +43,11 @@ export async function extractArtists(ctx: RunContext, ids: readonly string[]): P
           artist,
         );
         markFull(ctx, 'artists', id);
-        ctx.state.artists[id] = { day: ctx.today, albums: ctx.state.artists[id]?.albums ?? [] };
+        ctx.state.artists[id] = {
+          ...ctx.state.artists[id],
+          day: ctx.today,
+          albums: ctx.state.artists[id]?.albums ?? [],
+        };
       }
     });
   }
@@ -46,29 +56,47 @@ export async function extractArtists(ctx: RunContext, ids: readonly string[]): P
   await forEachLimit(ids, ctx.config.http.concurrency, async (artistId) => {
     await guarded(ctx, `artist:${artistId}`, async () => {
       const known = new Set(ctx.state.artists[artistId]?.albums ?? []);
+      const totals = { ...(ctx.state.artists[artistId]?.groupTotals ?? {}) };
       const seenNow: string[] = [];
-      for await (const page of ctx.spotify.artistAlbums(artistId, ctx.config.sources.artistIncludeGroups)) {
+      for (const group of ctx.config.sources.artistIncludeGroups) {
+        const before = totals[group];
         let unseen = 0;
-        for (let i = 0; i < page.items.length; i++) {
-          const album = page.items[i];
-          if (!album || known.has(album.id)) continue;
-          unseen++;
-          known.add(album.id);
-          seenNow.push(album.id);
-          await ctx.writer.append(
-            'artist_albums',
-            context(ctx, `artist:${artistId}`, page.href, { artist_id: artistId, position: page.offset + i }),
-            album,
-          );
-          noteAlbum(ctx, album, false);
+        let total = 0;
+        for await (const page of ctx.spotify.artistAlbums(artistId, [group])) {
+          total = page.total;
+          let metKnown = false;
+          for (let i = 0; i < page.items.length; i++) {
+            const album = page.items[i];
+            if (!album) continue;
+            if (known.has(album.id)) {
+              metKnown = true;
+              continue;
+            }
+            unseen++;
+            known.add(album.id);
+            seenNow.push(album.id);
+            await ctx.writer.append(
+              'artist_albums',
+              context(ctx, `artist:${artistId}`, page.href, {
+                artist_id: artistId,
+                album_group: group,
+                position: page.offset + i,
+              }),
+              album,
+            );
+            noteAlbum(ctx, album, false);
+          }
+          // Newest first within the group: past a known album only older ones follow, and the
+          // count says whether one of them is new (added to the back catalogue).
+          if (metKnown && before !== undefined && unseen >= page.total - before) break;
         }
-        // Discographies only grow: a page with nothing new means the rest is known too.
-        if (unseen === 0) break;
+        totals[group] = total;
       }
       const previous = ctx.state.artists[artistId];
       ctx.state.artists[artistId] = {
         day: previous?.day ?? '',
         albums: [...(previous?.albums ?? []), ...seenNow],
+        groupTotals: totals,
       };
     });
     done++;

@@ -10,7 +10,12 @@
 //   `_fetched_at`;
 // - the checks (quality.ts) turn it into `<table>__passed` and fill the quarantine;
 // - the final stage creates `<table>`: its output columns (the partition column included), plus
-//   `_dt`, `_run_id`, `_dataset` and `_fetched_at` of the record each row came from.
+//   `_dt`, `_run_id`, `_dataset` and `_fetched_at` of the record each row came from;
+// - an optional carry stage, after a `-- @carry` line: one query over `<table>__passed` that keeps the
+//   rows a later transform needs to build the same table from the new runs alone (the incremental
+//   transform, transform.ts). Every value the final stage takes from a chosen row (latest, first,
+//   arg_max) must come out the same from the kept rows plus any later rows as from all rows; keeping
+//   more rows than needed is always safe.
 // Columns whose names start with `_` are never written.
 import { readFileSync } from 'node:fs';
 import { TunelakeError } from '../errors.js';
@@ -145,9 +150,12 @@ export interface TableSql {
   /** Creates `<table>__candidates`; absent for tables built from other tables only. */
   candidates: string | undefined;
   final: string;
+  /** A query over `<table>__passed`: the rows the next transform merges with; absent when it needs none. */
+  carry: string | undefined;
 }
 
 const FINAL_MARKER = /^-- @final\s*$/m;
+const CARRY_MARKER = /^-- @carry\s*$/m;
 
 export function tableSql(name: string): TableSql {
   const text = readSql(new URL(`./tables/${name}.sql`, import.meta.url));
@@ -155,9 +163,22 @@ export function tableSql(name: string): TableSql {
   if (parts.length > 2) {
     throw new TunelakeError('INTERNAL', `tables/${name}.sql has more than one "-- @final" line.`);
   }
-  return parts.length === 2
-    ? { candidates: parts[0]!, final: parts[1]! }
-    : { candidates: undefined, final: text };
+  const [candidates, rest] = parts.length === 2 ? [parts[0]!, parts[1]!] : [undefined, text];
+  const [final, carry, extra] = rest.split(CARRY_MARKER);
+  if (extra !== undefined) {
+    throw new TunelakeError('INTERNAL', `tables/${name}.sql has more than one "-- @carry" line.`);
+  }
+  return { candidates, final: final!, carry: carry === undefined ? undefined : carryQuery(carry) };
+}
+
+/** The carry stage as one query (its comment lines and final semicolon removed), for COPY (...) TO. */
+function carryQuery(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+    .trim()
+    .replace(/;$/, '');
 }
 
 export function macrosSql(): string {

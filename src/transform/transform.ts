@@ -15,12 +15,14 @@
 //    readable tables and the old marker; the next one redoes the same runs and writes the same bytes.
 // The output is deterministic: rows in a total order, fixed file names, no clock in the data.
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { TunelakeError } from '../errors.js';
 import { committedRunIds, type RunManifest, readManifest } from '../extract/manifest.js';
-import { isRunId } from '../lake.js';
+import { isRunId, manifestKey } from '../lake.js';
 import { acquireRunLock } from '../lock.js';
 import { type Logger, silentLogger } from '../log.js';
 import { DuckDb, sqlIdentifier, sqlString } from '../query/duckdb.js';
@@ -42,6 +44,8 @@ import {
 } from './quality.js';
 import { loadRaw, stageRawObjects } from './raw-input.js';
 import {
+  CARRY_PREFIX,
+  type CarryState,
   type ColumnInfo,
   commitTransformState,
   loadTransformState,
@@ -122,24 +126,43 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
     const committed = await committedRunIds(store);
     const committedSet = new Set(committed);
     const code = codeVersion();
-    // Everything is rewritten (and anything else under the tables' prefixes removed) when asked, on
-    // the first transform, when the SQL changed, or when a transformed run lost its manifest.
+    // A run the tables include lost its manifest: rebuilding without it would silently shrink the
+    // tables, so only an explicit --full does that (issue #17).
     const forgotten = state.runs.filter((r) => !committedSet.has(r));
-    const full =
-      deps.full === true || state.runs.length === 0 || state.codeVersion !== code || forgotten.length > 0;
+    if (forgotten.length > 0 && deps.full !== true) throw forgottenRuns(store, forgotten);
     const known = new Set(state.runs);
-    const newRuns = full ? committed : committed.filter((r) => !known.has(r));
-    if (newRuns.length === 0) {
+    const unprocessed = committed.filter((r) => !known.has(r));
+    let reason = fullReason(deps, state, code);
+    if (reason === undefined && unprocessed.length === 0) {
       logger.info('transform: no new committed runs; the tables are up to date', { runs: committed.length });
+      return unchangedInfo(store, state, Math.round(performance.now() - startedMs));
+    }
+
+    let manifests: RunManifest[] = [];
+    let batch: string[] = [];
+    if (reason === undefined) {
+      const plan = await planIncremental(store, state, unprocessed);
+      if ('reason' in plan) reason = plan.reason;
+      else ({ manifests, batch } = plan);
+    }
+    const full = reason !== undefined;
+    if (full) {
+      manifests = await readManifests(store, committed);
+      batch = committed;
+    }
+    const newRuns = full ? committed : unprocessed;
+    if (newRuns.length === 0) {
+      logger.info('transform: no committed runs; nothing to build');
       return unchangedInfo(store, state, Math.round(performance.now() - startedMs));
     }
     logger.info('transform: building tables', {
       newRuns: newRuns.length,
+      runsRead: batch.length,
       committedRuns: committed.length,
       full,
+      ...(reason ? { reason } : {}),
     });
 
-    const manifests = await readManifests(store, committed);
     const work = createWorkDir(deps.tempDir ?? tmpdir());
     let db: DuckDb | undefined;
     try {
@@ -149,7 +172,8 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
         threads: deps.threads,
         memoryLimit: deps.memoryLimit,
       });
-      const built = await build(db, store, manifests, newRuns, work, logger, checkpoint);
+      const carried = full ? undefined : await stageCarry(store, state.carry!, join(work, 'carried'));
+      const built = await build(db, store, manifests, newRuns, batch, carried, work, logger, checkpoint);
       const plan = await planOutput(db, store, state, built, full, join(work, 'out'));
       await checkpoint('written');
       const published = await publish(store, plan.files, plan.scopes, checkpoint);
@@ -159,15 +183,24 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
         unchanged: published.unchanged,
         deleted: published.deleted.length,
       });
+      const carryFiles = await publishCarry(store, built.carry, checkpoint);
 
+      const runDates: Record<string, string> = full ? {} : { ...state.carry!.runDates };
+      for (const m of manifests) runDates[m.runId] = m.dt;
       const next: TransformState = {
         version: 1,
         runs: committed,
         codeVersion: code,
         tables: plan.tableStates,
+        carry: {
+          runDates: Object.fromEntries(committed.map((r) => [r, runDates[r]!])),
+          files: carryFiles,
+          partitionRows: plan.partitionRows,
+        },
       };
       await commitTransformState(store, next, etag);
       await checkpoint('committed');
+      await sweepCarry(store, new Set(Object.values(carryFiles)));
       return {
         runs: newRuns,
         full,
@@ -186,6 +219,111 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
   }
 }
 
+/** Why this transform rebuilds every table from the whole raw zone; undefined when it need not. */
+function fullReason(deps: TransformDeps, state: TransformState, code: string): string | undefined {
+  if (deps.full === true) return 'asked for (--full)';
+  if (state.runs.length === 0) return 'first transform';
+  if (state.codeVersion !== code) return "the transform's SQL changed";
+  if (state.carry === undefined) return 'the tables were built before transforms were incremental';
+  if (state.runs.some((r) => state.carry!.runDates[r] === undefined))
+    return 'the carried state is incomplete';
+  return undefined;
+}
+
+/**
+ * The runs an incremental transform reads: the new ones, plus the processed runs of the same
+ * ingestion dates (a day's partitions are rebuilt from all of that day's runs). Tables are built day
+ * by day, so a new run dated before a day the tables already hold needs a full rebuild.
+ */
+async function planIncremental(
+  store: ObjectStore,
+  state: TransformState,
+  unprocessed: string[],
+): Promise<{ manifests: RunManifest[]; batch: string[] } | { reason: string }> {
+  const carry = state.carry!;
+  const fresh = await readManifests(store, unprocessed);
+  const dates = new Set(fresh.map((m) => m.dt));
+  const first = [...dates].sort()[0]!;
+  const latest = Object.values(carry.runDates).sort().at(-1) ?? '';
+  if (latest > first)
+    return { reason: `a new run (${first}) is older than the tables' latest day (${latest})` };
+  for (const [table, key] of Object.entries(carry.files)) {
+    if (!(await store.head(key))) return { reason: `the carried rows of ${table} are missing (${key})` };
+  }
+  const sameDay = state.runs.filter((r) => dates.has(carry.runDates[r]!));
+  const manifests = [...fresh, ...(await readManifests(store, sameDay))];
+  return { manifests, batch: manifests.map((m) => m.runId).sort() };
+}
+
+function forgottenRuns(store: ObjectStore, runs: string[]): TunelakeError {
+  return new TunelakeError(
+    'STORAGE_NOT_FOUND',
+    `${runs.length} run(s) the tables were built from no longer have a manifest, e.g. ${store.uri(manifestKey(runs[0]!))}. ` +
+      'The transform stops instead of dropping their rows from the tables. Restore the manifest(s); or, if the ' +
+      'runs were removed on purpose, run `tunelake transform --full` to rebuild every table from the raw zone as it is.',
+    { details: { runs: runs.slice(0, 20) } },
+  );
+}
+
+/** Local paths of the carried rows (downloaded first when the lake is remote), per table. */
+async function stageCarry(store: ObjectStore, carry: CarryState, dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [table, key] of Object.entries(carry.files)) {
+    let path = store.localPath?.(key);
+    if (path === undefined) {
+      const stream = await store.getStream(key);
+      if (!stream) throw carriedMissing(store, key);
+      path = join(dir, `${table}.parquet`);
+      await mkdir(dir, { recursive: true });
+      await pipeline(stream, createWriteStream(path));
+    } else if (!existsSync(path)) {
+      throw carriedMissing(store, key);
+    }
+    out.set(table, path);
+  }
+  return out;
+}
+
+function carriedMissing(store: ObjectStore, key: string): TunelakeError {
+  return new TunelakeError(
+    'STORAGE_NOT_FOUND',
+    `The carried rows ${store.uri(key)} that state/transform.json names are missing. ` +
+      'Run `tunelake transform --full` to rebuild every table from the raw zone.',
+  );
+}
+
+/** Uploads the carried rows under keys named by their content; returns the key per table. */
+async function publishCarry(
+  store: ObjectStore,
+  files: readonly CarryFile[],
+  checkpoint: (name: string) => void | Promise<void>,
+): Promise<Record<string, string>> {
+  const out: OutputFile[] = [];
+  const keys: Record<string, string> = {};
+  for (const file of files) {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file.path)) hash.update(chunk as Buffer);
+    const key = `${CARRY_PREFIX}${file.table}-${hash.digest('hex').slice(0, 16)}.parquet`;
+    keys[file.table] = key;
+    out.push({ table: file.table, key, path: file.path, values: [], rows: 0 });
+  }
+  await publish(store, out, [], (name) => checkpoint(name.replace(/^uploaded:/, 'carried:')));
+  await checkpoint('carried');
+  return keys;
+}
+
+/** Deletes carried rows no committed state names (older generations, or a dead transform's). */
+async function sweepCarry(store: ObjectStore, keep: ReadonlySet<string>): Promise<void> {
+  const stale: string[] = [];
+  for await (const info of store.list(CARRY_PREFIX)) if (!keep.has(info.key)) stale.push(info.key);
+  if (stale.length > 0) await store.deleteMany(stale);
+}
+
+interface CarryFile {
+  table: string;
+  path: string;
+}
+
 interface Built {
   /** Per table: output columns (partition column included, in table order) and their DuckDB types. */
   columns: Map<string, Array<{ name: string; type: string }>>;
@@ -193,6 +331,8 @@ interface Built {
   quarantined: Record<string, number>;
   /** Ingestion dates of the new runs. */
   newDates: string[];
+  /** Each carry stage's rows (tables/*.sql), for the next transform. */
+  carry: CarryFile[];
 }
 
 async function build(
@@ -200,11 +340,13 @@ async function build(
   store: ObjectStore,
   manifests: RunManifest[],
   newRuns: string[],
+  batch: string[],
+  carried: ReadonlyMap<string, string> | undefined,
   work: string,
   logger: Logger,
   checkpoint: (name: string) => void | Promise<void>,
 ): Promise<Built> {
-  for (const runId of newRuns) {
+  for (const runId of batch) {
     if (!isRunId(runId)) throw new TunelakeError('INTERNAL', `Unexpected run id "${runId}".`);
   }
   // Row order inside the working tables never matters (every result is ordered explicitly), and not
@@ -217,7 +359,8 @@ async function build(
   await db.run(objectsSql());
   await db.run(`
     CREATE OR REPLACE TABLE new_runs AS
-      SELECT unnest(${newRuns.length ? `[${newRuns.map(sqlString).join(', ')}]` : 'CAST([] AS VARCHAR[])'}) AS run_id;
+      SELECT unnest(${runList(newRuns)}) AS run_id;
+    CREATE OR REPLACE TABLE batch_runs AS SELECT unnest(${runList(batch)}) AS run_id;
     ${QUARANTINE_DDL};
   `);
   logger.debug('transform: raw zone loaded', { objects: paths.length, ms: Date.now() - lap });
@@ -236,6 +379,16 @@ async function build(
       checks.push(...result.results);
       quarantined[spec.name] = result.quarantined;
     }
+    const carriedRows = carried?.get(spec.name);
+    if (carriedRows !== undefined) {
+      // The rows earlier transforms kept (tables/*.sql carry stages), less those of the runs read
+      // again now: the final stage then sees what it would see over every run.
+      await db.run(`
+        INSERT INTO ${sqlIdentifier(`${spec.name}__passed`)} BY NAME
+        SELECT * FROM read_parquet(${sqlString(carriedRows)})
+        WHERE _run_id NOT IN (SELECT run_id FROM batch_runs)
+      `);
+    }
     await db.run(sql.final);
     const described = await describe(db, spec.name);
     columns.set(spec.name, described);
@@ -250,12 +403,25 @@ async function build(
     logger.debug('transform: table built', { table: spec.name, ms: Date.now() - lap });
   }
   columns.set(QUARANTINE_TABLE, await describe(db, QUARANTINE_TABLE));
+  const carry: CarryFile[] = [];
+  await mkdir(join(work, 'carry'), { recursive: true });
+  for (const spec of TABLES) {
+    const query = tableSql(spec.name).carry;
+    if (query === undefined) continue;
+    const path = join(work, 'carry', `${spec.name}.parquet`);
+    await db.run(`COPY (${query}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
+    carry.push({ table: spec.name, path });
+  }
   await db.run('SET preserve_insertion_order = true');
   await checkpoint('built');
 
-  const newDates = new Set(manifests.filter((m) => newRuns.includes(m.runId)).map((m) => m.dt));
-  return { columns, checks, quarantined, newDates: [...newDates].sort() };
+  const fresh = new Set(newRuns);
+  const newDates = new Set(manifests.filter((m) => fresh.has(m.runId)).map((m) => m.dt));
+  return { columns, checks, quarantined, newDates: [...newDates].sort(), carry };
 }
+
+const runList = (runs: readonly string[]) =>
+  runs.length ? `[${runs.map(sqlString).join(', ')}]` : 'CAST([] AS VARCHAR[])';
 
 /** The table's output columns (bookkeeping `_` columns left out), with DuckDB types. */
 async function describe(db: DuckDb, table: string): Promise<Array<{ name: string; type: string }>> {
@@ -271,6 +437,7 @@ interface Plan {
   tableInfos: TransformTableInfo[];
   tableStates: Record<string, TableState>;
   rows: Record<string, number>;
+  partitionRows: Record<string, Record<string, number>>;
 }
 
 async function planOutput(
@@ -281,7 +448,7 @@ async function planOutput(
   full: boolean,
   outDir: string,
 ): Promise<Plan> {
-  const plan: Plan = { files: [], scopes: [], tableInfos: [], tableStates: {}, rows: {} };
+  const plan: Plan = { files: [], scopes: [], tableInfos: [], tableStates: {}, rows: {}, partitionRows: {} };
   for (const spec of [...TABLES, QUARANTINE_SPEC]) {
     const described = built.columns.get(spec.name)!;
     const pk = spec.partitionKey;
@@ -292,10 +459,34 @@ async function planOutput(
 
     let present: string[] = [];
     let toWrite: string[] = [];
+    let rowCount = 0;
     if (pk) {
-      const rows = await db.all(`SELECT DISTINCT ${sqlIdentifier(pk)} AS v FROM ${t} ORDER BY v`);
-      present = rows.map((r) => String(r.v));
-      toWrite = full ? present : await affectedPartitions(db, spec, present, built.newDates);
+      // An incremental transform holds the partitions it rewrites in full, and rows of others that
+      // are never written: the table's partitions and row count come from the previous ones'.
+      const counts = new Map<string, number>();
+      for (const r of await db.all(
+        `SELECT ${sqlIdentifier(pk)} AS v, count(*) AS n FROM ${t} GROUP BY ALL`,
+      )) {
+        counts.set(String(r.v), Number(r.n));
+      }
+      let partitionRows: Record<string, number>;
+      if (full) {
+        partitionRows = Object.fromEntries(counts);
+        toWrite = [...counts.keys()].sort();
+      } else {
+        partitionRows = { ...(state.carry?.partitionRows[spec.name] ?? {}) };
+        toWrite = await affectedPartitions(db, spec, Object.keys(partitionRows).sort(), built.newDates);
+        for (const value of toWrite) {
+          delete partitionRows[value];
+          if (counts.has(value)) partitionRows[value] = counts.get(value)!;
+        }
+      }
+      present = Object.keys(partitionRows).sort();
+      plan.partitionRows[spec.name] = Object.fromEntries(present.map((v) => [v, partitionRows[v]!]));
+      rowCount = present.reduce((n, v) => n + partitionRows[v]!, 0);
+    } else {
+      const [count] = await db.all(`SELECT count(*) AS n FROM ${t}`);
+      rowCount = Number(count?.n ?? 0);
     }
     const files = await writeTable(
       db,
@@ -320,8 +511,6 @@ async function planOutput(
       }
     }
 
-    const [count] = await db.all(`SELECT count(*) AS n FROM ${t}`);
-    const rowCount = Number(count?.n ?? 0);
     const written = files.filter((f) => f.values.length > 0).map((f) => f.values);
     const writtenSet = new Set(written.map((v) => v[0]));
     const rewritten = new Set(toWrite);
@@ -428,7 +617,9 @@ function codeVersion(): string {
   hash.update(objectsSql());
   for (const spec of TABLES) {
     const sql = tableSql(spec.name);
-    hash.update(`\n${spec.name}\n${sql.candidates ?? ''}\n${sql.final}\n${JSON.stringify(spec)}`);
+    hash.update(
+      `\n${spec.name}\n${sql.candidates ?? ''}\n${sql.final}\n${sql.carry ?? ''}\n${JSON.stringify(spec)}`,
+    );
   }
   hash.update(JSON.stringify(QUARANTINE_SPEC));
   return hash.digest('hex').slice(0, 16);

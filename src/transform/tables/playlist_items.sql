@@ -91,3 +91,10 @@ SELECT
   c.snapshot_date AS _dt, i._run_id, i._dataset, i._fetched_at
 FROM chosen c
 JOIN items i ON i.playlist_id = c.playlist_id AND i.snapshot_id = c.snapshot_id AND i._run_id = c.run_id;
+
+-- @carry
+-- What the next transform merges its new rows with: the items of the latest landing of every
+-- (playlist, snapshot), which a later day observing that snapshot carries forward. (Observations are
+-- per day, and a later transform only builds days after those it has built.)
+SELECT * FROM playlist_items__passed
+QUALIFY _run_id = max(_run_id) OVER (PARTITION BY playlist_id, snapshot_id);

@@ -33,6 +33,8 @@ export interface CarryState {
   files: Record<string, string>;
   /** Per partitioned table: rows per partition value (its TableState.partitions and rowCount come from these). */
   partitionRows: Record<string, Record<string, number>>;
+  /** Per table with an archive query (tables/*.sql): its archived rows, one file per transform that added some. */
+  archive: Record<string, string[]>;
 }
 
 /** Carried rows: Parquet files named by their content, referenced from state/transform.json. */

@@ -52,7 +52,15 @@ import {
   type TableState,
   type TransformState,
 } from './state.js';
-import { macrosSql, objectsSql, QUARANTINE_SPEC, TABLES, type TableSpec, tableSql } from './tables.js';
+import {
+  macrosSql,
+  objectsSql,
+  QUARANTINE_SPEC,
+  TABLES,
+  type TableSpec,
+  type TableSql,
+  tableSql,
+} from './tables.js';
 import { createWorkDir } from './work-dir.js';
 
 export interface TransformTableInfo {
@@ -172,7 +180,7 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
         threads: deps.threads,
         memoryLimit: deps.memoryLimit,
       });
-      const carried = full ? undefined : await stageCarry(store, state.carry!, join(work, 'carried'));
+      const carried = full ? undefined : await stageCarry(store, state.carry!, batch, join(work, 'carried'));
       const built = await build(db, store, manifests, newRuns, batch, carried, work, logger, checkpoint);
       const plan = await planOutput(db, store, state, built, full, join(work, 'out'));
       await checkpoint('written');
@@ -184,6 +192,14 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
         deleted: published.deleted.length,
       });
       const carryFiles = await publishCarry(store, built.carry, checkpoint);
+      const archiveFiles = await publishCarry(store, built.archive, checkpoint);
+      const archive: Record<string, string[]> = {};
+      for (const spec of TABLES) {
+        const keys = [...(full ? [] : (state.carry?.archive[spec.name] ?? []))];
+        const added = archiveFiles[spec.name];
+        if (added !== undefined && !keys.includes(added)) keys.push(added);
+        if (keys.length > 0) archive[spec.name] = keys;
+      }
 
       const runDates: Record<string, string> = full ? {} : { ...state.carry!.runDates };
       for (const m of manifests) runDates[m.runId] = m.dt;
@@ -196,11 +212,12 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
           runDates: Object.fromEntries(committed.map((r) => [r, runDates[r]!])),
           files: carryFiles,
           partitionRows: plan.partitionRows,
+          archive,
         },
       };
       await commitTransformState(store, next, etag);
       await checkpoint('committed');
-      await sweepCarry(store, new Set(Object.values(carryFiles)));
+      await sweepCarry(store, new Set([...Object.values(carryFiles), ...Object.values(archive).flat()]));
       return {
         runs: newRuns,
         full,
@@ -225,7 +242,7 @@ function fullReason(deps: TransformDeps, state: TransformState, code: string): s
   if (state.runs.length === 0) return 'first transform';
   if (state.codeVersion !== code) return "the transform's SQL changed";
   if (state.carry === undefined) return 'the tables were built before transforms were incremental';
-  if (state.runs.some((r) => state.carry!.runDates[r] === undefined))
+  if (state.carry.archive === undefined || state.runs.some((r) => state.carry!.runDates[r] === undefined))
     return 'the carried state is incomplete';
   return undefined;
 }
@@ -265,23 +282,49 @@ function forgottenRuns(store: ObjectStore, runs: string[]): TunelakeError {
   );
 }
 
-/** Local paths of the carried rows (downloaded first when the lake is remote), per table. */
-async function stageCarry(store: ObjectStore, carry: CarryState, dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const [table, key] of Object.entries(carry.files)) {
+/** What an incremental transform merges with: the carried rows and, on demand, the archived ones. */
+interface CarryInput {
+  /** Local path of each table's carried rows. */
+  files: Map<string, string>;
+  /** Local paths of a table's archived rows (downloaded when first asked for). */
+  archive: (table: string) => Promise<string[]>;
+  /** The latest run whose rows the carried ones hold (the runs read again excluded); '' when none. */
+  latestCarriedRun: string;
+}
+
+async function stageCarry(
+  store: ObjectStore,
+  carry: CarryState,
+  batch: readonly string[],
+  dir: string,
+): Promise<CarryInput> {
+  const stage = async (key: string, name: string): Promise<string> => {
     let path = store.localPath?.(key);
     if (path === undefined) {
       const stream = await store.getStream(key);
       if (!stream) throw carriedMissing(store, key);
-      path = join(dir, `${table}.parquet`);
+      path = join(dir, name);
       await mkdir(dir, { recursive: true });
       await pipeline(stream, createWriteStream(path));
     } else if (!existsSync(path)) {
       throw carriedMissing(store, key);
     }
-    out.set(table, path);
-  }
-  return out;
+    return path;
+  };
+  const files = new Map<string, string>();
+  for (const [table, key] of Object.entries(carry.files))
+    files.set(table, await stage(key, `${table}.parquet`));
+  const read = new Set(batch);
+  const latestCarriedRun =
+    Object.keys(carry.runDates)
+      .filter((r) => !read.has(r))
+      .sort()
+      .at(-1) ?? '';
+  const archive = async (table: string) => {
+    const keys = carry.archive[table] ?? [];
+    return Promise.all(keys.map((key, i) => stage(key, `${table}-archive-${i}.parquet`)));
+  };
+  return { files, archive, latestCarriedRun };
 }
 
 function carriedMissing(store: ObjectStore, key: string): TunelakeError {
@@ -303,7 +346,7 @@ async function publishCarry(
   for (const file of files) {
     const hash = createHash('sha256');
     for await (const chunk of createReadStream(file.path)) hash.update(chunk as Buffer);
-    const key = `${CARRY_PREFIX}${file.table}-${hash.digest('hex').slice(0, 16)}.parquet`;
+    const key = `${CARRY_PREFIX}${file.table}${file.archive ? '-archive' : ''}-${hash.digest('hex').slice(0, 16)}.parquet`;
     keys[file.table] = key;
     out.push({ table: file.table, key, path: file.path, values: [], rows: 0 });
   }
@@ -322,6 +365,7 @@ async function sweepCarry(store: ObjectStore, keep: ReadonlySet<string>): Promis
 interface CarryFile {
   table: string;
   path: string;
+  archive?: boolean;
 }
 
 interface Built {
@@ -333,6 +377,8 @@ interface Built {
   newDates: string[];
   /** Each carry stage's rows (tables/*.sql), for the next transform. */
   carry: CarryFile[];
+  /** Rows each archive query adds to its table's archive (none when it found nothing). */
+  archive: CarryFile[];
 }
 
 async function build(
@@ -341,7 +387,7 @@ async function build(
   manifests: RunManifest[],
   newRuns: string[],
   batch: string[],
-  carried: ReadonlyMap<string, string> | undefined,
+  carried: CarryInput | undefined,
   work: string,
   logger: Logger,
   checkpoint: (name: string) => void | Promise<void>,
@@ -379,15 +425,13 @@ async function build(
       checks.push(...result.results);
       quarantined[spec.name] = result.quarantined;
     }
-    const carriedRows = carried?.get(spec.name);
-    if (carriedRows !== undefined) {
-      // The rows earlier transforms kept (tables/*.sql carry stages), less those of the runs read
-      // again now: the final stage then sees what it would see over every run.
-      await db.run(`
-        INSERT INTO ${sqlIdentifier(`${spec.name}__passed`)} BY NAME
-        SELECT * FROM read_parquet(${sqlString(carriedRows)})
-        WHERE _run_id NOT IN (SELECT run_id FROM batch_runs)
-      `);
+    const carriedRows = carried?.files.get(spec.name);
+    if (carried !== undefined && carriedRows !== undefined) {
+      await mergeCarried(db, spec.name, sql, carriedRows, carried, logger);
+    } else if (sql.archive !== undefined) {
+      await db.run(
+        `CREATE OR REPLACE VIEW ${sqlIdentifier(`${spec.name}__recent`)} AS SELECT * FROM ${sqlIdentifier(`${spec.name}__passed`)}`,
+      );
     }
     await db.run(sql.final);
     const described = await describe(db, spec.name);
@@ -404,21 +448,129 @@ async function build(
   }
   columns.set(QUARANTINE_TABLE, await describe(db, QUARANTINE_TABLE));
   const carry: CarryFile[] = [];
+  const archive: CarryFile[] = [];
   await mkdir(join(work, 'carry'), { recursive: true });
   for (const spec of TABLES) {
-    const query = tableSql(spec.name).carry;
+    const { carry: query, archive: archiveQuery } = tableSql(spec.name);
     if (query === undefined) continue;
     const path = join(work, 'carry', `${spec.name}.parquet`);
     await db.run(`COPY (${query}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
     carry.push({ table: spec.name, path });
+    if (archiveQuery === undefined) continue;
+    const archived = join(work, 'carry', `${spec.name}-archive.parquet`);
+    await db.run(`COPY (${archiveQuery}) TO ${sqlString(archived)} (FORMAT parquet, COMPRESSION zstd)`);
+    const [n] = await db.all(`SELECT count(*) AS n FROM read_parquet(${sqlString(archived)})`);
+    if (Number(n?.n ?? 0) > 0) archive.push({ table: spec.name, path: archived, archive: true });
+    // The index of the whole archive: the previous one (loaded by mergeCarried) and what was just archived.
+    const [previous] = await db.all(
+      `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ${sqlString(`${spec.name}__archived`)}`,
+    );
+    const indexPath = join(work, 'carry', `${spec.name}${ARCHIVE_INDEX_SUFFIX}.parquet`);
+    await db.run(`
+      COPY (
+        SELECT DISTINCT * FROM (
+          ${archiveIndexQuery(spec.name, `read_parquet(${sqlString(archived)})`)}
+          ${Number(previous?.n ?? 0) > 0 ? `UNION ALL SELECT * FROM ${sqlIdentifier(`${spec.name}__archived`)}` : ''}
+        ) ORDER BY ALL
+      ) TO ${sqlString(indexPath)} (FORMAT parquet, COMPRESSION zstd)
+    `);
+    carry.push({ table: `${spec.name}${ARCHIVE_INDEX_SUFFIX}`, path: indexPath });
   }
   await db.run('SET preserve_insertion_order = true');
   await checkpoint('built');
 
   const fresh = new Set(newRuns);
   const newDates = new Set(manifests.filter((m) => fresh.has(m.runId)).map((m) => m.dt));
-  return { columns, checks, quarantined, newDates: [...newDates].sort(), carry };
+  return { columns, checks, quarantined, newDates: [...newDates].sort(), carry, archive };
 }
+
+/**
+ * Adds a table's carried rows to `<table>__passed`, less those of the runs read again now: the final
+ * stage then sees what it would see over every run. A table with an archive (playlist_items) also
+ * gets `<table>__recent` (carried rows and the runs read, for its archive query), and its archived
+ * rows when the runs read need them (archiveNeeded).
+ */
+async function mergeCarried(
+  db: DuckDb,
+  table: string,
+  sql: TableSql,
+  path: string,
+  carried: CarryInput,
+  logger: Logger,
+): Promise<void> {
+  const passed = sqlIdentifier(`${table}__passed`);
+  const rows = sqlIdentifier(`${table}__carried`);
+  await db.run(`
+    CREATE OR REPLACE TABLE ${rows} AS
+    SELECT * FROM read_parquet(${sqlString(path)}) WHERE _run_id NOT IN (SELECT run_id FROM batch_runs)
+  `);
+  if (sql.archive !== undefined) {
+    await db.run(`
+      CREATE OR REPLACE TABLE ${sqlIdentifier(`${table}__recent`)} AS
+      SELECT * FROM ${passed} UNION ALL BY NAME SELECT * FROM ${rows}
+    `);
+    const need = ARCHIVE_NEEDED[table];
+    if (need === undefined)
+      throw new TunelakeError('INTERNAL', `Table ${table} has an archive but no rule for reading it.`);
+    // What the archive holds, in brief (archiveIndexQuery): read instead of the archive itself.
+    const index = carried.files.get(`${table}${ARCHIVE_INDEX_SUFFIX}`);
+    await db.run(`
+      CREATE OR REPLACE TABLE ${sqlIdentifier(`${table}__archived`)} AS
+      ${index === undefined ? `SELECT * FROM (${archiveIndexQuery(table, rows)}) WHERE false` : `SELECT * FROM read_parquet(${sqlString(index)})`}
+    `);
+    const [row] = await db.all(need(carried.latestCarriedRun));
+    if (Number(row?.n ?? 0) > 0) {
+      const paths = await carried.archive(table);
+      logger.debug('transform: reading archived rows', { table, files: paths.length });
+      if (paths.length > 0) {
+        await db.run(`
+          INSERT INTO ${passed} BY NAME
+          SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}])
+          WHERE _run_id NOT IN (SELECT run_id FROM batch_runs)
+        `);
+      }
+    }
+  }
+  await db.run(`INSERT INTO ${passed} BY NAME SELECT * FROM ${rows}; DROP TABLE ${rows}`);
+}
+
+/**
+ * When a table's archived rows must be read (a query counting the reasons; run before the carried
+ * rows are added, so `<table>__passed` holds the runs read, and `<table>__archived` the archive's
+ * index). playlist_items: a day the runs read observe a (playlist, snapshot) that the archive holds
+ * and whose items are neither carried (its playlist's latest landing) nor landed by a run read that
+ * day or before and newer than every carried run. (A snapshot that never landed, such as one of a
+ * playlist whose items the tier hides, is observed every day: it must not send every transform to
+ * the archive.)
+ */
+/** The key (in CarryState.files) of a table's archive index: what archiveIndexQuery keeps of its archive. */
+const ARCHIVE_INDEX_SUFFIX = '.archived';
+
+/** A table's archive in brief: the (playlist, snapshot) pairs it holds (playlist_items). */
+function archiveIndexQuery(_table: string, source: string): string {
+  return `SELECT DISTINCT playlist_id, snapshot_id FROM ${source}`;
+}
+
+const ARCHIVE_NEEDED: Record<string, (latestCarriedRun: string) => string> = {
+  playlist_items: (latestCarriedRun) => `
+    WITH observed AS (
+      SELECT id AS playlist_id, snapshot_id, _dt FROM playlists__passed
+      WHERE _dataset = 'playlists' AND snapshot_id IS NOT NULL AND _run_id IN (SELECT run_id FROM batch_runs)
+      UNION
+      SELECT playlist_id, snapshot_id, _dt FROM playlist_items__passed
+    ), carried AS (
+      SELECT DISTINCT playlist_id, snapshot_id FROM playlist_items__carried
+    ), landed AS (
+      SELECT DISTINCT playlist_id, snapshot_id, _dt FROM playlist_items__passed WHERE _run_id > ${sqlString(latestCarriedRun)}
+    )
+    SELECT count(*) AS n FROM observed o
+    WHERE EXISTS (SELECT 1 FROM playlist_items__archived a WHERE a.playlist_id = o.playlist_id AND a.snapshot_id = o.snapshot_id)
+      AND NOT EXISTS (SELECT 1 FROM carried c WHERE c.playlist_id = o.playlist_id AND c.snapshot_id = o.snapshot_id)
+      AND NOT EXISTS (
+        SELECT 1 FROM landed l
+        WHERE l.playlist_id = o.playlist_id AND l.snapshot_id = o.snapshot_id AND l._dt <= o._dt)
+  `,
+};
 
 const runList = (runs: readonly string[]) =>
   runs.length ? `[${runs.map(sqlString).join(', ')}]` : 'CAST([] AS VARCHAR[])';
@@ -618,7 +770,7 @@ function codeVersion(): string {
   for (const spec of TABLES) {
     const sql = tableSql(spec.name);
     hash.update(
-      `\n${spec.name}\n${sql.candidates ?? ''}\n${sql.final}\n${sql.carry ?? ''}\n${JSON.stringify(spec)}`,
+      `\n${spec.name}\n${sql.candidates ?? ''}\n${sql.final}\n${sql.carry ?? ''}\n${sql.archive ?? ''}\n${JSON.stringify(spec)}`,
     );
   }
   hash.update(JSON.stringify(QUARANTINE_SPEC));

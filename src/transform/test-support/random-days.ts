@@ -120,7 +120,9 @@ export function randomRuns(seed: number, days: number): RandomRun[] {
         },
       });
       // Extract lands the items when the snapshot changed, and sometimes cannot.
-      if (readable && (r < 0.45 || chance(0.15)) && !chance(0.1)) {
+      // A revert lands only now and then here: that day then needs the items archived earlier.
+      const landed = r < 0.35 ? !chance(0.1) : r < 0.45 ? chance(0.5) : chance(0.15);
+      if (readable && landed) {
         const count = 2 + Math.floor(random() * 4);
         for (let position = 0; position < count; position++) {
           const kind = random();

@@ -286,6 +286,8 @@ function forgottenRuns(store: ObjectStore, runs: string[]): TunelakeError {
 interface CarryInput {
   /** Local path of each table's carried rows. */
   files: Map<string, string>;
+  /** Their keys in the lake (CarryState.files). */
+  keys: Record<string, string>;
   /** Local paths of a table's archived rows (downloaded when first asked for). */
   archive: (table: string) => Promise<string[]>;
   /** The latest run whose rows the carried ones hold (the runs read again excluded); '' when none. */
@@ -324,7 +326,7 @@ async function stageCarry(
     const keys = carry.archive[table] ?? [];
     return Promise.all(keys.map((key, i) => stage(key, `${table}-archive-${i}.parquet`)));
   };
-  return { files, archive, latestCarriedRun };
+  return { files, keys: carry.files, archive, latestCarriedRun };
 }
 
 function carriedMissing(store: ObjectStore, key: string): TunelakeError {
@@ -344,6 +346,10 @@ async function publishCarry(
   const out: OutputFile[] = [];
   const keys: Record<string, string> = {};
   for (const file of files) {
+    if (file.path === undefined) {
+      if (file.key !== undefined) keys[file.table] = file.key;
+      continue;
+    }
     const hash = createHash('sha256');
     for await (const chunk of createReadStream(file.path)) hash.update(chunk as Buffer);
     const key = `${CARRY_PREFIX}${file.table}${file.archive ? '-archive' : ''}-${hash.digest('hex').slice(0, 16)}.parquet`;
@@ -364,7 +370,9 @@ async function sweepCarry(store: ObjectStore, keep: ReadonlySet<string>): Promis
 
 interface CarryFile {
   table: string;
-  path: string;
+  /** The file to upload; absent when the table keeps its previous carried rows (`key`). */
+  path?: string;
+  key?: string;
   archive?: boolean;
 }
 
@@ -415,6 +423,8 @@ async function build(
   const columns = new Map<string, Array<{ name: string; type: string }>>();
   const checks: CheckResult[] = [];
   const quarantined: Record<string, number> = {};
+  // Tables with carried rows to which the runs read added none.
+  const unchanged = new Set<string>();
   for (const spec of TABLES) {
     lap = Date.now();
     const sql = tableSql(spec.name);
@@ -427,7 +437,7 @@ async function build(
     }
     const carriedRows = carried?.files.get(spec.name);
     if (carried !== undefined && carriedRows !== undefined) {
-      await mergeCarried(db, spec.name, sql, carriedRows, carried, logger);
+      if (await mergeCarried(db, spec.name, sql, carriedRows, carried, logger)) unchanged.add(spec.name);
     } else if (sql.archive !== undefined) {
       await db.run(
         `CREATE OR REPLACE VIEW ${sqlIdentifier(`${spec.name}__recent`)} AS SELECT * FROM ${sqlIdentifier(`${spec.name}__passed`)}`,
@@ -451,6 +461,14 @@ async function build(
   const archive: CarryFile[] = [];
   await mkdir(join(work, 'carry'), { recursive: true });
   for (const spec of TABLES) {
+    const kept = carried?.keys[spec.name];
+    if (unchanged.has(spec.name) && kept !== undefined) {
+      // The runs read brought this table no row: what it carries (and archives) stays as it was.
+      carry.push({ table: spec.name, key: kept });
+      const index = carried?.keys[`${spec.name}${ARCHIVE_INDEX_SUFFIX}`];
+      if (index !== undefined) carry.push({ table: `${spec.name}${ARCHIVE_INDEX_SUFFIX}`, key: index });
+      continue;
+    }
     const { carry: query, archive: archiveQuery } = tableSql(spec.name);
     if (query === undefined) continue;
     const path = join(work, 'carry', `${spec.name}.parquet`);
@@ -488,7 +506,8 @@ async function build(
  * Adds a table's carried rows to `<table>__passed`, less those of the runs read again now: the final
  * stage then sees what it would see over every run. A table with an archive (playlist_items) also
  * gets `<table>__recent` (carried rows and the runs read, for its archive query), and its archived
- * rows when the runs read need them (archiveNeeded).
+ * rows when the runs read need them (ARCHIVE_NEEDED). Returns true when the runs read brought the
+ * table no row.
  */
 async function mergeCarried(
   db: DuckDb,
@@ -497,9 +516,10 @@ async function mergeCarried(
   path: string,
   carried: CarryInput,
   logger: Logger,
-): Promise<void> {
+): Promise<boolean> {
   const passed = sqlIdentifier(`${table}__passed`);
   const rows = sqlIdentifier(`${table}__carried`);
+  const [fresh] = await db.all(`SELECT count(*) AS n FROM ${passed}`);
   await db.run(`
     CREATE OR REPLACE TABLE ${rows} AS
     SELECT * FROM read_parquet(${sqlString(path)}) WHERE _run_id NOT IN (SELECT run_id FROM batch_runs)
@@ -532,6 +552,7 @@ async function mergeCarried(
     }
   }
   await db.run(`INSERT INTO ${passed} BY NAME SELECT * FROM ${rows}; DROP TABLE ${rows}`);
+  return Number(fresh?.n ?? 0) === 0;
 }
 
 /**

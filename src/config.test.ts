@@ -172,7 +172,7 @@ describe('loadConfig(spec, env)', () => {
   });
 
   it('takes a DuckDB memory limit from the file or the environment, and rejects one that is not a size', () => {
-    expect(loadConfig({}, noFile).duckdbMemoryLimit).toBeUndefined();
+    expect(loadConfig({}, noFile).duckdbMemoryLimit).toBe('256MB');
     const file = tempFile('tunelake.config.json', JSON.stringify({ duckdb: { memoryLimit: '1.5GiB' } }));
     const fromFile = loadConfig({}, { ...noFile, TUNELAKE_CONFIG: file });
     expect(fromFile.duckdbMemoryLimit).toBe('1.5GiB');

@@ -124,7 +124,8 @@ export interface Config {
   logLevel: LogLevel;
   /**
    * TUNELAKE_DUCKDB_MEMORY_LIMIT: DuckDB's memory_limit for the transform (e.g. `1GB`); beyond it
-   * DuckDB spills to disk. Undefined: DuckDB's default, 80% of RAM (BENCHMARKS.md has the trade-off).
+   * DuckDB spills to the transform's temp folder. Default `256MB`: with Node's own memory, `run` stays
+   * within 512 MiB (docs/incremental.md has the measurements and when to raise it).
    */
   duckdbMemoryLimit: string | undefined;
   spotify: SpotifyConfig;
@@ -298,7 +299,7 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     'TUNELAKE_DUCKDB_MEMORY_LIMIT',
     file.duckdb?.memoryLimit,
   );
-  let duckdbMemoryLimit: string | undefined;
+  let duckdbMemoryLimit: string | undefined = '256MB';
   if (memoryPicked) {
     const value = String(memoryPicked.value).trim();
     // Validated here, not by DuckDB mid-run: a typo must fail before anything is fetched.

@@ -13,6 +13,9 @@
 // table's files. Partitions are one file per table: a listing is one read (Glue's GetPartitions is the
 // hot path, for Athena and DuckDB), and a crawl writes each table's partitions in one CAS. Partitions
 // inherit their columns from the table, so the file stores each distinct column list once.
+// Locations inside a local lake are stored relative to the lake's root (`tables/tracks/`) and resolved
+// on read, so that a copied or moved lake folder still queries (issue #15); any other location (an
+// `s3://` URI, as Glue needs) is stored as given.
 import { randomBytes } from 'node:crypto';
 import { TunelakeError } from '../errors.js';
 import { CATALOG_PREFIX } from '../lake.js';
@@ -88,6 +91,27 @@ export function createLocalCatalog(config: LocalCatalogConfig, deps: LocalCatalo
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = deps.random ?? Math.random;
 
+  // The lake's root as store.uri() spells it, for a local lake; undefined for a remote one.
+  const root = store.localPath ? store.uri('x').slice(0, -1) : undefined;
+  const storedLocation = (location: string) =>
+    root !== undefined && location.startsWith(root) ? location.slice(root.length) : location;
+  const resolvedLocation = (location: string) =>
+    root !== undefined && !location.startsWith('/') && !/^[a-z][a-z0-9+.-]*:/i.test(location)
+      ? `${root}${location}`
+      : location;
+  const withLocation = <T extends { StorageDescriptor: StorageDescriptor }>(
+    item: T,
+    map: (location: string) => string,
+  ): T =>
+    item.StorageDescriptor?.Location === undefined
+      ? item
+      : {
+          ...item,
+          StorageDescriptor: { ...item.StorageDescriptor, Location: map(item.StorageDescriptor.Location) },
+        };
+  const storedTable = (table: Table) => withLocation(table, storedLocation);
+  const readTableFile = (table: Table) => withLocation(reviveTable(table), resolvedLocation);
+
   const databaseKey = (db: string) => `${prefix}${db}/database.json`;
   const tableKey = (db: string, name: string) => `${prefix}${db}/${name}/table.json`;
   const dataPrefix = (db: string, name: string, id: string) => `${prefix}${db}/${name}/${id}/`;
@@ -143,7 +167,7 @@ export function createLocalCatalog(config: LocalCatalogConfig, deps: LocalCatalo
   async function readTable(db: string, name: string) {
     const found = await readJson<TableFile>(tableKey(db, name));
     if (!found) return undefined;
-    return { id: found.value.id, table: reviveTable(found.value.table), etag: found.etag };
+    return { id: found.value.id, table: readTableFile(found.value.table), etag: found.etag };
   }
 
   async function requireTable(db: string, name: string) {
@@ -168,7 +192,11 @@ export function createLocalCatalog(config: LocalCatalogConfig, deps: LocalCatalo
         const columns = columnSets[p.StorageDescriptor.Columns] ?? [];
         map.set(JSON.stringify(p.Values), {
           Values: p.Values,
-          StorageDescriptor: { ...p.StorageDescriptor, Columns: columns.map((c) => ({ ...c })) },
+          StorageDescriptor: {
+            ...p.StorageDescriptor,
+            Location: resolvedLocation(p.StorageDescriptor.Location),
+            Columns: columns.map((c) => ({ ...c })),
+          },
           ...(p.Parameters ? { Parameters: p.Parameters } : {}),
           DatabaseName: db,
           TableName: name,
@@ -193,7 +221,11 @@ export function createLocalCatalog(config: LocalCatalogConfig, deps: LocalCatalo
       }
       stored.push({
         Values: p.Values,
-        StorageDescriptor: { ...p.StorageDescriptor, Columns: index },
+        StorageDescriptor: {
+          ...p.StorageDescriptor,
+          Location: storedLocation(p.StorageDescriptor.Location),
+          Columns: index,
+        },
         ...(p.Parameters ? { Parameters: p.Parameters } : {}),
         ...(p.CreationTime ? { CreationTime: p.CreationTime.toISOString() } : {}),
       });
@@ -249,13 +281,13 @@ export function createLocalCatalog(config: LocalCatalogConfig, deps: LocalCatalo
       const file: TableFile = {
         format: FORMAT,
         id: randomBytes(6).toString('hex'),
-        table: {
+        table: storedTable({
           ...toTableInput(input),
           DatabaseName: db,
           CreateTime: time,
           UpdateTime: time,
           VersionId: '1',
-        },
+        }),
       };
       if (!(await conditionalPut(tableKey(db, input.Name), file, { ifNoneMatch: '*' }))) {
         throw tableExists(db, input.Name);
@@ -272,13 +304,13 @@ export function createLocalCatalog(config: LocalCatalogConfig, deps: LocalCatalo
         const file: TableFile = {
           format: FORMAT,
           id: current.id,
-          table: {
+          table: storedTable({
             ...toTableInput(input),
             DatabaseName: db,
             ...(current.table.CreateTime ? { CreateTime: current.table.CreateTime } : {}),
             UpdateTime: now(),
             VersionId: options.skipArchive ? version : String(Number(version) + 1),
-          },
+          }),
         };
         return (await conditionalPut(tableKey(db, input.Name), file, { ifMatch: current.etag }))
           ? undefined
@@ -310,7 +342,7 @@ export function createLocalCatalog(config: LocalCatalogConfig, deps: LocalCatalo
       const byVersion = new Map<number, Table>();
       for (const found of archived) {
         if (!found || found.value.id !== current.id) continue;
-        const table = reviveTable(found.value.table);
+        const table = readTableFile(found.value.table);
         const n = Number(table.VersionId);
         if (n < currentVersion) byVersion.set(n, table);
       }
@@ -394,7 +426,7 @@ export function createLocalCatalog(config: LocalCatalogConfig, deps: LocalCatalo
    */
   async function archive(db: string, name: string, id: string, table: Table): Promise<void> {
     const key = versionKey(db, name, id, table.VersionId ?? '1');
-    const file: TableFile = { format: FORMAT, id, table };
+    const file: TableFile = { format: FORMAT, id, table: storedTable(table) };
     for (let i = 0; i < 3; i++) {
       if (await conditionalPut(key, file, { ifNoneMatch: '*' })) return;
       const existing = await readJson<TableFile>(key);

@@ -176,12 +176,13 @@ export async function applyChecks(
     .map((c, i) => `CASE WHEN ${passes[i]} THEN NULL ELSE ${sqlString(c.rule)} END`)
     .join(', ')}], r -> r IS NOT NULL)`;
   const reasonOf = `CASE r ${checks.map((c) => `WHEN ${sqlString(c.rule)} THEN ${sqlString(c.description)}`).join(' ')} END`;
-  const [total] = await db.all(
-    `SELECT count(*) AS n FROM ${candidates} WHERE _run_id IN (SELECT run_id FROM new_runs)`,
-  );
-  const checked = Number(total?.n ?? 0);
-  const [failing] = await db.all(`SELECT count(*) AS n FROM ${candidates} WHERE NOT (${allPass})`);
-  if (Number(failing?.n ?? 0) === 0) {
+  const [counts] = await db.all(`
+    SELECT count(*) FILTER (WHERE _run_id IN (SELECT run_id FROM new_runs)) AS checked,
+      count(*) FILTER (WHERE NOT (${allPass})) AS failing
+    FROM ${candidates}
+  `);
+  const checked = Number(counts?.checked ?? 0);
+  if (Number(counts?.failing ?? 0) === 0) {
     await db.run(`DROP TABLE IF EXISTS ${passed}; ALTER TABLE ${candidates} RENAME TO ${passed}`);
     const results = checks.map((c) => {
       const { rule, description } = c;

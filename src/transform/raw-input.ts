@@ -9,7 +9,8 @@
 // parsing every record twice. A value of an unexpected type fails that strict read; the dataset is
 // then read as JSON text and parsed with from_json, where a new, missing or retyped field never
 // fails. The quarantine shows a failing record's JSON text, read again from its file (quality.ts).
-import { createWriteStream, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -122,14 +123,24 @@ export async function loadRaw(
   await db.run('SET preserve_insertion_order = true');
   try {
     await db.run(`CREATE OR REPLACE TABLE raw_files (dataset VARCHAR, file_index INTEGER, path VARCHAR)`);
-    const [types] = await db.all(`SELECT typeof(from_json('{}', context_shape())) AS c`);
-    const contextType = String(types?.c);
+    const contextType = await contextStructType(db);
     for (const [dataset, files] of typed) await loadTyped(db, dataset, files, contextType, logger);
     await loadStreamingHistory(db, streams);
     await loadGeneric(db, generic);
   } finally {
     await db.run(`SET preserve_insertion_order = ${setting?.v === true ? 'true' : 'false'}`);
   }
+}
+
+async function contextStructType(db: DuckDb): Promise<string> {
+  const key = `${macrosHash()}:context`;
+  let type = TYPES.get(key)?.type;
+  if (type === undefined) {
+    const [row] = await db.all(`SELECT typeof(from_json('{}', context_shape())) AS c`);
+    type = String(row?.c);
+    TYPES.set(key, { shape: '', type });
+  }
+  return type;
 }
 
 async function loadTyped(
@@ -140,18 +151,16 @@ async function loadTyped(
   logger: Logger,
 ): Promise<void> {
   const table = sqlIdentifier(`raw_${dataset}`);
-  const [row] = await db.all(`SELECT dataset_shape(${sqlString(dataset)}) AS s`);
-  const shape = sqlString(String(row?.s));
+  const { shape: shapeText, type: dataType } = await datasetTypes(db, dataset);
+  const shape = sqlString(shapeText);
   if (paths.length === 0) {
+    // A day without this dataset (most datasets on most days): typed by DDL, without planning a read.
     await db.run(`
-      CREATE OR REPLACE TABLE ${table} AS
-      SELECT NULL::INTEGER AS _file, NULL::VARCHAR AS dataset, NULL::VARCHAR AS dt, NULL::VARCHAR AS run_id,
-        NULL::TIMESTAMP AS fetched_at, from_json('{}', context_shape()) AS ctx, from_json('{}', ${shape}) AS d
-      WHERE false
+      CREATE OR REPLACE TABLE ${table} (_file INTEGER, dataset VARCHAR, dt VARCHAR, run_id VARCHAR,
+        fetched_at TIMESTAMP, ctx ${contextType}, d ${dataType})
     `);
     return;
   }
-  const [types] = await db.all(`SELECT typeof(from_json('{}', ${shape})) AS d`);
   const values = (group: number) => keyPart(paths, group);
   await registerFiles(db, dataset, paths);
   const select = (source: string) => `
@@ -165,7 +174,7 @@ async function loadTyped(
     // One parse, straight into the typed columns (as the benchmark's floor reads). Strict: a value of
     // another type fails the read...
     const narrow = dataset === 'playlist_items' ? await narrowPlaylistItems(db) : undefined;
-    const readType = narrow?.readType ?? String(types?.d);
+    const readType = narrow?.readType ?? dataType;
     const columns = `{context: ${sqlString(contextType)}, data: ${sqlString(readType)}}`;
     await db.run(
       select(`context AS ctx, ${narrow?.data ?? 'data'} AS d FROM read_json(${readOptions(paths, columns)})`),
@@ -186,6 +195,32 @@ async function loadTyped(
   }
 }
 
+// The shapes and struct types are fixed by macros.sql: worked out once per process (a demo or a
+// schedule transforms many times), not once per transform.
+const TYPES = new Map<string, { shape: string; type: string }>();
+
+async function datasetTypes(db: DuckDb, dataset: string): Promise<{ shape: string; type: string }> {
+  const key = `${macrosHash()}:${dataset}`;
+  let found = TYPES.get(key);
+  if (found === undefined) {
+    const [row] = await db.all(`SELECT dataset_shape(${sqlString(dataset)}) AS s`);
+    const shape = String(row?.s);
+    const [types] = await db.all(`SELECT typeof(from_json('{}', ${sqlString(shape)})) AS d`);
+    found = { shape, type: String(types?.d) };
+    TYPES.set(key, found);
+  }
+  return found;
+}
+
+let macrosDigest: string | undefined;
+function macrosHash(): string {
+  // Read here, not through tables.ts: that module imports this one (through quality.ts).
+  macrosDigest ??= createHash('sha256')
+    .update(readFileSync(new URL('./macros.sql', import.meta.url)))
+    .digest('hex');
+  return macrosDigest;
+}
+
 /**
  * Playlist items carry their item twice: `item` and its deprecated alias `track`, which objects.sql
  * reads only when `item` is missing (and which then is the same object). Converting `track` into a
@@ -194,6 +229,15 @@ async function loadTyped(
  * so the dataset is read through from_json instead, `track` whole.
  */
 async function narrowPlaylistItems(db: DuckDb): Promise<{ readType: string; data: string }> {
+  const key = `${macrosHash()}:playlist_items:narrow`;
+  const cached = TYPES.get(key);
+  if (cached !== undefined) return { readType: cached.shape, data: cached.type };
+  const narrowed = await narrowPlaylistItemsTypes(db);
+  TYPES.set(key, { shape: narrowed.readType, type: narrowed.data });
+  return narrowed;
+}
+
+async function narrowPlaylistItemsTypes(db: DuckDb): Promise<{ readType: string; data: string }> {
   const [row] = await db.all(`
     SELECT typeof(from_json('{}', '{"added_at": "VARCHAR", "added_by": {"id": "VARCHAR"}, "is_local": "BOOLEAN", "item": '
       || playable_shape() || ', "track": {"id": "VARCHAR"}}')) AS r,

@@ -22,6 +22,24 @@ export interface TableState {
   rowCount: number;
 }
 
+/**
+ * What an incremental transform needs besides the new runs' raw objects (transform.ts): where each
+ * table's carried rows are, and the bookkeeping that lets it write only some partitions.
+ */
+export interface CarryState {
+  /** The ingestion date of every run the tables include: a new run's same-day runs are read again. */
+  runDates: Record<string, string>;
+  /** Per table with a carry stage (tables/*.sql): the key of its carried rows, under CARRY_PREFIX. */
+  files: Record<string, string>;
+  /** Per partitioned table: rows per partition value (its TableState.partitions and rowCount come from these). */
+  partitionRows: Record<string, Record<string, number>>;
+  /** Per table with an archive query (tables/*.sql): its archived rows, one file per transform that added some. */
+  archive: Record<string, string[]>;
+}
+
+/** Carried rows: Parquet files named by their content, referenced from state/transform.json. */
+export const CARRY_PREFIX = `${STATE_PREFIX}transform/`;
+
 export interface TransformState {
   version: 1;
   /** Committed extract runs the tables include, sorted. */
@@ -29,6 +47,8 @@ export interface TransformState {
   /** Hash of the transform's SQL and checks: a change rewrites every partition. */
   codeVersion: string;
   tables: Record<string, TableState>;
+  /** Absent in a lake last transformed before the transform was incremental: the next one is full. */
+  carry?: CarryState;
 }
 
 export function emptyTransformState(): TransformState {

@@ -10,7 +10,13 @@
 //   `_fetched_at`;
 // - the checks (quality.ts) turn it into `<table>__passed` and fill the quarantine;
 // - the final stage creates `<table>`: its output columns (the partition column included), plus
-//   `_dt`, `_run_id`, `_dataset` and `_fetched_at` of the record each row came from.
+//   `_dt`, `_run_id`, `_dataset` and `_fetched_at` of the record each row came from;
+// - an optional carry stage, after a `-- @carry` line: one query over `<table>__passed` that keeps the
+//   rows a later transform needs to build the same table from the new runs alone (the incremental
+//   transform, transform.ts). Every value the final stage takes from a chosen row (latest, first,
+//   arg_max) must come out the same from the kept rows plus any later rows as from all rows; keeping
+//   more rows than needed is always safe. After it, an optional `-- @archive` query: rows leaving the
+//   carried ones that are kept apart, read only when needed (playlist_items).
 // Columns whose names start with `_` are never written.
 import { readFileSync } from 'node:fs';
 import { TunelakeError } from '../errors.js';
@@ -145,9 +151,18 @@ export interface TableSql {
   /** Creates `<table>__candidates`; absent for tables built from other tables only. */
   candidates: string | undefined;
   final: string;
+  /** A query over `<table>__passed`: the rows the next transform merges with; absent when it needs none. */
+  carry: string | undefined;
+  /**
+   * A query over `<table>__recent` (the carried rows plus the rows of the runs read): rows that leave
+   * the carried ones but that a later transform may still need, appended to the table's archive.
+   */
+  archive: string | undefined;
 }
 
 const FINAL_MARKER = /^-- @final\s*$/m;
+const CARRY_MARKER = /^-- @carry\s*$/m;
+const ARCHIVE_MARKER = /^-- @archive\s*$/m;
 
 export function tableSql(name: string): TableSql {
   const text = readSql(new URL(`./tables/${name}.sql`, import.meta.url));
@@ -155,9 +170,31 @@ export function tableSql(name: string): TableSql {
   if (parts.length > 2) {
     throw new TunelakeError('INTERNAL', `tables/${name}.sql has more than one "-- @final" line.`);
   }
-  return parts.length === 2
-    ? { candidates: parts[0]!, final: parts[1]! }
-    : { candidates: undefined, final: text };
+  const [candidates, rest] = parts.length === 2 ? [parts[0]!, parts[1]!] : [undefined, text];
+  const [final, carried, extra] = rest.split(CARRY_MARKER);
+  const [carry, archive, more] = carried === undefined ? [] : carried.split(ARCHIVE_MARKER);
+  if (extra !== undefined || more !== undefined) {
+    throw new TunelakeError(
+      'INTERNAL',
+      `tables/${name}.sql has more than one "-- @carry" or "-- @archive" line.`,
+    );
+  }
+  return {
+    candidates,
+    final: final!,
+    carry: carry === undefined ? undefined : carryQuery(carry),
+    archive: archive === undefined ? undefined : carryQuery(archive),
+  };
+}
+
+/** The carry stage as one query (its comment lines and final semicolon removed), for COPY (...) TO. */
+function carryQuery(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+    .trim()
+    .replace(/;$/, '');
 }
 
 export function macrosSql(): string {

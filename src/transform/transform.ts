@@ -15,12 +15,14 @@
 //    readable tables and the old marker; the next one redoes the same runs and writes the same bytes.
 // The output is deterministic: rows in a total order, fixed file names, no clock in the data.
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { TunelakeError } from '../errors.js';
 import { committedRunIds, type RunManifest, readManifest } from '../extract/manifest.js';
-import { isRunId } from '../lake.js';
+import { isRunId, manifestKey } from '../lake.js';
 import { acquireRunLock } from '../lock.js';
 import { type Logger, silentLogger } from '../log.js';
 import { DuckDb, sqlIdentifier, sqlString } from '../query/duckdb.js';
@@ -42,13 +44,23 @@ import {
 } from './quality.js';
 import { loadRaw, stageRawObjects } from './raw-input.js';
 import {
+  CARRY_PREFIX,
+  type CarryState,
   type ColumnInfo,
   commitTransformState,
   loadTransformState,
   type TableState,
   type TransformState,
 } from './state.js';
-import { macrosSql, objectsSql, QUARANTINE_SPEC, TABLES, type TableSpec, tableSql } from './tables.js';
+import {
+  macrosSql,
+  objectsSql,
+  QUARANTINE_SPEC,
+  TABLES,
+  type TableSpec,
+  type TableSql,
+  tableSql,
+} from './tables.js';
 import { createWorkDir } from './work-dir.js';
 
 export interface TransformTableInfo {
@@ -122,24 +134,43 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
     const committed = await committedRunIds(store);
     const committedSet = new Set(committed);
     const code = codeVersion();
-    // Everything is rewritten (and anything else under the tables' prefixes removed) when asked, on
-    // the first transform, when the SQL changed, or when a transformed run lost its manifest.
+    // A run the tables include lost its manifest: rebuilding without it would silently shrink the
+    // tables, so only an explicit --full does that (issue #17).
     const forgotten = state.runs.filter((r) => !committedSet.has(r));
-    const full =
-      deps.full === true || state.runs.length === 0 || state.codeVersion !== code || forgotten.length > 0;
+    if (forgotten.length > 0 && deps.full !== true) throw forgottenRuns(store, forgotten);
     const known = new Set(state.runs);
-    const newRuns = full ? committed : committed.filter((r) => !known.has(r));
-    if (newRuns.length === 0) {
+    const unprocessed = committed.filter((r) => !known.has(r));
+    let reason = fullReason(deps, state, code);
+    if (reason === undefined && unprocessed.length === 0) {
       logger.info('transform: no new committed runs; the tables are up to date', { runs: committed.length });
+      return unchangedInfo(store, state, Math.round(performance.now() - startedMs));
+    }
+
+    let manifests: RunManifest[] = [];
+    let batch: string[] = [];
+    if (reason === undefined) {
+      const plan = await planIncremental(store, state, unprocessed);
+      if ('reason' in plan) reason = plan.reason;
+      else ({ manifests, batch } = plan);
+    }
+    const full = reason !== undefined;
+    if (full) {
+      manifests = await readManifests(store, committed);
+      batch = committed;
+    }
+    const newRuns = full ? committed : unprocessed;
+    if (newRuns.length === 0) {
+      logger.info('transform: no committed runs; nothing to build');
       return unchangedInfo(store, state, Math.round(performance.now() - startedMs));
     }
     logger.info('transform: building tables', {
       newRuns: newRuns.length,
+      runsRead: batch.length,
       committedRuns: committed.length,
       full,
+      ...(reason ? { reason } : {}),
     });
 
-    const manifests = await readManifests(store, committed);
     const work = createWorkDir(deps.tempDir ?? tmpdir());
     let db: DuckDb | undefined;
     try {
@@ -149,7 +180,8 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
         threads: deps.threads,
         memoryLimit: deps.memoryLimit,
       });
-      const built = await build(db, store, manifests, newRuns, work, logger, checkpoint);
+      const carried = full ? undefined : await stageCarry(store, state.carry!, batch, join(work, 'carried'));
+      const built = await build(db, store, manifests, newRuns, batch, carried, work, logger, checkpoint);
       const plan = await planOutput(db, store, state, built, full, join(work, 'out'));
       await checkpoint('written');
       const published = await publish(store, plan.files, plan.scopes, checkpoint);
@@ -159,15 +191,33 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
         unchanged: published.unchanged,
         deleted: published.deleted.length,
       });
+      const carryFiles = await publishCarry(store, built.carry, checkpoint);
+      const archiveFiles = await publishCarry(store, built.archive, checkpoint);
+      const archive: Record<string, string[]> = {};
+      for (const spec of TABLES) {
+        const keys = [...(full ? [] : (state.carry?.archive[spec.name] ?? []))];
+        const added = archiveFiles[spec.name];
+        if (added !== undefined && !keys.includes(added)) keys.push(added);
+        if (keys.length > 0) archive[spec.name] = keys;
+      }
 
+      const runDates: Record<string, string> = full ? {} : { ...state.carry!.runDates };
+      for (const m of manifests) runDates[m.runId] = m.dt;
       const next: TransformState = {
         version: 1,
         runs: committed,
         codeVersion: code,
         tables: plan.tableStates,
+        carry: {
+          runDates: Object.fromEntries(committed.map((r) => [r, runDates[r]!])),
+          files: carryFiles,
+          partitionRows: plan.partitionRows,
+          archive,
+        },
       };
       await commitTransformState(store, next, etag);
       await checkpoint('committed');
+      await sweepCarry(store, new Set([...Object.values(carryFiles), ...Object.values(archive).flat()]));
       return {
         runs: newRuns,
         full,
@@ -186,6 +236,146 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
   }
 }
 
+/** Why this transform rebuilds every table from the whole raw zone; undefined when it need not. */
+function fullReason(deps: TransformDeps, state: TransformState, code: string): string | undefined {
+  if (deps.full === true) return 'asked for (--full)';
+  if (state.runs.length === 0) return 'first transform';
+  if (state.codeVersion !== code) return "the transform's SQL changed";
+  if (state.carry === undefined) return 'the tables were built before transforms were incremental';
+  if (state.carry.archive === undefined || state.runs.some((r) => state.carry!.runDates[r] === undefined))
+    return 'the carried state is incomplete';
+  return undefined;
+}
+
+/**
+ * The runs an incremental transform reads: the new ones, plus the processed runs of the same
+ * ingestion dates (a day's partitions are rebuilt from all of that day's runs). Tables are built day
+ * by day, so a new run dated before a day the tables already hold needs a full rebuild.
+ */
+async function planIncremental(
+  store: ObjectStore,
+  state: TransformState,
+  unprocessed: string[],
+): Promise<{ manifests: RunManifest[]; batch: string[] } | { reason: string }> {
+  const carry = state.carry!;
+  const fresh = await readManifests(store, unprocessed);
+  const dates = new Set(fresh.map((m) => m.dt));
+  const first = [...dates].sort()[0]!;
+  const latest = Object.values(carry.runDates).sort().at(-1) ?? '';
+  if (latest > first)
+    return { reason: `a new run (${first}) is older than the tables' latest day (${latest})` };
+  for (const [table, key] of Object.entries(carry.files)) {
+    if (!(await store.head(key))) return { reason: `the carried rows of ${table} are missing (${key})` };
+  }
+  const sameDay = state.runs.filter((r) => dates.has(carry.runDates[r]!));
+  const manifests = [...fresh, ...(await readManifests(store, sameDay))];
+  return { manifests, batch: manifests.map((m) => m.runId).sort() };
+}
+
+function forgottenRuns(store: ObjectStore, runs: string[]): TunelakeError {
+  return new TunelakeError(
+    'STORAGE_NOT_FOUND',
+    `${runs.length} run(s) the tables were built from no longer have a manifest, e.g. ${store.uri(manifestKey(runs[0]!))}. ` +
+      'The transform stops instead of dropping their rows from the tables. Restore the manifest(s); or, if the ' +
+      'runs were removed on purpose, run `tunelake transform --full` to rebuild every table from the raw zone as it is.',
+    { details: { runs: runs.slice(0, 20) } },
+  );
+}
+
+/** What an incremental transform merges with: the carried rows and, on demand, the archived ones. */
+interface CarryInput {
+  /** Local path of each table's carried rows. */
+  files: Map<string, string>;
+  /** Their keys in the lake (CarryState.files). */
+  keys: Record<string, string>;
+  /** Local paths of a table's archived rows (downloaded when first asked for). */
+  archive: (table: string) => Promise<string[]>;
+  /** The latest run whose rows the carried ones hold (the runs read again excluded); '' when none. */
+  latestCarriedRun: string;
+}
+
+async function stageCarry(
+  store: ObjectStore,
+  carry: CarryState,
+  batch: readonly string[],
+  dir: string,
+): Promise<CarryInput> {
+  const stage = async (key: string, name: string): Promise<string> => {
+    let path = store.localPath?.(key);
+    if (path === undefined) {
+      const stream = await store.getStream(key);
+      if (!stream) throw carriedMissing(store, key);
+      path = join(dir, name);
+      await mkdir(dir, { recursive: true });
+      await pipeline(stream, createWriteStream(path));
+    } else if (!existsSync(path)) {
+      throw carriedMissing(store, key);
+    }
+    return path;
+  };
+  const files = new Map<string, string>();
+  for (const [table, key] of Object.entries(carry.files))
+    files.set(table, await stage(key, `${table}.parquet`));
+  const read = new Set(batch);
+  const latestCarriedRun =
+    Object.keys(carry.runDates)
+      .filter((r) => !read.has(r))
+      .sort()
+      .at(-1) ?? '';
+  const archive = async (table: string) => {
+    const keys = carry.archive[table] ?? [];
+    return Promise.all(keys.map((key, i) => stage(key, `${table}-archive-${i}.parquet`)));
+  };
+  return { files, keys: carry.files, archive, latestCarriedRun };
+}
+
+function carriedMissing(store: ObjectStore, key: string): TunelakeError {
+  return new TunelakeError(
+    'STORAGE_NOT_FOUND',
+    `The carried rows ${store.uri(key)} that state/transform.json names are missing. ` +
+      'Run `tunelake transform --full` to rebuild every table from the raw zone.',
+  );
+}
+
+/** Uploads the carried rows under keys named by their content; returns the key per table. */
+async function publishCarry(
+  store: ObjectStore,
+  files: readonly CarryFile[],
+  checkpoint: (name: string) => void | Promise<void>,
+): Promise<Record<string, string>> {
+  const out: OutputFile[] = [];
+  const keys: Record<string, string> = {};
+  for (const file of files) {
+    if (file.path === undefined) {
+      if (file.key !== undefined) keys[file.table] = file.key;
+      continue;
+    }
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file.path)) hash.update(chunk as Buffer);
+    const key = `${CARRY_PREFIX}${file.table}${file.archive ? '-archive' : ''}-${hash.digest('hex').slice(0, 16)}.parquet`;
+    keys[file.table] = key;
+    out.push({ table: file.table, key, path: file.path, values: [], rows: 0 });
+  }
+  await publish(store, out, [], (name) => checkpoint(name.replace(/^uploaded:/, 'carried:')));
+  await checkpoint('carried');
+  return keys;
+}
+
+/** Deletes carried rows no committed state names (older generations, or a dead transform's). */
+async function sweepCarry(store: ObjectStore, keep: ReadonlySet<string>): Promise<void> {
+  const stale: string[] = [];
+  for await (const info of store.list(CARRY_PREFIX)) if (!keep.has(info.key)) stale.push(info.key);
+  if (stale.length > 0) await store.deleteMany(stale);
+}
+
+interface CarryFile {
+  table: string;
+  /** The file to upload; absent when the table keeps its previous carried rows (`key`). */
+  path?: string;
+  key?: string;
+  archive?: boolean;
+}
+
 interface Built {
   /** Per table: output columns (partition column included, in table order) and their DuckDB types. */
   columns: Map<string, Array<{ name: string; type: string }>>;
@@ -193,6 +383,10 @@ interface Built {
   quarantined: Record<string, number>;
   /** Ingestion dates of the new runs. */
   newDates: string[];
+  /** Each carry stage's rows (tables/*.sql), for the next transform. */
+  carry: CarryFile[];
+  /** Rows each archive query adds to its table's archive (none when it found nothing). */
+  archive: CarryFile[];
 }
 
 async function build(
@@ -200,11 +394,13 @@ async function build(
   store: ObjectStore,
   manifests: RunManifest[],
   newRuns: string[],
+  batch: string[],
+  carried: CarryInput | undefined,
   work: string,
   logger: Logger,
   checkpoint: (name: string) => void | Promise<void>,
 ): Promise<Built> {
-  for (const runId of newRuns) {
+  for (const runId of batch) {
     if (!isRunId(runId)) throw new TunelakeError('INTERNAL', `Unexpected run id "${runId}".`);
   }
   // Row order inside the working tables never matters (every result is ordered explicitly), and not
@@ -217,7 +413,8 @@ async function build(
   await db.run(objectsSql());
   await db.run(`
     CREATE OR REPLACE TABLE new_runs AS
-      SELECT unnest(${newRuns.length ? `[${newRuns.map(sqlString).join(', ')}]` : 'CAST([] AS VARCHAR[])'}) AS run_id;
+      SELECT unnest(${runList(newRuns)}) AS run_id;
+    CREATE OR REPLACE TABLE batch_runs AS SELECT unnest(${runList(batch)}) AS run_id;
     ${QUARANTINE_DDL};
   `);
   logger.debug('transform: raw zone loaded', { objects: paths.length, ms: Date.now() - lap });
@@ -226,6 +423,8 @@ async function build(
   const columns = new Map<string, Array<{ name: string; type: string }>>();
   const checks: CheckResult[] = [];
   const quarantined: Record<string, number> = {};
+  // Tables with carried rows to which the runs read added none.
+  const unchanged = new Set<string>();
   for (const spec of TABLES) {
     lap = Date.now();
     const sql = tableSql(spec.name);
@@ -235,6 +434,14 @@ async function build(
       const result = await applyChecks(db, spec.name, spec.checks);
       checks.push(...result.results);
       quarantined[spec.name] = result.quarantined;
+    }
+    const carriedRows = carried?.files.get(spec.name);
+    if (carried !== undefined && carriedRows !== undefined) {
+      if (await mergeCarried(db, spec.name, sql, carriedRows, carried, logger)) unchanged.add(spec.name);
+    } else if (sql.archive !== undefined) {
+      await db.run(
+        `CREATE OR REPLACE VIEW ${sqlIdentifier(`${spec.name}__recent`)} AS SELECT * FROM ${sqlIdentifier(`${spec.name}__passed`)}`,
+      );
     }
     await db.run(sql.final);
     const described = await describe(db, spec.name);
@@ -250,12 +457,144 @@ async function build(
     logger.debug('transform: table built', { table: spec.name, ms: Date.now() - lap });
   }
   columns.set(QUARANTINE_TABLE, await describe(db, QUARANTINE_TABLE));
+  const carry: CarryFile[] = [];
+  const archive: CarryFile[] = [];
+  await mkdir(join(work, 'carry'), { recursive: true });
+  for (const spec of TABLES) {
+    const kept = carried?.keys[spec.name];
+    if (unchanged.has(spec.name) && kept !== undefined) {
+      // The runs read brought this table no row: what it carries (and archives) stays as it was.
+      carry.push({ table: spec.name, key: kept });
+      const index = carried?.keys[`${spec.name}${ARCHIVE_INDEX_SUFFIX}`];
+      if (index !== undefined) carry.push({ table: `${spec.name}${ARCHIVE_INDEX_SUFFIX}`, key: index });
+      continue;
+    }
+    const { carry: query, archive: archiveQuery } = tableSql(spec.name);
+    if (query === undefined) continue;
+    const path = join(work, 'carry', `${spec.name}.parquet`);
+    await db.run(`COPY (${query}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
+    carry.push({ table: spec.name, path });
+    if (archiveQuery === undefined) continue;
+    const archived = join(work, 'carry', `${spec.name}-archive.parquet`);
+    await db.run(`COPY (${archiveQuery}) TO ${sqlString(archived)} (FORMAT parquet, COMPRESSION zstd)`);
+    const [n] = await db.all(`SELECT count(*) AS n FROM read_parquet(${sqlString(archived)})`);
+    if (Number(n?.n ?? 0) > 0) archive.push({ table: spec.name, path: archived, archive: true });
+    // The index of the whole archive: the previous one (loaded by mergeCarried) and what was just archived.
+    const [previous] = await db.all(
+      `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ${sqlString(`${spec.name}__archived`)}`,
+    );
+    const indexPath = join(work, 'carry', `${spec.name}${ARCHIVE_INDEX_SUFFIX}.parquet`);
+    await db.run(`
+      COPY (
+        SELECT DISTINCT * FROM (
+          ${archiveIndexQuery(spec.name, `read_parquet(${sqlString(archived)})`)}
+          ${Number(previous?.n ?? 0) > 0 ? `UNION ALL SELECT * FROM ${sqlIdentifier(`${spec.name}__archived`)}` : ''}
+        ) ORDER BY ALL
+      ) TO ${sqlString(indexPath)} (FORMAT parquet, COMPRESSION zstd)
+    `);
+    carry.push({ table: `${spec.name}${ARCHIVE_INDEX_SUFFIX}`, path: indexPath });
+  }
   await db.run('SET preserve_insertion_order = true');
   await checkpoint('built');
 
-  const newDates = new Set(manifests.filter((m) => newRuns.includes(m.runId)).map((m) => m.dt));
-  return { columns, checks, quarantined, newDates: [...newDates].sort() };
+  const fresh = new Set(newRuns);
+  const newDates = new Set(manifests.filter((m) => fresh.has(m.runId)).map((m) => m.dt));
+  return { columns, checks, quarantined, newDates: [...newDates].sort(), carry, archive };
 }
+
+/**
+ * Adds a table's carried rows to `<table>__passed`, less those of the runs read again now: the final
+ * stage then sees what it would see over every run. A table with an archive (playlist_items) also
+ * gets `<table>__recent` (carried rows and the runs read, for its archive query), and its archived
+ * rows when the runs read need them (ARCHIVE_NEEDED). Returns true when the runs read brought the
+ * table no row.
+ */
+async function mergeCarried(
+  db: DuckDb,
+  table: string,
+  sql: TableSql,
+  path: string,
+  carried: CarryInput,
+  logger: Logger,
+): Promise<boolean> {
+  const passed = sqlIdentifier(`${table}__passed`);
+  const rows = sqlIdentifier(`${table}__carried`);
+  const [fresh] = await db.all(`SELECT count(*) AS n FROM ${passed}`);
+  await db.run(`
+    CREATE OR REPLACE TABLE ${rows} AS
+    SELECT * FROM read_parquet(${sqlString(path)}) WHERE _run_id NOT IN (SELECT run_id FROM batch_runs)
+  `);
+  if (sql.archive !== undefined) {
+    await db.run(`
+      CREATE OR REPLACE TABLE ${sqlIdentifier(`${table}__recent`)} AS
+      SELECT * FROM ${passed} UNION ALL BY NAME SELECT * FROM ${rows}
+    `);
+    const need = ARCHIVE_NEEDED[table];
+    if (need === undefined)
+      throw new TunelakeError('INTERNAL', `Table ${table} has an archive but no rule for reading it.`);
+    // What the archive holds, in brief (archiveIndexQuery): read instead of the archive itself.
+    const index = carried.files.get(`${table}${ARCHIVE_INDEX_SUFFIX}`);
+    await db.run(`
+      CREATE OR REPLACE TABLE ${sqlIdentifier(`${table}__archived`)} AS
+      ${index === undefined ? `SELECT * FROM (${archiveIndexQuery(table, rows)}) WHERE false` : `SELECT * FROM read_parquet(${sqlString(index)})`}
+    `);
+    const [row] = await db.all(need(carried.latestCarriedRun));
+    if (Number(row?.n ?? 0) > 0) {
+      const paths = await carried.archive(table);
+      logger.debug('transform: reading archived rows', { table, files: paths.length });
+      if (paths.length > 0) {
+        await db.run(`
+          INSERT INTO ${passed} BY NAME
+          SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}])
+          WHERE _run_id NOT IN (SELECT run_id FROM batch_runs)
+        `);
+      }
+    }
+  }
+  await db.run(`INSERT INTO ${passed} BY NAME SELECT * FROM ${rows}; DROP TABLE ${rows}`);
+  return Number(fresh?.n ?? 0) === 0;
+}
+
+/**
+ * When a table's archived rows must be read (a query counting the reasons; run before the carried
+ * rows are added, so `<table>__passed` holds the runs read, and `<table>__archived` the archive's
+ * index). playlist_items: a day the runs read observe a (playlist, snapshot) that the archive holds
+ * and whose items are neither carried (its playlist's latest landing) nor landed by a run read that
+ * day or before and newer than every carried run. (A snapshot that never landed, such as one of a
+ * playlist whose items the tier hides, is observed every day: it must not send every transform to
+ * the archive.)
+ */
+/** The key (in CarryState.files) of a table's archive index: what archiveIndexQuery keeps of its archive. */
+const ARCHIVE_INDEX_SUFFIX = '.archived';
+
+/** A table's archive in brief: the (playlist, snapshot) pairs it holds (playlist_items). */
+function archiveIndexQuery(_table: string, source: string): string {
+  return `SELECT DISTINCT playlist_id, snapshot_id FROM ${source}`;
+}
+
+const ARCHIVE_NEEDED: Record<string, (latestCarriedRun: string) => string> = {
+  playlist_items: (latestCarriedRun) => `
+    WITH observed AS (
+      SELECT id AS playlist_id, snapshot_id, _dt FROM playlists__passed
+      WHERE _dataset = 'playlists' AND snapshot_id IS NOT NULL AND _run_id IN (SELECT run_id FROM batch_runs)
+      UNION
+      SELECT playlist_id, snapshot_id, _dt FROM playlist_items__passed
+    ), carried AS (
+      SELECT DISTINCT playlist_id, snapshot_id FROM playlist_items__carried
+    ), landed AS (
+      SELECT DISTINCT playlist_id, snapshot_id, _dt FROM playlist_items__passed WHERE _run_id > ${sqlString(latestCarriedRun)}
+    )
+    SELECT count(*) AS n FROM observed o
+    WHERE EXISTS (SELECT 1 FROM playlist_items__archived a WHERE a.playlist_id = o.playlist_id AND a.snapshot_id = o.snapshot_id)
+      AND NOT EXISTS (SELECT 1 FROM carried c WHERE c.playlist_id = o.playlist_id AND c.snapshot_id = o.snapshot_id)
+      AND NOT EXISTS (
+        SELECT 1 FROM landed l
+        WHERE l.playlist_id = o.playlist_id AND l.snapshot_id = o.snapshot_id AND l._dt <= o._dt)
+  `,
+};
+
+const runList = (runs: readonly string[]) =>
+  runs.length ? `[${runs.map(sqlString).join(', ')}]` : 'CAST([] AS VARCHAR[])';
 
 /** The table's output columns (bookkeeping `_` columns left out), with DuckDB types. */
 async function describe(db: DuckDb, table: string): Promise<Array<{ name: string; type: string }>> {
@@ -271,6 +610,7 @@ interface Plan {
   tableInfos: TransformTableInfo[];
   tableStates: Record<string, TableState>;
   rows: Record<string, number>;
+  partitionRows: Record<string, Record<string, number>>;
 }
 
 async function planOutput(
@@ -281,7 +621,7 @@ async function planOutput(
   full: boolean,
   outDir: string,
 ): Promise<Plan> {
-  const plan: Plan = { files: [], scopes: [], tableInfos: [], tableStates: {}, rows: {} };
+  const plan: Plan = { files: [], scopes: [], tableInfos: [], tableStates: {}, rows: {}, partitionRows: {} };
   for (const spec of [...TABLES, QUARANTINE_SPEC]) {
     const described = built.columns.get(spec.name)!;
     const pk = spec.partitionKey;
@@ -292,10 +632,34 @@ async function planOutput(
 
     let present: string[] = [];
     let toWrite: string[] = [];
+    let rowCount = 0;
     if (pk) {
-      const rows = await db.all(`SELECT DISTINCT ${sqlIdentifier(pk)} AS v FROM ${t} ORDER BY v`);
-      present = rows.map((r) => String(r.v));
-      toWrite = full ? present : await affectedPartitions(db, spec, present, built.newDates);
+      // An incremental transform holds the partitions it rewrites in full, and rows of others that
+      // are never written: the table's partitions and row count come from the previous ones'.
+      const counts = new Map<string, number>();
+      for (const r of await db.all(
+        `SELECT ${sqlIdentifier(pk)} AS v, count(*) AS n FROM ${t} GROUP BY ALL`,
+      )) {
+        counts.set(String(r.v), Number(r.n));
+      }
+      let partitionRows: Record<string, number>;
+      if (full) {
+        partitionRows = Object.fromEntries(counts);
+        toWrite = [...counts.keys()].sort();
+      } else {
+        partitionRows = { ...(state.carry?.partitionRows[spec.name] ?? {}) };
+        toWrite = await affectedPartitions(db, spec, Object.keys(partitionRows).sort(), built.newDates);
+        for (const value of toWrite) {
+          delete partitionRows[value];
+          if (counts.has(value)) partitionRows[value] = counts.get(value)!;
+        }
+      }
+      present = Object.keys(partitionRows).sort();
+      plan.partitionRows[spec.name] = Object.fromEntries(present.map((v) => [v, partitionRows[v]!]));
+      rowCount = present.reduce((n, v) => n + partitionRows[v]!, 0);
+    } else {
+      const [count] = await db.all(`SELECT count(*) AS n FROM ${t}`);
+      rowCount = Number(count?.n ?? 0);
     }
     const files = await writeTable(
       db,
@@ -320,8 +684,6 @@ async function planOutput(
       }
     }
 
-    const [count] = await db.all(`SELECT count(*) AS n FROM ${t}`);
-    const rowCount = Number(count?.n ?? 0);
     const written = files.filter((f) => f.values.length > 0).map((f) => f.values);
     const writtenSet = new Set(written.map((v) => v[0]));
     const rewritten = new Set(toWrite);
@@ -428,7 +790,9 @@ function codeVersion(): string {
   hash.update(objectsSql());
   for (const spec of TABLES) {
     const sql = tableSql(spec.name);
-    hash.update(`\n${spec.name}\n${sql.candidates ?? ''}\n${sql.final}\n${JSON.stringify(spec)}`);
+    hash.update(
+      `\n${spec.name}\n${sql.candidates ?? ''}\n${sql.final}\n${sql.carry ?? ''}\n${sql.archive ?? ''}\n${JSON.stringify(spec)}`,
+    );
   }
   hash.update(JSON.stringify(QUARANTINE_SPEC));
   return hash.digest('hex').slice(0, 16);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -144,6 +144,27 @@ describe('tunelake demo / run / schedule (the commands)', () => {
     expect(rerun[0]!.extract.dt).toBe(dates[2]);
     expect(rerun[0]!.extract.records).toEqual({});
   });
+
+  it('query reads a demo lake copied to another folder (catalog locations are relative to the lake)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelake-cli-'));
+    const lake = join(dir, 'lake');
+    expect(tunelake(['demo', '--days', '2', '--json', '--lake', lake], dir).code).toBe(0);
+    const count = (at: string) => {
+      const result = tunelake(
+        ['query', '--format', 'json', '--lake', at, 'SELECT count(*) AS n FROM playlist_items'],
+        dir,
+      );
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      return (JSON.parse(result.stdout) as Array<{ n: number }>)[0]!.n;
+    };
+    const before = count(lake);
+    expect(before).toBeGreaterThan(0);
+    const moved = join(dir, 'elsewhere', 'lake');
+    cpSync(lake, moved, { recursive: true });
+    rmSync(lake, { recursive: true });
+    expect(count(moved)).toBe(before);
+  }, 120_000);
 
   it('run exits 10 when a source failed, and reports it while landing the rest', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tunelake-cli-'));

@@ -66,3 +66,37 @@ SELECT
   s.last_seen_at,
   l._dt, l._run_id, l._dataset, l._fetched_at
 FROM latest l JOIN seen s USING (id) LEFT JOIN latest_full f USING (id);
+
+-- @carry
+-- What the next transform merges its new rows with: per album, the row ranked first above, the latest
+-- full row and a first-seen row; and per release of releases.sql, every row one of its aggregates picks.
+WITH w AS (
+  SELECT *, row_number() OVER () AS __w FROM albums__passed
+), events AS (
+  SELECT __w, id AS album_id, _watch_artist_id AS artist_id, 'watchlist' AS source, NULL AS query,
+    _album_group AS album_group, _dt, _run_id, _dataset, _fetched_at
+  FROM w
+  WHERE _dataset = 'artist_albums' AND is_spotify_id(_watch_artist_id)
+  UNION ALL
+  SELECT __w, id, unnest(artist_ids), 'search', _search_q, NULL, _dt, _run_id, _dataset, _fetched_at
+  FROM w
+  WHERE _dataset = 'search_results' AND contains(lower(_search_q), 'tag:new')
+), keep AS (
+  SELECT __w FROM w
+  QUALIFY row_number() OVER (
+      PARTITION BY id
+      ORDER BY _fetched_at DESC, _full DESC, name, album_type, total_tracks, release_date, release_date_precision,
+        image_url, artist_ids, uri, label, upc, popularity
+    ) = 1
+    OR (_full AND row_number() OVER (PARTITION BY id, _full ORDER BY _fetched_at DESC, label, upc, popularity) = 1)
+    OR row_number() OVER (PARTITION BY id ORDER BY _fetched_at) = 1
+  UNION ALL
+  SELECT unnest([
+    arg_min(__w, (_fetched_at, query)),
+    arg_min(__w, (_fetched_at, query)) FILTER (WHERE query IS NOT NULL),
+    arg_max(__w, (_fetched_at, album_group)),
+    arg_max(__w, (_fetched_at, album_group)) FILTER (WHERE album_group IS NOT NULL),
+    arg_min(__w, _fetched_at), arg_min(__w, _dt), arg_min(__w, _run_id), arg_min(__w, _dataset)])
+  FROM events GROUP BY album_id, artist_id, source
+)
+SELECT * EXCLUDE (__w) FROM w WHERE __w IN (SELECT __w FROM keep);

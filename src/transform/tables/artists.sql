@@ -69,3 +69,14 @@ SELECT
   s.last_seen_at,
   l._dt, l._run_id, l._dataset, l._fetched_at
 FROM latest l JOIN seen s USING (id) LEFT JOIN latest_full f USING (id);
+
+-- @carry
+-- What the next transform merges its new rows with: per artist, the row ranked first above, the
+-- latest full row and a first-seen row.
+SELECT * FROM artists__passed
+QUALIFY row_number() OVER (
+    PARTITION BY id ORDER BY _fetched_at DESC, _full DESC, name, uri, genres, followers, popularity, image_url
+  ) = 1
+  OR (_full AND row_number() OVER (
+    PARTITION BY id, _full ORDER BY _fetched_at DESC, genres, followers, popularity, image_url) = 1)
+  OR row_number() OVER (PARTITION BY id ORDER BY _fetched_at) = 1;

@@ -47,3 +47,14 @@ SELECT
   s.last_seen_at,
   l._dt, l._run_id, l._dataset, l._fetched_at
 FROM latest l JOIN seen s USING (id);
+
+-- @carry
+-- What the next transform merges its new rows with: per episode, the row ranked first above and a
+-- first-seen row.
+SELECT * FROM episodes__passed
+QUALIFY row_number() OVER (
+    PARTITION BY id
+    ORDER BY _fetched_at DESC, name, show_id, show_name, duration_ms, explicit, release_date, release_date_precision,
+      language, uri
+  ) = 1
+  OR row_number() OVER (PARTITION BY id ORDER BY _fetched_at) = 1;

@@ -91,3 +91,18 @@ SELECT
   c.snapshot_date AS _dt, i._run_id, i._dataset, i._fetched_at
 FROM chosen c
 JOIN items i ON i.playlist_id = c.playlist_id AND i.snapshot_id = c.snapshot_id AND i._run_id = c.run_id;
+
+-- @carry
+-- What the next transform merges its new rows with: the items of each playlist's latest landing. A
+-- later day observes either a snapshot that lands that day or, nearly always, the one that landed
+-- last. Every other (playlist, snapshot)'s latest landing is archived (the @archive query below) and
+-- read only by a transform that observes a snapshot neither here nor landing in its runs.
+SELECT * FROM playlist_items__passed
+QUALIFY _run_id = max(_run_id) OVER (PARTITION BY playlist_id);
+
+-- @archive
+-- playlist_items__recent: the carried rows and the runs read (all rows on a full rebuild). The latest
+-- landing of each (playlist, snapshot) that is no longer its playlist's latest.
+SELECT * FROM playlist_items__recent
+QUALIFY _run_id = max(_run_id) OVER (PARTITION BY playlist_id, snapshot_id)
+  AND _run_id < max(_run_id) OVER (PARTITION BY playlist_id);

@@ -69,3 +69,25 @@ SELECT
   g.last_seen_at,
   l._dt, l._run_id, l._dataset, l._fetched_at
 FROM latest l JOIN agg g USING (id) LEFT JOIN latest_full f USING (id);
+
+-- @carry
+-- What the next transform merges its new rows with: per playlist, the row ranked first above, the
+-- latest full row, a first-seen row and the row agg's arg_max picks (with and without a total).
+WITH w AS (
+  SELECT *, row_number() OVER () AS __w FROM playlists__passed
+), keep AS (
+  SELECT __w FROM w
+  QUALIFY row_number() OVER (
+      PARTITION BY id
+      ORDER BY _fetched_at DESC, _full DESC, name, description, owner_id, owner_name, collaborative, public,
+        snapshot_id, image_url, uri, followers, total
+    ) = 1
+    OR (_full AND row_number() OVER (PARTITION BY id, _full ORDER BY _fetched_at DESC, followers) = 1)
+    OR row_number() OVER (PARTITION BY id ORDER BY _fetched_at) = 1
+  UNION ALL
+  SELECT unnest([
+    arg_max(__w, (_fetched_at, total)),
+    arg_max(__w, (_fetched_at, total)) FILTER (WHERE total IS NOT NULL)])
+  FROM w GROUP BY id
+)
+SELECT * EXCLUDE (__w) FROM w WHERE __w IN (SELECT __w FROM keep);

@@ -24,3 +24,8 @@ SELECT
   _dt, _run_id, _dataset, _fetched_at
 FROM plays__passed
 QUALIFY row_number() OVER (PARTITION BY played_at, track_id ORDER BY _fetched_at, context_type, context_uri) = 1;
+
+-- @carry
+-- What the next transform merges its new rows with: the play kept above, per played_at + track_id.
+SELECT * FROM plays__passed
+QUALIFY row_number() OVER (PARTITION BY played_at, track_id ORDER BY _fetched_at, context_type, context_uri) = 1;

@@ -102,3 +102,8 @@ SELECT
   _dt, _run_id, _dataset, _fetched_at
 FROM streams__passed
 QUALIFY row_number() OVER (PARTITION BY stream_key ORDER BY _run_id, source_file, source_index) = 1;
+
+-- @carry
+-- What the next transform merges its new rows with: the stream kept above, per stream_key.
+SELECT * FROM streams__passed
+QUALIFY row_number() OVER (PARTITION BY stream_key ORDER BY _run_id, source_file, source_index) = 1;

@@ -67,3 +67,15 @@ SELECT
   s.last_seen_at,
   l._dt, l._run_id, l._dataset, l._fetched_at
 FROM latest l JOIN seen s USING (id) LEFT JOIN latest_full f USING (id);
+
+-- @carry
+-- What the next transform merges its new rows with: per track, the row ranked first above, the latest
+-- full row and a first-seen row (seen's max is the first row's _fetched_at).
+SELECT * FROM tracks__passed
+QUALIFY row_number() OVER (
+    PARTITION BY id
+    ORDER BY _fetched_at DESC, _full DESC, name, album_id, artist_ids, duration_ms, explicit, disc_number,
+      track_number, uri, isrc, popularity
+  ) = 1
+  OR (_full AND row_number() OVER (PARTITION BY id, _full ORDER BY _fetched_at DESC, isrc, popularity) = 1)
+  OR row_number() OVER (PARTITION BY id ORDER BY _fetched_at) = 1;

@@ -1,0 +1,271 @@
+// Benchmark of the incremental transform (issue #15; not a test: it measures and reports).
+//
+//   npx tsx bench/incremental.ts             # histories of 100k, 1M and 3M playlist items (long: generation and
+//                                            # the unmeasured first transform of each history dominate)
+//   npx tsx bench/incremental.ts --quick     # histories of 20k and 100k
+//   npx tsx bench/incremental.ts --history 100000,1000000 --daily 10000
+//
+// For each history size a raw zone of watched playlists is generated (bench/playlist-lake.ts: about
+// `--daily` playlist items land each simulated day, the first day lands every playlist), and every
+// run but the last is transformed (not measured). Then, side by side, each in a child process of its
+// own so that its peak RSS is its own:
+// - incremental: the last run transformed on top of the history (what a daily `tunelake run` does);
+// - alone: the same run's raw objects and manifest copied into an empty lake and transformed there.
+// The ratios incremental / alone (wall and CPU time) say whether a daily run's cost is flat in the
+// lake's age; the target is <= 1.5 at every history size, with peak RSS <= 512 MiB. Both run with
+// the default settings (the default DuckDB memory limit of src/config.ts).
+// Results go to bench/results/incremental.json (incremental-quick.json with --quick) and stdout.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { manifestKey } from '../src/lake.js';
+import { type Logger, silentLogger } from '../src/log.js';
+import { createLocalObjectStore } from '../src/storage/local.js';
+import { transform } from '../src/transform/transform.js';
+import { generatePlaylistLake, type PlaylistLakeInfo } from './playlist-lake.js';
+import { formatTable, machineInfo, maxRssBytes, mib, sampleRss, writeResults } from './support.js';
+
+const USAGE =
+  'Usage: npx tsx bench/incremental.ts [--quick] [--history N,N,...] [--daily N] [--playlists N] [--seed N] [--out FILE]';
+const TARGET_RATIO = 1.5;
+const TARGET_RSS_MIB = 512;
+
+interface Measurement {
+  wallMs: number;
+  cpuMs: number;
+  maxRssBytes: number;
+  sampledPeakRssBytes: number;
+  runsRead: number;
+  full: boolean;
+}
+
+interface Job {
+  lake: string;
+  memoryLimit: string | undefined;
+}
+
+const SELF = fileURLToPath(import.meta.url);
+
+async function childMain(job: Job): Promise<void> {
+  const store = createLocalObjectStore({ root: job.lake });
+  let runsRead = 0;
+  const logger: Logger = {
+    ...silentLogger,
+    info(message, fields) {
+      if (message === 'transform: building tables') runsRead = Number(fields?.runsRead ?? 0);
+    },
+  };
+  const cpuBefore = process.cpuUsage();
+  const sampler = sampleRss(50);
+  const started = performance.now();
+  const info = await transform({ store, logger }, { memoryLimit: job.memoryLimit });
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const result: Measurement = {
+    wallMs: Math.round(wallMs),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    maxRssBytes: maxRssBytes(),
+    sampledPeakRssBytes: sampler.stop().peakRssBytes,
+    runsRead,
+    full: info.full,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function runChild(job: Job): Promise<Measurement> {
+  const child = spawn(process.execPath, [...process.execArgv, SELF, '--child', JSON.stringify(job)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  return new Promise((done, fail) => {
+    child.on('error', fail);
+    child.on('close', (code) => {
+      if (code !== 0) fail(new Error(`the transform child exited with code ${code}`));
+      else done(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Measurement);
+    });
+  });
+}
+
+interface SizeResult {
+  history: number;
+  historyRuns: number;
+  newRunRecords: number;
+  generationMs: number;
+  historyTransformMs: number;
+  incremental: Measurement;
+  alone: Measurement;
+  ratios: { wall: number; cpu: number; peakRss: number };
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function measureSize(
+  history: number,
+  daily: number,
+  playlists: number,
+  seed: number,
+  memoryLimit: string | undefined,
+  log: (m: string) => void,
+): Promise<SizeResult> {
+  const root = mkdtempSync(join(tmpdir(), 'tl-bench-incremental-'));
+  try {
+    const lakeDir = join(root, 'lake');
+    const store = createLocalObjectStore({ root: lakeDir });
+    // The first day lands every playlist (about 5 days' worth), later days about `daily` items each.
+    const firstDay = 5 * daily;
+    const runs = Math.max(2, Math.round((history + daily - firstDay) / daily) + 1);
+    const info: PlaylistLakeInfo = await generatePlaylistLake(
+      store,
+      {
+        records: history + daily,
+        playlists,
+        runs,
+        seed,
+        changeProbability: daily / firstDay,
+        catalogScale: 4,
+      },
+      () => {},
+    );
+    const last = info.runs.at(-1)!;
+    log(
+      `history ${history}: ${runs} runs generated in ${(info.generationMs / 1000).toFixed(0)} s; the new run lands ${last.playlistItems} items`,
+    );
+
+    // The history, transformed: every run but the last (its manifest set aside meanwhile).
+    const manifest = store.localPath!(manifestKey(last.runId));
+    renameSync(manifest, `${manifest}.aside`);
+    const t0 = performance.now();
+    await transform({ store }, { memoryLimit });
+    const historyTransformMs = Math.round(performance.now() - t0);
+    renameSync(`${manifest}.aside`, manifest);
+    log(
+      `history ${history}: first transform of the history took ${(historyTransformMs / 1000).toFixed(1)} s`,
+    );
+
+    // The same run alone in an empty lake.
+    const aloneDir = join(root, 'alone');
+    mkdirSync(join(aloneDir, 'runs'), { recursive: true });
+    cpSync(manifest, join(aloneDir, 'runs', `${last.runId}.json`));
+    for (const dataset of readdirSync(join(lakeDir, 'raw'))) {
+      const from = join(lakeDir, 'raw', dataset, `dt=${last.dt}`, `run=${last.runId}`);
+      if (!existsSync(from)) continue;
+      cpSync(from, join(aloneDir, 'raw', dataset, `dt=${last.dt}`, `run=${last.runId}`), { recursive: true });
+    }
+
+    const incremental = await runChild({ lake: lakeDir, memoryLimit });
+    const alone = await runChild({ lake: aloneDir, memoryLimit });
+    const result: SizeResult = {
+      history: info.records - last.playlistItems,
+      historyRuns: runs - 1,
+      newRunRecords: last.playlistItems,
+      generationMs: info.generationMs,
+      historyTransformMs,
+      incremental,
+      alone,
+      ratios: {
+        wall: round(incremental.wallMs / alone.wallMs),
+        cpu: round(incremental.cpuMs / alone.cpuMs),
+        peakRss: round(incremental.maxRssBytes / alone.maxRssBytes),
+      },
+    };
+    log(
+      `history ${history}: incremental ${incremental.wallMs} ms (read ${incremental.runsRead} run), alone ${alone.wallMs} ms: ` +
+        `${result.ratios.wall}x wall, ${result.ratios.cpu}x CPU; peak RSS ${mib(incremental.maxRssBytes)} vs ${mib(alone.maxRssBytes)}`,
+    );
+    return result;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      quick: { type: 'boolean', default: false },
+      history: { type: 'string' },
+      daily: { type: 'string' },
+      playlists: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const quick = values.quick === true;
+  const histories = (values.history ?? (quick ? '20000,100000' : '100000,1000000,3000000'))
+    .split(',')
+    .map((s) => Number(s.trim()));
+  const daily = Number(values.daily ?? 10_000);
+  const playlists = Number(values.playlists ?? 300);
+  const seed = Number(values.seed ?? 15);
+  if ([...histories, daily, playlists, seed].some((n) => !Number.isFinite(n) || n <= 0)) {
+    throw new Error(`Every number must be positive. ${USAGE}`);
+  }
+  // The default settings, as `tunelake run` has them.
+  const memoryLimit = loadConfig({}, {}).duckdbMemoryLimit;
+  const log = (m: string) => console.error(`[bench/incremental] ${m}`);
+  log(
+    `DuckDB memory limit: ${memoryLimit ?? "DuckDB's default"}; ${playlists} playlists, ~${daily} items a day`,
+  );
+
+  const results: SizeResult[] = [];
+  for (const history of histories)
+    results.push(await measureSize(history, daily, playlists, seed, memoryLimit, log));
+
+  const table = formatTable(
+    [
+      'history',
+      'runs',
+      'new run',
+      'incremental',
+      'alone',
+      'wall ratio',
+      'CPU ratio',
+      'peak RSS (incr.)',
+      'peak RSS (alone)',
+    ],
+    results.map((r) => [
+      String(r.history),
+      String(r.historyRuns),
+      String(r.newRunRecords),
+      `${(r.incremental.wallMs / 1000).toFixed(2)} s`,
+      `${(r.alone.wallMs / 1000).toFixed(2)} s`,
+      `${r.ratios.wall}x`,
+      `${r.ratios.cpu}x`,
+      mib(r.incremental.maxRssBytes),
+      mib(r.alone.maxRssBytes),
+    ]),
+  );
+  console.log(table);
+  const worst = Math.max(...results.map((r) => r.ratios.wall));
+  const peak = Math.max(...results.map((r) => r.incremental.maxRssBytes)) / 1024 / 1024;
+  console.log(
+    `worst wall ratio ${worst}x (target <= ${TARGET_RATIO}x), peak RSS ${peak.toFixed(0)} MiB (target <= ${TARGET_RSS_MIB} MiB)`,
+  );
+  const out =
+    values.out ?? fileURLToPath(new URL(`results/incremental${quick ? '-quick' : ''}.json`, import.meta.url));
+  await writeResults(out, {
+    benchmark: 'incremental',
+    machine: machineInfo(),
+    params: { histories, daily, playlists, seed, memoryLimit: memoryLimit ?? null },
+    targets: { ratio: TARGET_RATIO, peakRssMiB: TARGET_RSS_MIB },
+    results,
+  });
+  log(`results written to ${out}`);
+}
+
+if (process.argv[2] === '--child') await childMain(JSON.parse(process.argv[3] ?? '{}') as Job);
+else await main();

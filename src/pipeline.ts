@@ -52,9 +52,7 @@ export async function runLocked(runtime: Runtime, deps: RunDeps = {}): Promise<R
   const extractInfo = await extract(runtime, { now: runtime.now, logger, onProgress: progress });
   progress({ phase: 'transform' });
   const transformInfo = await transform(runtime, {
-    now: runtime.now,
     logger,
-    lockHeld: true,
     memoryLimit: runtime.config.duckdbMemoryLimit,
   });
   progress({ phase: 'catalog' });

@@ -16,7 +16,14 @@
 //    starts the Glue crawler (it runs on its own); locally tunelake's own crawler runs in-process.
 import { isTunelakeError, TunelakeError } from '../errors.js';
 import { committedRunIds, type RunManifest, readManifest } from '../extract/manifest.js';
-import { prefixLocation, RAW_DATASETS, type RawDataset, rawRunPrefix, tablePrefix } from '../lake.js';
+import {
+  prefixLocation,
+  RAW_DATASETS,
+  RAW_PREFIX,
+  type RawDataset,
+  rawRunPrefix,
+  tablePrefix,
+} from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { ObjectStore } from '../storage/store.js';
 import { loadTransformState, type TableState } from '../transform/state.js';
@@ -86,7 +93,9 @@ export async function register(
 
   const raw = await registerRawPartitions(store, catalog, logger);
   info.raw.partitionsCreated = raw.created;
-  info.raw.schemaChanges = raw.missing.map((d) => `raw dataset ${d} has no table in ${RAW_DATABASE}`);
+  info.raw.schemaChanges = raw.missing.map(
+    (d) => `raw dataset ${d} has no table in ${RAW_DATABASE} for this lake`,
+  );
   if (info.raw.schemaChanges.length > 0 || options.crawl === true) {
     if (info.raw.schemaChanges.length > 0)
       logger.info('raw schemas changed', { changes: info.raw.schemaChanges });
@@ -202,7 +211,9 @@ async function registerRawPartitions(
     for (const dataset of datasets) {
       if (!(RAW_DATASETS as readonly string[]).includes(dataset)) continue;
       const table = tables.get(dataset);
-      if (!table) {
+      // A raw table that does not exist yet, or that another lake's crawl left pointing elsewhere
+      // (one Glue database, two lakes), needs the crawler.
+      if (!table || table.StorageDescriptor.Location !== prefixLocation(store, `${RAW_PREFIX}${dataset}/`)) {
         missing.add(dataset);
         continue;
       }

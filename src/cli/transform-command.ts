@@ -40,7 +40,6 @@ export function registerTransformCommand(program: Command): void {
           async () => {
             const info = await transform(runtime, {
               logger,
-              lockHeld: true,
               full: flags.full === true,
               memoryLimit: runtime.config.duckdbMemoryLimit,
             });

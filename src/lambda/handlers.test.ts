@@ -257,7 +257,9 @@ describe('the Lambda handlers (extract, transform, catalog) on moto_server', () 
     expect(info.partitionsCreated).toBeGreaterThan(0);
     // The crawler crawls the raw zone: started because no raw table exists yet, not because the typed
     // tables (registered directly) were created.
-    expect(info.schemaChanges).toContain('raw dataset playlist_items has no table in tunelake_raw');
+    expect(info.schemaChanges).toContain(
+      'raw dataset playlist_items has no table in tunelake_raw for this lake',
+    );
     expect(
       (await glue.send(new GetCrawlerCommand({ Name: 'tunelake-raw-crawler' }))).Crawler?.State,
     ).not.toBe('READY');

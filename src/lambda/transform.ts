@@ -58,9 +58,7 @@ export function createTransformHandler(deps: HandlerDeps = {}) {
           `transform-${newRunId(new Date())}`,
           () =>
             transform(runtime, {
-              now: runtime.now,
               logger,
-              lockHeld: true,
               ...(config.cloud.tempDir ? { tempDir: config.cloud.tempDir } : {}),
               memoryLimit: config.duckdbMemoryLimit,
             }),

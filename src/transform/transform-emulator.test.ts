@@ -65,7 +65,7 @@ describe(`extract + transform over ${DAYS} simulated days against the emulator (
       const extracted = await extract(runtime, { now: runtime.now });
       expect(extracted.errors).toEqual([]);
       days.push(extracted.dt);
-      infos.push(await transform(runtime, { now: runtime.now, threads: 2 }));
+      infos.push(await transform(runtime, { threads: 2 }));
     }
     for (const name of [
       'playlist_items',

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPDATE_GOLDEN } from '../../test/support/env.js';
 import { tableHashes } from '../../test/support/lake.js';
 import { isTunelakeError } from '../errors.js';
-import { acquireRunLock } from '../lock.js';
+import { acquireRunLock, withRunLock } from '../lock.js';
 import type { Row } from '../query/duckdb.js';
 import { createLocalObjectStore } from '../storage/local.js';
 import type { ObjectStore } from '../storage/store.js';
@@ -336,12 +336,14 @@ describe('transform(runtime) run after run', () => {
     expect(state.runs).toEqual([]);
   });
 
-  it('waits for no one: a held run lock stops it with RUN_IN_PROGRESS', async () => {
+  it('waits for no one: a held run lock stops it with RUN_IN_PROGRESS, as the commands start it', async () => {
     const lake = newLake();
     await landAll(lake.store);
     const held = await acquireRunLock(lake.store, 'extract-run', { leaseMs: 60_000 });
     try {
-      const error = await transform({ store: lake.store }).catch((e: unknown) => e);
+      const error = await withRunLock(lake.store, 'transform', () => transform({ store: lake.store })).catch(
+        (e: unknown) => e,
+      );
       expect(isTunelakeError(error, 'RUN_IN_PROGRESS')).toBe(true);
     } finally {
       await held.release();

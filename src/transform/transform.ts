@@ -2,14 +2,16 @@
 // quarantine. DuckDB does the work, one SQL file per table (tables/*.sql); no row goes through
 // JavaScript.
 //
-// What a run does:
-// 1. Takes the lake's run lock (the one extract takes), so extract and transform never overlap.
-// 2. Compares the committed runs (those with a manifest) with state/transform.json. No new run: no work.
-// 3. Reads every committed run's raw objects into DuckDB and builds every table from all of them.
-//    Dimensions (tracks, albums, ...) are rebuilt whole: simple and always consistent, and fast enough
-//    (each raw record is parsed once, into the typed structs the tables read; set memoryLimit to
-//    bound memory, DuckDB spills the rest to disk). Partitioned facts are rebuilt in memory too, but only the partitions the new runs
-//    touch are written; the others would come out byte-for-byte the same.
+// What a run does (the caller holds the lake's run lock, src/lock.ts; docs/incremental.md has the why):
+// 1. Compares the committed runs (those with a manifest) with state/transform.json. No new run: no
+//    work. A run the tables include whose manifest vanished stops it (only --full rebuilds without it).
+// 2. Incremental by default: reads the raw objects of the new runs (and of earlier runs of the same
+//    ingestion days, whose partitions are rebuilt whole), plus the rows each table carries forward
+//    (`-- @carry` in its SQL file, kept under state/transform/): the rows its latest-wins and history
+//    rules can still choose. A full rebuild from the whole raw zone happens on --full, the first
+//    transform, a change of the SQL, or a run dated before the latest day already built, and gives
+//    byte-identical tables (src/transform/incremental.test.ts).
+// 3. Only the partitions the new runs touch are written.
 // 4. Writes the files to a temp folder, replaces the lake's objects key by key, deletes stale ones,
 //    and writes state/transform.json last (compare-and-swap). A transform killed before that leaves
 //    readable tables and the old marker; the next one redoes the same runs and writes the same bytes.
@@ -23,7 +25,6 @@ import { pipeline } from 'node:stream/promises';
 import { TunelakeError } from '../errors.js';
 import { committedRunIds, type RunManifest, readManifest } from '../extract/manifest.js';
 import { isRunId, manifestKey } from '../lake.js';
-import { acquireRunLock } from '../lock.js';
 import { type Logger, silentLogger } from '../log.js';
 import { DuckDb, sqlIdentifier, sqlString } from '../query/duckdb.js';
 import type { ObjectStore } from '../storage/store.js';
@@ -94,14 +95,9 @@ export interface TransformInfo {
 }
 
 export interface TransformDeps {
-  now?: () => Date;
   logger?: Logger;
   /** Rewrite every partition of every table, not only those the new runs touch. */
   full?: boolean;
-  /** How long the run lock is held before another run may consider it stale. */
-  lockLeaseMs?: number;
-  /** The caller already holds the lake's run lock (the pipeline holds it for the whole run). */
-  lockHeld?: boolean;
   /** DuckDB worker threads and memory limit (DuckDB's defaults: all cores, 80% of RAM). */
   threads?: number;
   memoryLimit?: string;
@@ -120,119 +116,110 @@ const MANIFEST_CONCURRENCY = 8;
 
 export async function transform(runtime: TransformRuntime, deps: TransformDeps = {}): Promise<TransformInfo> {
   const { store } = runtime;
-  const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? runtime.logger ?? silentLogger;
   const checkpoint = deps.checkpoint ?? (() => {});
-  const started = now();
   // Durations come from a monotonic clock: `now` may be the emulator's simulated time.
   const startedMs = performance.now();
-  const lockId = `transform-${started.toISOString().replace(/[-:.]/g, '')}`;
-  const lock = deps.lockHeld ? undefined : await acquireRunLock(store, lockId, { leaseMs: deps.lockLeaseMs });
+  const { state, etag } = await loadTransformState(store);
+  const committed = await committedRunIds(store);
+  const committedSet = new Set(committed);
+  const code = codeVersion();
+  // A run the tables include lost its manifest: rebuilding without it would silently shrink the
+  // tables, so only an explicit --full does that (issue #17).
+  const forgotten = state.runs.filter((r) => !committedSet.has(r));
+  if (forgotten.length > 0 && deps.full !== true) throw forgottenRuns(store, forgotten);
+  const known = new Set(state.runs);
+  const unprocessed = committed.filter((r) => !known.has(r));
+  let reason = fullReason(deps, state, code);
+  if (reason === undefined && unprocessed.length === 0) {
+    logger.info('transform: no new committed runs; the tables are up to date', { runs: committed.length });
+    return unchangedInfo(store, state, Math.round(performance.now() - startedMs));
+  }
+
+  let manifests: RunManifest[] = [];
+  let batch: string[] = [];
+  if (reason === undefined) {
+    const plan = await planIncremental(store, state, unprocessed);
+    if ('reason' in plan) reason = plan.reason;
+    else ({ manifests, batch } = plan);
+  }
+  const full = reason !== undefined;
+  if (full) {
+    manifests = await readManifests(store, committed);
+    batch = committed;
+  }
+  const newRuns = full ? committed : unprocessed;
+  if (newRuns.length === 0) {
+    logger.info('transform: no committed runs; nothing to build');
+    return unchangedInfo(store, state, Math.round(performance.now() - startedMs));
+  }
+  logger.info('transform: building tables', {
+    newRuns: newRuns.length,
+    runsRead: batch.length,
+    committedRuns: committed.length,
+    full,
+    ...(reason ? { reason } : {}),
+  });
+
+  const work = createWorkDir(deps.tempDir ?? tmpdir());
+  let db: DuckDb | undefined;
   try {
-    if (lock?.replaced) logger.warn('took over the lock of a run that died', { previous: lock.replaced });
-    const { state, etag } = await loadTransformState(store);
-    const committed = await committedRunIds(store);
-    const committedSet = new Set(committed);
-    const code = codeVersion();
-    // A run the tables include lost its manifest: rebuilding without it would silently shrink the
-    // tables, so only an explicit --full does that (issue #17).
-    const forgotten = state.runs.filter((r) => !committedSet.has(r));
-    if (forgotten.length > 0 && deps.full !== true) throw forgottenRuns(store, forgotten);
-    const known = new Set(state.runs);
-    const unprocessed = committed.filter((r) => !known.has(r));
-    let reason = fullReason(deps, state, code);
-    if (reason === undefined && unprocessed.length === 0) {
-      logger.info('transform: no new committed runs; the tables are up to date', { runs: committed.length });
-      return unchangedInfo(store, state, Math.round(performance.now() - startedMs));
-    }
-
-    let manifests: RunManifest[] = [];
-    let batch: string[] = [];
-    if (reason === undefined) {
-      const plan = await planIncremental(store, state, unprocessed);
-      if ('reason' in plan) reason = plan.reason;
-      else ({ manifests, batch } = plan);
-    }
-    const full = reason !== undefined;
-    if (full) {
-      manifests = await readManifests(store, committed);
-      batch = committed;
-    }
-    const newRuns = full ? committed : unprocessed;
-    if (newRuns.length === 0) {
-      logger.info('transform: no committed runs; nothing to build');
-      return unchangedInfo(store, state, Math.round(performance.now() - startedMs));
-    }
-    logger.info('transform: building tables', {
-      newRuns: newRuns.length,
-      runsRead: batch.length,
-      committedRuns: committed.length,
-      full,
-      ...(reason ? { reason } : {}),
+    // In memory; beyond its memory limit DuckDB spills to the temp folder.
+    db = await DuckDb.create({
+      tempDir: join(work, 'duckdb'),
+      threads: deps.threads,
+      memoryLimit: deps.memoryLimit,
     });
-
-    const work = createWorkDir(deps.tempDir ?? tmpdir());
-    let db: DuckDb | undefined;
-    try {
-      // In memory; beyond its memory limit DuckDB spills to the temp folder.
-      db = await DuckDb.create({
-        tempDir: join(work, 'duckdb'),
-        threads: deps.threads,
-        memoryLimit: deps.memoryLimit,
-      });
-      const carried = full ? undefined : await stageCarry(store, state.carry!, batch, join(work, 'carried'));
-      const built = await build(db, store, manifests, newRuns, batch, carried, work, logger, checkpoint);
-      const plan = await planOutput(db, store, state, built, full, join(work, 'out'));
-      await checkpoint('written');
-      const published = await publish(store, plan.files, plan.scopes, checkpoint);
-      await checkpoint('published');
-      logger.info('transform: tables published', {
-        uploaded: published.uploaded,
-        unchanged: published.unchanged,
-        deleted: published.deleted.length,
-      });
-      const carryFiles = await publishCarry(store, built.carry, checkpoint);
-      const archiveFiles = await publishCarry(store, built.archive, checkpoint);
-      const archive: Record<string, string[]> = {};
-      for (const spec of TABLES) {
-        const keys = [...(full ? [] : (state.carry?.archive[spec.name] ?? []))];
-        const added = archiveFiles[spec.name];
-        if (added !== undefined && !keys.includes(added)) keys.push(added);
-        if (keys.length > 0) archive[spec.name] = keys;
-      }
-
-      const runDates: Record<string, string> = full ? {} : { ...state.carry!.runDates };
-      for (const m of manifests) runDates[m.runId] = m.dt;
-      const next: TransformState = {
-        version: 1,
-        runs: committed,
-        codeVersion: code,
-        tables: plan.tableStates,
-        carry: {
-          runDates: Object.fromEntries(committed.map((r) => [r, runDates[r]!])),
-          files: carryFiles,
-          partitionRows: plan.partitionRows,
-          archive,
-        },
-      };
-      await commitTransformState(store, next, etag);
-      await checkpoint('committed');
-      await sweepCarry(store, new Set([...Object.values(carryFiles), ...Object.values(archive).flat()]));
-      return {
-        runs: newRuns,
-        full,
-        tables: plan.tableInfos,
-        rows: plan.rows,
-        quarantined: built.quarantined,
-        checks: built.checks,
-        durationMs: Math.round(performance.now() - startedMs),
-      };
-    } finally {
-      await db?.close();
-      rmSync(work, { recursive: true, force: true });
+    const carried = full ? undefined : await stageCarry(store, state.carry!, batch, join(work, 'carried'));
+    const built = await build(db, store, manifests, newRuns, batch, carried, work, logger, checkpoint);
+    const plan = await writeOutputFiles(db, store, state, built, full, join(work, 'out'));
+    await checkpoint('written');
+    const published = await publish(store, plan.files, plan.scopes, checkpoint);
+    await checkpoint('published');
+    logger.info('transform: tables published', {
+      uploaded: published.uploaded,
+      unchanged: published.unchanged,
+      deleted: published.deleted.length,
+    });
+    const carryFiles = await publishCarry(store, built.carry, checkpoint);
+    const archiveFiles = await publishCarry(store, built.archive, checkpoint);
+    const archive: Record<string, string[]> = {};
+    for (const spec of TABLES) {
+      const keys = [...(full ? [] : (state.carry?.archive[spec.name] ?? []))];
+      const added = archiveFiles[spec.name];
+      if (added !== undefined && !keys.includes(added)) keys.push(added);
+      if (keys.length > 0) archive[spec.name] = keys;
     }
+
+    const runDates: Record<string, string> = full ? {} : { ...state.carry!.runDates };
+    for (const m of manifests) runDates[m.runId] = m.dt;
+    const next: TransformState = {
+      version: 1,
+      runs: committed,
+      codeVersion: code,
+      tables: plan.tableStates,
+      carry: {
+        runDates: Object.fromEntries(committed.map((r) => [r, runDates[r]!])),
+        files: carryFiles,
+        partitionRows: plan.partitionRows,
+        archive,
+      },
+    };
+    await commitTransformState(store, next, etag);
+    await checkpoint('committed');
+    await sweepCarry(store, new Set([...Object.values(carryFiles), ...Object.values(archive).flat()]));
+    return {
+      runs: newRuns,
+      full,
+      tables: plan.tableInfos,
+      rows: plan.rows,
+      quarantined: built.quarantined,
+      checks: built.checks,
+      durationMs: Math.round(performance.now() - startedMs),
+    };
   } finally {
-    await lock?.release();
+    await db?.close();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -613,7 +600,7 @@ interface Plan {
   partitionRows: Record<string, Record<string, number>>;
 }
 
-async function planOutput(
+async function writeOutputFiles(
   db: DuckDb,
   store: ObjectStore,
   state: TransformState,

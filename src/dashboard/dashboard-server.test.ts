@@ -68,6 +68,7 @@ describe('DashboardServer.create(runtime) on an empty lake', () => {
       lastRun: null,
       runs: 0,
       tier: 'development',
+      tierSource: 'config',
       engine: 'duckdb',
     });
     expect(body.hint).toContain('npx tunelake demo --days 14');
@@ -132,6 +133,23 @@ describe('DashboardServer.create(runtime) after two simulated days', () => {
       filters: { date: 'snapshot_date', playlist: true, artist: false },
     });
     expect(movers.views).toEqual(['rows', 'latest', 'timeline']);
+  });
+
+  it('GET /api/status takes the tier from the lake, not from the serving config (#18)', async () => {
+    // A server configured for the extended tier over a lake built in development mode.
+    const other = await createRuntime(loadConfig({ lake, tier: 'extended' }, ENV), {
+      logger: silentLogger,
+      spotify: false,
+    });
+    const extendedServer = await DashboardServer.create(other, { port: 0 });
+    try {
+      const { body } = await getJson(`${extendedServer.url}api/status`);
+      expect(body).toMatchObject({ tier: 'development', tierSource: 'last run' });
+      expect(Date.parse(body.lastRun.finishedAt)).toBeLessThanOrEqual(runtime.now().getTime());
+    } finally {
+      await extendedServer.close();
+      await other.close();
+    }
   });
 
   it('GET /api/insights/playlist_movers?playlist= returns that playlist only, and fewer rows than unfiltered', async () => {

@@ -52,7 +52,10 @@ export interface InsightStatus {
 
 export interface DashboardStatus {
   lake: string;
+  /** The access tier of the last run (its manifest), else the configured one. */
   tier: string;
+  /** Where `tier` comes from: the last run's manifest, or the config when the lake has no run. */
+  tierSource: 'last run' | 'config';
   engine: string;
   catalog: string;
   lastRun: {
@@ -169,8 +172,12 @@ export async function createDashboard(runtime: DashboardRuntime, deps: Dashboard
       }
       const last = ids.at(-1);
       let lastRun: DashboardStatus['lastRun'] = null;
+      let tier: string | undefined;
       if (last !== undefined) {
         const manifest = await readManifest(runtime.store, last);
+        // The lake says which tier built it; `serve` itself has no Spotify app and would only know
+        // the configured default ("development" for a lake built by `demo --tier extended`, #18).
+        tier = manifest.tier;
         // Emulated runs carry simulated times, which can lie ahead of the wall clock.
         const ageHours = Math.max(0, (now().getTime() - Date.parse(manifest.finishedAt)) / 3_600_000);
         lastRun = {
@@ -185,7 +192,8 @@ export async function createDashboard(runtime: DashboardRuntime, deps: Dashboard
       const empty = !listing.some((i) => (i.rows ?? 0) > 0);
       return {
         lake: runtime.store.location,
-        tier: runtime.config.spotify.tier,
+        tier: tier ?? runtime.config.spotify.tier,
+        tierSource: tier === undefined ? 'config' : 'last run',
         engine: engine.name,
         catalog: runtime.config.catalog,
         lastRun,

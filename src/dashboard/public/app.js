@@ -807,7 +807,7 @@ function drawFreshness() {
           run.stale ? 'stale' : undefined,
         )
       : item('Last run', 'none yet', 'stale'),
-    item('Tier', s.tier),
+    item('Tier', `${s.tier} (${s.tierSource === 'last run' ? 'of the last run' : 'configured; no run yet'})`),
     item('Engine', s.engine),
     item('Catalog', s.catalog),
     item('Lake', s.lake),

@@ -183,6 +183,70 @@ describe('DashboardServer.create(runtime) after two simulated days', () => {
     ]);
   });
 
+  /** A CSV body as rows of fields (the test data has no quoted line breaks). */
+  function parseCsv(text: string): string[][] {
+    expect(text.endsWith('\r\n')).toBe(true);
+    return text
+      .slice(0, -2)
+      .split('\r\n')
+      .map((line) => [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].map((m) => m[1]!).slice(0, -1));
+  }
+
+  it('GET /api/insights/<name>.csv serves every written insight as the JSON route does, else its error', async () => {
+    const status = (await getJson(`${server.url}api/status`)).body;
+    let served = 0;
+    for (const insight of status.insights as Array<{ name: string; available: boolean; rows?: number }>) {
+      const response = await fetch(`${server.url}api/insights/${insight.name}.csv?limit=10000`);
+      if (!insight.available || insight.rows === undefined) {
+        expect(response.status, insight.name).toBe(404);
+        expect((await response.json()).error.code, insight.name).toBe('STORAGE_NOT_FOUND');
+        continue;
+      }
+      served++;
+      expect(response.status, insight.name).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      expect(response.headers.get('content-disposition')).toBe(
+        `attachment; filename="tunelake-${insight.name}-rows.csv"`,
+      );
+      const lines = parseCsv(await response.text());
+      const json = (await getJson(`${server.url}api/insights/${insight.name}?limit=10000`)).body;
+      expect(lines[0], insight.name).toEqual(json.columns.map((c: { name: string }) => c.name));
+      expect(lines.length - 1, insight.name).toBe(json.rows.length);
+    }
+    expect(served).toBeGreaterThan(5);
+  });
+
+  it('GET /api/insights/<name>.csv takes the same filters and view as the JSON route', async () => {
+    const id = playlists[0]!.id;
+    const query = `view=latest&playlist=${id}`;
+    const response = await fetch(`${server.url}api/insights/playlist_movers.csv?${query}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="tunelake-playlist_movers-latest-${id}.csv"`,
+    );
+    const lines = parseCsv(await response.text());
+    const json = (await getJson(`${server.url}api/insights/playlist_movers?${query}`)).body;
+    const column = lines[0]!.indexOf('playlist_id');
+    expect(lines.length - 1).toBe(json.rows.length);
+    expect(lines.slice(1).every((fields) => fields[column] === id)).toBe(true);
+    const first = json.rows[0];
+    if (first) expect(lines[1]![lines[0]!.indexOf('track_id')]).toBe(first.track_id);
+    const cut = await fetch(`${server.url}api/insights/content_mix.csv?limit=2`);
+    expect(cut.headers.get('x-tunelake-truncated')).toBe('true');
+    expect(parseCsv(await cut.text())).toHaveLength(3);
+  });
+
+  it.each([
+    ['/api/insights/content_mix.csv?from=2026-13-01', 400, 'is not a date'],
+    ['/api/insights/content_mix.csv?sql=select%201', 400, 'unknown parameter "sql"'],
+    ['/api/insights/nope.csv', 400, 'Unknown insight "nope"'],
+    ['/api/insights/listening_hours.csv?from=2026-11-01', 400, 'does not apply to insight listening_hours'],
+  ])('GET %s -> %i with the JSON error', async (path, code, message) => {
+    const { status, body } = await getJson(`${server.url}${path.slice(1)}`);
+    expect(status).toBe(code);
+    expect(body.error.message).toContain(message);
+  });
+
   it('a date range and a limit narrow the answer, and say when it was cut', async () => {
     const all = (await getJson(`${server.url}api/insights/content_mix`)).body.rows as Array<{
       snapshot_date: string;

@@ -70,8 +70,10 @@ function insightStatus(name) {
   return state.status?.insights.find((i) => i.name === name);
 }
 
+const FILTER_KEYS = ['from', 'to', 'playlist', 'artist'];
+
 /** The query string for an insight: the current filters it supports, plus the view. */
-function insightUrl(name, view, extra = {}) {
+function insightQuery(name, view, extra = {}) {
   const info = insightStatus(name);
   const params = new URLSearchParams();
   if (view) params.set('view', view);
@@ -83,7 +85,30 @@ function insightUrl(name, view, extra = {}) {
   if (info?.filters.playlist && f.playlist) params.set('playlist', f.playlist);
   if (info?.filters.artist && f.artist) params.set('artist', f.artist);
   for (const [k, v] of Object.entries(extra)) params.set(k, String(v));
-  return `/api/insights/${encodeURIComponent(name)}?${params}`;
+  return params;
+}
+
+function insightUrl(name, view, extra = {}) {
+  return `/api/insights/${encodeURIComponent(name)}?${insightQuery(name, view, extra)}`;
+}
+
+/** The same answer as CSV, as many rows as the server gives (GET /api/insights/<name>.csv). */
+function csvUrl(name, view) {
+  return `/api/insights/${encodeURIComponent(name)}.csv?${insightQuery(name, view, { limit: 10000 })}`;
+}
+
+/**
+ * The filters the page has that this insight cannot apply, each with why: the page says so on the
+ * panel instead of silently showing the unfiltered answer.
+ */
+function ignoredFilters(name) {
+  const info = insightStatus(name);
+  const f = currentFilters();
+  const out = [];
+  if ((f.from || f.to) && !info?.filters.date) out.push({ key: 'dates', why: 'it has no date per row' });
+  if (f.playlist && !info?.filters.playlist) out.push({ key: 'playlist', why: 'it is not about playlists' });
+  if (f.artist && !info?.filters.artist) out.push({ key: 'artist', why: 'it has no artist per row' });
+  return out;
 }
 
 function currentFilters() {
@@ -93,6 +118,52 @@ function currentFilters() {
     playlist: document.getElementById('f-playlist').value,
     artist: document.getElementById('f-artist').value,
   };
+}
+
+// --- the URL: #<page>?from=&to=&playlist=&artist= (a view can be shared; back and forward work) -----
+
+function parseHash(hash = location.hash) {
+  const text = hash.replace(/^#/, '');
+  const at = text.indexOf('?');
+  const page = decodeURIComponent(at < 0 ? text : text.slice(0, at));
+  const params = new URLSearchParams(at < 0 ? '' : text.slice(at + 1));
+  const filters = {};
+  for (const key of FILTER_KEYS) filters[key] = params.get(key) ?? '';
+  return { page, filters, track: params.get('id') ?? '' };
+}
+
+function hashFor(page, filters = currentFilters(), extra = {}) {
+  const params = new URLSearchParams();
+  for (const key of FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
+  for (const [k, v] of Object.entries(extra)) params.set(k, v);
+  const query = params.toString();
+  return `#${page}${query ? `?${query}` : ''}`;
+}
+
+/** Moves to a page and filters through the URL, so that the browser history has every view. */
+function navigate(page, filters = currentFilters(), extra = {}) {
+  // Not ready from now on (the redraw starts on hashchange, a task later): tests wait for it.
+  document.getElementById('page').removeAttribute('data-ready');
+  const hash = hashFor(page, filters, extra);
+  if (location.hash === hash) applyHash();
+  else location.hash = hash;
+}
+
+/** Puts the URL's filters into the form, noting values this lake does not have. */
+function setFilterInputs(filters) {
+  const problems = [];
+  for (const key of FILTER_KEYS) {
+    const input = document.getElementById(`f-${key}`);
+    const value = filters[key] ?? '';
+    input.value = value;
+    if (value && input.value !== value) {
+      problems.push(`${key} "${value}" is not in this lake`);
+      input.value = '';
+    }
+  }
+  const note = document.getElementById('f-url-note');
+  note.textContent = problems.length ? `Ignored from the link: ${problems.join('; ')}.` : '';
+  note.hidden = problems.length === 0;
 }
 
 // --- tables ----------------------------------------------------------------------------------------
@@ -196,14 +267,23 @@ function chart(id, option) {
   queueMicrotask(() => {
     const old = charts.get(id);
     if (old) old.dispose();
+    const grid = { left: 48, right: 24, top: 40, bottom: 40, containLabel: true, ...option.grid };
+    if (option.legend) {
+      // A legend that wraps needs room above the plot: about 7 px a character, 22 px a line.
+      const width = Math.max(200, box.clientWidth - 40);
+      const used = (option.series ?? []).reduce((n, s) => n + String(s.name ?? '').length * 7 + 40, 0);
+      const lines = Math.max(1, Math.ceil(used / width));
+      grid.top = Math.max(grid.top, lines * 22 + 16);
+      box.style.height = `${300 + grid.top}px`;
+    }
     const instance = echarts.init(box, null, { renderer: 'svg' });
     instance.setOption({
       color: PALETTE,
       animation: false,
       textStyle: { fontFamily: 'system-ui, sans-serif' },
-      grid: { left: 48, right: 24, top: 40, bottom: 40, containLabel: true },
       tooltip: { trigger: 'axis' },
       ...option,
+      grid,
     });
     charts.set(id, instance);
     const points = (option.series ?? []).reduce((n, s) => n + (s.data?.length ?? 0), 0);
@@ -213,7 +293,34 @@ function chart(id, option) {
   return box;
 }
 
-const legend = { top: 0, type: 'scroll' };
+/** Legends wrap onto more lines instead of paging (a paged legend hides most series). */
+const legend = { top: 0, type: 'plain' };
+
+/**
+ * A chart as PNG: ECharts' getDataURL on a canvas-rendered copy of the chart (the page draws SVG,
+ * whose getDataURL is SVG), on white, at twice the pixels, downloaded as <panel>.png.
+ */
+function downloadPng(id) {
+  const instance = charts.get(id);
+  if (!instance) return;
+  const source = instance.getDom();
+  const box = el('div', {
+    style: `position:fixed;left:-10000px;top:0;width:${source.clientWidth}px;height:${source.clientHeight}px`,
+  });
+  document.body.append(box);
+  const copy = echarts.init(box, null, { renderer: 'canvas' });
+  try {
+    copy.setOption(instance.getOption());
+    const url = copy.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: '#ffffff' });
+    const link = el('a', { href: url, download: `tunelake-${id}.png` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } finally {
+    copy.dispose();
+    box.remove();
+  }
+}
 
 /** Rows of {date, key, value} -> one line series per key over the sorted dates. */
 function linesByKey(rows, dateKey, seriesKey, valueKey, nameOf) {
@@ -945,15 +1052,18 @@ function ageText(hours) {
 
 function drawNav() {
   const nav = document.getElementById('nav');
+  const filters = currentFilters();
   nav.replaceChildren(
-    ...allPages().map((p) =>
-      el('a', {
-        href: `#${p.id}`,
-        'data-page': p.id,
-        class: p.id === state.page ? 'active' : undefined,
-        text: p.title,
-      }),
-    ),
+    ...allPages()
+      .filter((p) => !p.hidden)
+      .map((p) =>
+        el('a', {
+          href: hashFor(p.id, filters),
+          'data-page': p.id,
+          class: p.id === state.page ? 'active' : undefined,
+          text: p.title,
+        }),
+      ),
   );
   nav.hidden = false;
 }
@@ -980,6 +1090,51 @@ function fillFilters() {
   document.getElementById('filters').hidden = false;
 }
 
+/** The small buttons in a card's corner: CSV of its insight view when it shows a table, PNG per chart. */
+function cardTools(card, panel, body) {
+  const tools = card.querySelector('.card-tools');
+  tools.replaceChildren();
+  if (body.querySelector('table[data-table]')) {
+    tools.append(
+      el('a', {
+        class: 'tool',
+        href: csvUrl(panel.insight, panel.view),
+        download: '',
+        'data-csv': panel.id,
+        title: `Download ${panel.insight} (${panel.view}) with these filters as CSV`,
+        text: 'CSV',
+      }),
+    );
+  }
+  for (const box of body.querySelectorAll('[data-chart]')) {
+    const id = box.getAttribute('data-chart');
+    const button = el('button', {
+      type: 'button',
+      class: 'tool',
+      'data-png': id,
+      title: 'Download this chart as PNG',
+      text: 'PNG',
+    });
+    button.addEventListener('click', () => downloadPng(id));
+    tools.append(button);
+  }
+}
+
+/** What the page says about filters its panels cannot apply: on each panel, and once on top. */
+function ignoredNote(panels) {
+  const perPanel = panels.map((p) => ({ panel: p, ignored: ignoredFilters(p.insight) }));
+  const keys = ['dates', 'playlist', 'artist'];
+  const everywhere = keys.filter((k) => perPanel.every((x) => x.ignored.some((i) => i.key === k)));
+  if (everywhere.length === 0) return null;
+  return el('p', {
+    class: 'ignored page-ignored',
+    'data-ignored': everywhere.join(','),
+    text:
+      `This page ignores the ${everywhere.join(' and ')} filter${everywhere.length > 1 ? 's' : ''}: ` +
+      'none of its insights can be narrowed that way. The other pages keep them.',
+  });
+}
+
 let drawing = 0;
 
 async function drawPage() {
@@ -993,23 +1148,42 @@ async function drawPage() {
   charts.clear();
   const root = document.getElementById('page');
   const grid = el('div', { class: 'grid' });
+  const panels = page.panels ?? page.build?.() ?? [];
   root.replaceChildren(
-    el('h1', { text: page.title }),
+    el('h1', { text: page.titleOf ? page.titleOf() : page.title }),
     el('p', { class: 'page-intro', text: page.intro }),
+    ignoredNote(panels) ?? '',
     grid,
   );
   root.setAttribute('data-page', page.id);
   root.removeAttribute('data-ready');
   const answers = new Map();
   await Promise.all(
-    page.panels.map(async (panel) => {
+    panels.map(async (panel) => {
       const card = el('section', { class: `card${panel.wide ? ' wide' : ''}`, 'data-panel': panel.id });
-      card.append(el('h2', { text: panel.title }));
+      card.append(
+        el(
+          'div',
+          { class: 'card-head' },
+          el('h2', { text: panel.title }),
+          el('div', { class: 'card-tools' }),
+        ),
+      );
       if (panel.sub) card.append(el('p', { class: 'sub', text: panel.sub }));
+      const ignored = panel.insight ? ignoredFilters(panel.insight) : [];
+      if (ignored.length > 0) {
+        card.append(
+          el('p', {
+            class: 'ignored',
+            'data-ignored': ignored.map((i) => i.key).join(','),
+            text: `Not filtered by ${ignored.map((i) => `${i.key} (${i.why})`).join(', ')}.`,
+          }),
+        );
+      }
       const body = el('div');
       card.append(body);
       grid.append(card);
-      const info = insightStatus(panel.insight);
+      const info = panel.insight ? insightStatus(panel.insight) : { available: true, rows: 0 };
       if (!info?.available) {
         body.replaceChildren(
           el('p', {
@@ -1029,10 +1203,10 @@ async function drawPage() {
         );
         return;
       }
-      const key = `${panel.insight}/${panel.view}`;
+      const url = panel.url ?? insightUrl(panel.insight, panel.view);
       try {
-        if (!answers.has(key)) answers.set(key, api(insightUrl(panel.insight, panel.view)));
-        const answer = await answers.get(key);
+        if (!answers.has(url)) answers.set(url, api(url));
+        const answer = await answers.get(url);
         if (ticket !== drawing) return;
         const control = panel.controls
           ? Object.fromEntries(Object.entries(panel.controls).map(([k, v]) => [k, v[0]]))
@@ -1045,6 +1219,7 @@ async function drawPage() {
           body.replaceChildren(...(Array.isArray(out) ? out : [out]));
           if (answer.truncated)
             body.append(el('p', { class: 'sub', text: `Showing the first ${answer.limit} rows.` }));
+          if (panel.insight) cardTools(card, panel, body);
         };
         if (panel.controls) {
           const bar = el('div', { class: 'controls' });
@@ -1074,6 +1249,16 @@ async function drawPage() {
   }
 }
 
+/** The URL changed (a link, a filter, back or forward): the form follows it, then the page. */
+function applyHash() {
+  const { page, filters, track } = parseHash();
+  state.page = page || 'movers';
+  state.track = track;
+  setFilterInputs(filters);
+  drawNav();
+  return drawPage();
+}
+
 async function start() {
   try {
     state.status = await api('/api/status');
@@ -1093,26 +1278,26 @@ async function start() {
   }
   document.getElementById('empty').hidden = true;
   state.filters = await api('/api/filters');
-  state.page = location.hash.slice(1) || 'movers';
-  drawNav();
   fillFilters();
-  await drawPage();
+  await applyHash();
   document.body.setAttribute('data-ready', 'true');
 }
 
 window.addEventListener('hashchange', () => {
-  state.page = location.hash.slice(1);
-  drawPage();
+  if (state.status && !state.status.empty) applyHash();
 });
 window.addEventListener('resize', () => {
   for (const instance of charts.values()) instance.resize();
 });
-for (const id of ['f-from', 'f-to', 'f-playlist', 'f-artist']) {
-  document.getElementById(id).addEventListener('change', () => drawPage());
+/** The page's own URL parameters beyond the filters (the track page's `id`). */
+const pageExtra = () => (state.page === 'track' && state.track ? { id: state.track } : {});
+for (const key of FILTER_KEYS) {
+  document
+    .getElementById(`f-${key}`)
+    .addEventListener('change', () => navigate(state.page, currentFilters(), pageExtra()));
 }
 document.getElementById('f-reset').addEventListener('click', () => {
-  document.getElementById('filters').reset();
-  drawPage();
+  navigate(state.page, {}, pageExtra());
 });
 
 start();

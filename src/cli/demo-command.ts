@@ -58,7 +58,12 @@ export async function demo(options: {
   // The last simulated day is today; days the lake already holds are not run again.
   const today = Math.max(options.days - 1, Math.floor((Date.now() - EPOCH_MS) / DAY_MS));
   let first = today - options.days + 1;
-  const emulator = await Emulator.create({ tier: config.spotify.tier, day: first });
+  // An imported streaming history names real Spotify tracks: the emulator stands in for them.
+  const emulator = await Emulator.create({
+    tier: config.spotify.tier,
+    day: first,
+    resolveImportedTracks: true,
+  });
   const logger = createLogger({ level: 'error', format: 'text' });
   const runtime = await createRuntime(config, { emulator, logger });
   const infos: RunInfo[] = [];

@@ -9,7 +9,7 @@ import { newRunId, utcDate } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { SpotifyApi } from '../spotify/client.js';
 import type { ObjectStore } from '../storage/store.js';
-import { enrichImportedTracks } from './imported-tracks.js';
+import { enrichImportedTracks, type ImportedTracksBacklog } from './imported-tracks.js';
 import {
   markPending,
   pendingKey,
@@ -41,6 +41,8 @@ export interface ExtractInfo {
   objects: number;
   errors: SourceError[];
   recovery: RecoveryInfo;
+  /** The imported streaming history's tracks fetched so far; absent without an import. */
+  importedTracks?: ImportedTracksBacklog;
   durationMs: number;
 }
 
@@ -103,7 +105,7 @@ export async function extract(
   await extractSearches(ctx);
   await extractMe(ctx);
   await checkpoint('me');
-  await enrichImportedTracks(ctx, store);
+  const importedTracks = await enrichImportedTracks(ctx, store);
   await enrich(ctx);
   await writer.flush();
   await checkpoint('flushed');
@@ -123,6 +125,7 @@ export async function extract(
     objects: writer.objects.length,
     errors: ctx.errors,
     recovery,
+    ...(importedTracks ? { importedTracks } : {}),
     durationMs: 0,
   };
   await writeManifest(store, {
@@ -145,6 +148,7 @@ export async function extract(
     retries: info.retries,
     skipped: ctx.skipped,
     errors: ctx.errors,
+    ...(importedTracks ? { importedTracks } : {}),
     objects: [...writer.objects].sort((a, b) => a.key.localeCompare(b.key)),
     stateAfter: ctx.state,
   });

@@ -16,15 +16,38 @@ import { context, guarded, markFull, noteTrack, type RunContext } from './run-co
 /** Tracks fetched per run at most: 10 batch requests (extended) or 50 single lookups (development). */
 export const IMPORTED_TRACKS_PER_RUN = { extended: 500, development: 50 } as const;
 
+/**
+ * Where the enrichment of the imported history stands after a run: what `run` prints and the
+ * dashboard shows ("N of M tracks fetched, K runs to go"), kept in the run's manifest.
+ */
+export interface ImportedTracksBacklog {
+  /** Distinct tracks the imported history refers to. */
+  tracks: number;
+  /** Of those, the ones looked up (fetched, or known to be gone from Spotify). */
+  fetched: number;
+  /** Tracks looked up per run in this tier. */
+  perRun: number;
+  /** Runs still needed at that pace. */
+  runsToGo: number;
+}
+
+/** The backlog, or undefined when the lake has no imported history. */
 export async function enrichImportedTracks(
   ctx: RunContext,
   store: ObjectStore,
   limits: { extended: number; development: number } = IMPORTED_TRACKS_PER_RUN,
-): Promise<void> {
+): Promise<ImportedTracksBacklog | undefined> {
   const ids = await importedTrackIds(store, new Set(await committedRunIds(store)));
+  if (ids.length === 0) return undefined;
   const due = ids.filter((id) => !ctx.full.tracks.has(id) && ctx.state.enriched.tracks[id] === undefined);
-  if (due.length === 0) return;
   const cap = ctx.spotify.tier === 'extended' ? limits.extended : limits.development;
+  const backlog = (left: number): ImportedTracksBacklog => ({
+    tracks: ids.length,
+    fetched: ids.length - left,
+    perRun: cap,
+    runsToGo: Math.ceil(left / cap),
+  });
+  if (due.length === 0) return backlog(0);
   const slice = due.slice(0, cap);
   await guarded(ctx, 'enrich:imported_tracks', async () => {
     const objects = await ctx.spotify.tracks(slice);
@@ -44,10 +67,13 @@ export async function enrichImportedTracks(
     }
   });
   ctx.progress({ phase: 'enrich', source: 'imported_tracks', done: slice.length, total: due.length });
-  if (due.length > slice.length) {
+  // A slice that failed (guarded recorded the error) is still due: count what was marked.
+  const left = due.filter((id) => !ctx.full.tracks.has(id)).length;
+  if (left > 0) {
     ctx.logger.info('imported tracks: more to fetch in the next runs', {
       fetched: slice.length,
-      left: due.length - slice.length,
+      left,
     });
   }
+  return backlog(left);
 }

@@ -9,6 +9,7 @@
 import { TunelakeError } from '../errors.js';
 import { manifestKey, RAW_DATASETS, RUNS_PREFIX, rawRunPrefix, runIdOfManifestKey } from '../lake.js';
 import type { ObjectStore } from '../storage/store.js';
+import type { ImportedTracksBacklog } from './imported-tracks.js';
 import type { WrittenObject } from './raw-writer.js';
 import { commitState, type ExtractState, loadState } from './state.js';
 
@@ -32,6 +33,8 @@ export interface RunManifest {
   /** Playlists whose snapshot_id had not changed, so their items were not read again. */
   skipped: string[];
   errors: SourceError[];
+  /** The imported streaming history's tracks fetched so far (absent without an import). */
+  importedTracks?: ImportedTracksBacklog;
   objects: WrittenObject[];
   stateAfter: ExtractState;
 }

@@ -76,6 +76,9 @@ export function createDashboardApp(dashboard: Dashboard, options: DashboardAppOp
       'X-Tunelake-Truncated': String(answer.truncated),
     });
   });
+  app.get('/api/tracks/:id', async (c) =>
+    c.json(await dashboard.track(c.req.param('id'), c.req.queries()), 200, noStore),
+  );
   app.get('/api/insights/:name', async (c) =>
     c.json(await dashboard.insight(c.req.param('name'), c.req.queries()), 200, noStore),
   );
@@ -96,7 +99,7 @@ export function createDashboardApp(dashboard: Dashboard, options: DashboardAppOp
           code: 'INVALID_ARGUMENT',
           message:
             c.req.method === 'GET'
-              ? `No API route ${clip(c.req.path)}: expected /api/status, /api/filters, /api/capabilities, /api/insights/<name> or /api/insights/<name>.csv.`
+              ? `No API route ${clip(c.req.path)}: expected /api/status, /api/filters, /api/capabilities, /api/insights/<name>, /api/insights/<name>.csv or /api/tracks/<id>.`
               : `Method ${c.req.method} is not allowed: the dashboard API is read-only (GET).`,
         },
       },

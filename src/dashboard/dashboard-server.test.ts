@@ -247,6 +247,58 @@ describe('DashboardServer.create(runtime) after two simulated days', () => {
     expect(body.error.message).toContain(message);
   });
 
+  it('GET /api/tracks/<id> gives the places of a track by day and playlist, as the movers insight saw them', async () => {
+    const movers = (await getJson(`${server.url}api/insights/playlist_movers?view=latest`)).body
+      .rows as Array<{
+      snapshot_date: string;
+      playlist_id: string;
+      track_id: string | null;
+      to_position: number | null;
+    }>;
+    const moved = movers.find((r) => r.track_id !== null && r.to_position !== null)!;
+    expect(moved).toBeDefined();
+    const { status, body } = await getJson(`${server.url}api/tracks/${moved.track_id}`);
+    expect(status).toBe(200);
+    expect(body.columns.map((c: { name: string }) => c.name)).toEqual([
+      'snapshot_date',
+      'playlist_id',
+      'playlist_name',
+      'place',
+      'track_name',
+    ]);
+    expect(body.rows).toContainEqual(
+      expect.objectContaining({
+        snapshot_date: moved.snapshot_date,
+        playlist_id: moved.playlist_id,
+        place: moved.to_position,
+      }),
+    );
+    const narrowed = (
+      await getJson(
+        `${server.url}api/tracks/${moved.track_id}?playlist=${moved.playlist_id}&from=${moved.snapshot_date}`,
+      )
+    ).body;
+    expect(narrowed.error, JSON.stringify(narrowed.error)).toBeUndefined();
+    expect(narrowed.applied).toEqual({ playlist: moved.playlist_id, from: moved.snapshot_date });
+    expect(narrowed.rows.length).toBeGreaterThan(0);
+    expect(
+      narrowed.rows.every(
+        (r: { playlist_id: string; snapshot_date: string }) =>
+          r.playlist_id === moved.playlist_id && r.snapshot_date >= moved.snapshot_date,
+      ),
+    ).toBe(true);
+  });
+
+  it.each([
+    ['/api/tracks/abc', 'is not a Spotify track id'],
+    ['/api/tracks/0000000000000000000000?artist=0000000000000000000000', 'leave out artist and view'],
+    ['/api/tracks/0000000000000000000000?from=2026-02-30', 'is not a date'],
+  ])('GET %s -> 400 with a clear message', async (path, message) => {
+    const { status, body } = await getJson(`${server.url}${path.slice(1)}`);
+    expect(status).toBe(400);
+    expect(body.error.message).toContain(message);
+  });
+
   it('a date range and a limit narrow the answer, and say when it was cut', async () => {
     const all = (await getJson(`${server.url}api/insights/content_mix`)).body.rows as Array<{
       snapshot_date: string;

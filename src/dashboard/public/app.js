@@ -906,7 +906,7 @@ function drawFreshness() {
   const box = document.getElementById('freshness');
   const run = s.lastRun;
   const item = (label, value, cls) => el('span', { class: cls }, `${label} `, el('b', { text: value }));
-  box.replaceChildren(
+  const items = [
     run
       ? item(
           'Last run',
@@ -915,14 +915,31 @@ function drawFreshness() {
         )
       : item('Last run', 'none yet', 'stale'),
     item('Tier', `${s.tier} (${s.tierSource === 'last run' ? 'of the last run' : 'configured; no run yet'})`),
+    backlogItem(run?.importedTracks),
     item('Engine', s.engine),
     item('Catalog', s.catalog),
     item('Lake', s.lake),
-  );
+  ];
+  box.replaceChildren(...items.filter((x) => x !== null));
   box.setAttribute('data-tier', s.tier);
   const reload = el('button', { type: 'button', id: 'reload', text: 'Reload' });
   reload.addEventListener('click', () => start());
   box.append(reload, capabilitiesSection());
+}
+
+/** "Imported history 50 of 300 tracks fetched, 5 runs to go": the import's tracks joining the catalogue. */
+function backlogItem(backlog) {
+  if (!backlog) return null;
+  const left = backlog.runsToGo;
+  const text =
+    `${fmt.int(backlog.fetched)} of ${fmt.int(backlog.tracks)} tracks fetched` +
+    (left > 0 ? `, ${left} run${left === 1 ? '' : 's'} to go (${backlog.perRun} a run)` : '');
+  return el(
+    'span',
+    { id: 'backlog', class: left > 0 ? 'stale' : undefined, 'data-runs-to-go': left },
+    'Imported history ',
+    el('b', { text }),
+  );
 }
 
 // --- what this Spotify app can do (GET /api/capabilities) -----------------------------------------

@@ -44,6 +44,17 @@ function spotifyLink(type, id, label) {
   });
 }
 
+/** The dashboard's own page of a track: its chart history and journey through the watched playlists. */
+function trackPageLink(id) {
+  return el('a', {
+    href: hashFor('track', currentFilters(), { id }),
+    class: 'track-page',
+    'data-track': id,
+    title: 'Chart history and journey of this track',
+    text: '\u2197 history',
+  });
+}
+
 const fmt = {
   int: (v) => (v === null || v === undefined ? '' : Number(v).toLocaleString('en-US')),
   signed: (v) =>
@@ -53,7 +64,17 @@ const fmt = {
   minutes: (v) => (v === null || v === undefined ? '' : `${(Number(v) / 60000).toFixed(1)} min`),
   hours: (v) => (v === null || v === undefined ? '' : `${(Number(v) / 3600000).toFixed(1)} h`),
   dec: (v) => (v === null || v === undefined ? '' : Number(v).toFixed(2)),
+  years: (v) => (v === null || v === undefined ? '' : `${(Number(v) / 365.25).toFixed(1)} y`),
+  min: (v) => (v === null || v === undefined ? '' : `${Number(v).toFixed(1)} min`),
 };
+
+/** "listening_sessions" -> "Listening sessions": column names as people read them. */
+function humanize(name) {
+  return name.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
+}
+
+/** Axis labels for shares (0..1) as percentages. */
+const pctAxis = { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } };
 
 async function api(path) {
   const response = await fetch(path, { headers: { Accept: 'application/json' } });
@@ -101,13 +122,13 @@ function csvUrl(name, view) {
  * The filters the page has that this insight cannot apply, each with why: the page says so on the
  * panel instead of silently showing the unfiltered answer.
  */
-function ignoredFilters(name) {
-  const info = insightStatus(name);
+function ignoredFilters(panel) {
+  const filters = panel.filters ?? insightStatus(panel.insight)?.filters;
   const f = currentFilters();
   const out = [];
-  if ((f.from || f.to) && !info?.filters.date) out.push({ key: 'dates', why: 'it has no date per row' });
-  if (f.playlist && !info?.filters.playlist) out.push({ key: 'playlist', why: 'it is not about playlists' });
-  if (f.artist && !info?.filters.artist) out.push({ key: 'artist', why: 'it has no artist per row' });
+  if ((f.from || f.to) && !filters?.date) out.push({ key: 'dates', why: 'it has no date per row' });
+  if (f.playlist && !filters?.playlist) out.push({ key: 'playlist', why: 'it is not about playlists' });
+  if (f.artist && !filters?.artist) out.push({ key: 'artist', why: 'it has no artist per row' });
   return out;
 }
 
@@ -225,6 +246,7 @@ function table(columns, rows, { sortKey, sortDir = 'desc', name } = {}) {
         if (c.link) {
           const [type, id] = c.link(row);
           td.append(spotifyLink(type, id, text));
+          if (type === 'track' && id) td.append(' ', trackPageLink(id));
         } else if (c.tag) {
           td.append(el('span', { class: `tag ${value}`, text }));
         } else {
@@ -246,11 +268,12 @@ function table(columns, rows, { sortKey, sortDir = 'desc', name } = {}) {
 function genericColumns(info) {
   return info.columns.map((c) => {
     const num = ['bigint', 'int', 'double'].includes(c.type);
+    const share = /(_rate|_share)$/.test(c.name);
     const col = {
       key: c.name,
-      label: c.name,
+      label: humanize(c.name),
       num,
-      format: c.type === 'double' ? fmt.dec : num ? fmt.int : undefined,
+      format: share ? fmt.pct : c.type === 'double' ? fmt.dec : num ? fmt.int : undefined,
     };
     const type = { playlist_id: 'playlist', track_id: 'track', artist_id: 'artist', album_id: 'album' }[
       c.name
@@ -495,11 +518,21 @@ const PAGES = [
         id: 'recency-age',
         insight: 'release_recency',
         view: 'rows',
-        title: 'Median track age per playlist (days)',
+        title: 'Median track age per playlist (years)',
         render: ({ rows }) =>
           chart(
             'recency-age',
-            linesByKey(rows, 'snapshot_date', 'playlist_id', 'median_age_days', (r) => r.playlist_name),
+            linesByKey(
+              rows.map((r) => ({
+                ...r,
+                median_age_years:
+                  r.median_age_days === null ? null : Math.round((r.median_age_days / 365.25) * 10) / 10,
+              })),
+              'snapshot_date',
+              'playlist_id',
+              'median_age_years',
+              (r) => r.playlist_name,
+            ),
           ),
       },
       {
@@ -537,8 +570,8 @@ const PAGES = [
             [
               { key: 'playlist_name', label: 'Playlist', link: (r) => ['playlist', r.playlist_id] },
               { key: 'tracks', label: 'Tracks', num: true },
-              { key: 'median_age_days', label: 'Median age', num: true, format: fmt.days },
-              { key: 'avg_age_days', label: 'Average age', num: true, format: fmt.days },
+              { key: 'median_age_days', label: 'Median age', num: true, format: fmt.years },
+              { key: 'avg_age_days', label: 'Average age', num: true, format: fmt.years },
               { key: 'share_last_30d', label: 'Last 30 days', num: true, format: fmt.pct },
             ],
             rows,
@@ -581,7 +614,8 @@ const PAGES = [
           const max = Math.max(1, ...rows.map((r) => r.plays));
           return chart('hours-heatmap', {
             tooltip: { position: 'top' },
-            grid: { left: 90, right: 24, top: 10, bottom: 60 },
+            // The colour scale sits under the hour labels, with room: its handles' labels overlapped them.
+            grid: { left: 90, right: 24, top: 10, bottom: 84 },
             xAxis: {
               type: 'category',
               data: [...Array(24).keys()].map((h) => `${h}`.padStart(2, '0')),
@@ -594,7 +628,9 @@ const PAGES = [
               calculable: true,
               orient: 'horizontal',
               left: 'center',
-              bottom: 0,
+              bottom: 4,
+              itemHeight: 240,
+              text: ['more plays', 'fewer'],
               inRange: { color: ['#eef7f1', '#1db954', '#0d5c2a'] },
             },
             series: [
@@ -655,25 +691,186 @@ const PAGES = [
         sub: 'Share of plays by artists first heard that week.',
         render: ({ rows }) => {
           const sorted = [...rows].sort((a, b) => (a.week_start < b.week_start ? -1 : 1));
+          // A time axis: an imported history spans years, and weeks without plays are gaps, not
+          // neighbours (a category axis put 2018 next to 2026).
+          const at = (key) => sorted.map((r) => [r.week_start, r[key]]);
           return chart('discovery', {
-            xAxis: { type: 'category', data: sorted.map((r) => r.week_start) },
+            xAxis: { type: 'time' },
             yAxis: [
               { type: 'value', name: 'plays' },
-              {
-                type: 'value',
-                name: 'new share',
-                max: 1,
-                axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` },
-              },
+              { ...pctAxis, name: 'new share' },
             ],
             legend,
+            dataZoom:
+              sorted.length > 30 ? [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 4 }] : [],
             series: [
-              { type: 'bar', name: 'plays', data: sorted.map((r) => r.plays) },
-              { type: 'bar', name: 'new-artist plays', data: sorted.map((r) => r.new_artist_plays) },
-              { type: 'line', name: 'new share', yAxisIndex: 1, data: sorted.map((r) => r.new_artist_share) },
+              { type: 'bar', name: 'plays', barMaxWidth: 24, data: at('plays') },
+              { type: 'bar', name: 'new-artist plays', barMaxWidth: 24, data: at('new_artist_plays') },
+              {
+                type: 'line',
+                name: 'new share',
+                yAxisIndex: 1,
+                showSymbol: sorted.length <= 60,
+                data: at('new_artist_share'),
+              },
             ],
           });
         },
+      },
+    ],
+  },
+  {
+    id: 'habits',
+    title: 'Listening habits',
+    intro:
+      'How the user listens: sessions per day, streaks of days with plays, and (from an imported ' +
+      'streaming history) how much of each track is heard.',
+    panels: [
+      {
+        id: 'sessions-chart',
+        insight: 'listening_sessions',
+        view: 'rows',
+        title: 'Sessions per day',
+        sub: 'A gap of more than 30 minutes starts a new session.',
+        wide: true,
+        render: ({ rows }) => {
+          const sorted = [...rows].sort((a, b) => (a.session_date < b.session_date ? -1 : 1));
+          const at = (key) => sorted.map((r) => [r.session_date, r[key]]);
+          return chart('sessions-chart', {
+            xAxis: { type: 'time' },
+            yAxis: [
+              { type: 'value', name: 'sessions', minInterval: 1 },
+              { type: 'value', name: 'minutes' },
+            ],
+            legend,
+            dataZoom:
+              sorted.length > 60 ? [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 4 }] : [],
+            series: [
+              { type: 'bar', name: 'sessions', barMaxWidth: 18, data: at('sessions') },
+              { type: 'line', name: 'average session (min)', yAxisIndex: 1, data: at('avg_session_minutes') },
+              {
+                type: 'line',
+                name: 'longest session (min)',
+                yAxisIndex: 1,
+                lineStyle: { type: 'dashed' },
+                data: at('longest_session_minutes'),
+              },
+            ],
+          });
+        },
+      },
+      {
+        id: 'streaks-chart',
+        insight: 'listening_streaks',
+        view: 'rows',
+        title: 'Longest listening streaks',
+        sub: 'Runs of consecutive days with at least one play; the ten longest.',
+        render: ({ rows }) => {
+          const top = [...rows].sort((a, b) => a.rank - b.rank).slice(0, 10);
+          return chart('streaks-chart', {
+            tooltip: { trigger: 'axis' },
+            grid: { left: 170, right: 24, top: 10, bottom: 30 },
+            yAxis: {
+              type: 'category',
+              inverse: true,
+              data: top.map((r) => `${r.streak_start} \u2013 ${r.streak_end}`),
+            },
+            xAxis: { type: 'value', name: 'days', minInterval: 1 },
+            series: [{ type: 'bar', name: 'days', data: top.map((r) => r.days) }],
+          });
+        },
+      },
+      {
+        id: 'streaks-table',
+        insight: 'listening_streaks',
+        view: 'rows',
+        title: 'Streaks',
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'rank', label: '#', num: true },
+              { key: 'streak_start', label: 'From' },
+              { key: 'streak_end', label: 'To' },
+              { key: 'days', label: 'Days', num: true },
+              { key: 'plays', label: 'Plays', num: true, format: fmt.int },
+              { key: 'days_since_end', label: 'Days since', num: true },
+            ],
+            rows,
+            { sortKey: 'rank', sortDir: 'asc', name: 'streaks-table' },
+          ),
+      },
+      {
+        id: 'completion-chart',
+        insight: 'listening_completion',
+        view: 'rows',
+        title: 'Skips and completions per month',
+        sub: 'Share of track streams skipped, and completed (ended by the track, or 90% heard).',
+        wide: true,
+        render: ({ rows }) => {
+          const sorted = [...rows].sort((a, b) => (a.month_start < b.month_start ? -1 : 1));
+          const at = (key) => sorted.map((r) => [r.month_start, r[key]]);
+          return chart('completion-chart', {
+            xAxis: { type: 'time' },
+            yAxis: [
+              { type: 'value', name: 'streams' },
+              { ...pctAxis, name: 'share' },
+            ],
+            legend,
+            tooltip: {
+              trigger: 'axis',
+              valueFormatter: (v) => (typeof v === 'number' && v <= 1 ? fmt.pct(v) : fmt.int(v)),
+            },
+            series: [
+              { type: 'bar', name: 'streams', barMaxWidth: 24, data: at('streams') },
+              { type: 'line', name: 'skip rate', yAxisIndex: 1, data: at('skip_rate') },
+              { type: 'line', name: 'completion rate', yAxisIndex: 1, data: at('completion_rate') },
+              { type: 'line', name: 'average share heard', yAxisIndex: 1, data: at('avg_heard_share') },
+            ],
+          });
+        },
+      },
+      {
+        id: 'completion-table',
+        insight: 'listening_completion',
+        view: 'rows',
+        title: 'Completion by month',
+        wide: true,
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'month_start', label: 'Month', format: (v) => String(v ?? '').slice(0, 7) },
+              { key: 'streams', label: 'Streams', num: true, format: fmt.int },
+              { key: 'skipped', label: 'Skipped', num: true, format: fmt.int },
+              { key: 'skip_rate', label: 'Skip rate', num: true, format: fmt.pct },
+              { key: 'completed', label: 'Completed', num: true, format: fmt.int },
+              { key: 'completion_rate', label: 'Completion rate', num: true, format: fmt.pct },
+              { key: 'short_streams', label: 'Under 30 s', num: true, format: fmt.int },
+              { key: 'avg_heard_share', label: 'Share heard', num: true, format: fmt.pct },
+              { key: 'minutes_played', label: 'Minutes', num: true, format: fmt.int },
+            ],
+            rows,
+            { sortKey: 'month_start', name: 'completion-table' },
+          ),
+      },
+      {
+        id: 'sessions-table',
+        insight: 'listening_sessions',
+        view: 'rows',
+        title: 'Sessions by day',
+        wide: true,
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'session_date', label: 'Day' },
+              { key: 'sessions', label: 'Sessions', num: true },
+              { key: 'listens', label: 'Listens', num: true, format: fmt.int },
+              { key: 'total_minutes', label: 'Total', num: true, format: fmt.min },
+              { key: 'avg_session_minutes', label: 'Average session', num: true, format: fmt.min },
+              { key: 'longest_session_minutes', label: 'Longest session', num: true, format: fmt.min },
+            ],
+            rows,
+            { sortKey: 'session_date', name: 'sessions-table' },
+          ),
       },
     ],
   },
@@ -874,11 +1071,140 @@ const PAGES = [
       },
     ],
   },
+  {
+    // Reached from any table row with a track ("history" next to its name), not from the menu.
+    id: 'track',
+    hidden: true,
+    title: 'Track',
+    titleOf: () => state.trackName ?? 'Track',
+    intro:
+      'Where this track stood in the watched playlists, day by day (place 1 = top), and the order in ' +
+      'which it reached them.',
+    build: () =>
+      state.track
+        ? [
+            {
+              id: 'track-history',
+              filters: TRACK_FILTERS,
+              url: `/api/tracks/${encodeURIComponent(state.track)}?${trackQuery()}`,
+              title: 'Chart history',
+              sub: 'Its place in each watched playlist by day; gaps are days it was not on it.',
+              wide: true,
+              render: ({ rows }) => {
+                state.trackName = rows.find((r) => r.track_name)?.track_name ?? null;
+                const title = document.querySelector('#page h1');
+                if (title && state.trackName) title.textContent = state.trackName;
+                const option = linesByKey(
+                  rows,
+                  'snapshot_date',
+                  'playlist_id',
+                  'place',
+                  (r) => r.playlist_name ?? r.playlist_id,
+                );
+                option.yAxis = { type: 'value', inverse: true, min: 1, name: 'place', minInterval: 1 };
+                // A day off the playlist is a gap in its line, not a slope to the next day on it.
+                for (const series of option.series) series.connectNulls = false;
+                return [chart('track-history', option), csvLink('track-history', rows)];
+              },
+            },
+            {
+              id: 'track-journey',
+              filters: TRACK_FILTERS,
+              url: `/api/tracks/${encodeURIComponent(state.track)}?${trackQuery()}`,
+              title: 'Journey through the watched playlists',
+              sub: 'In the order the track reached them.',
+              wide: true,
+              render: ({ rows }) => {
+                const journey = journeyOf(rows);
+                return [
+                  table(
+                    [
+                      { key: 'order', label: '#', num: true },
+                      { key: 'playlist_name', label: 'Playlist', link: (r) => ['playlist', r.playlist_id] },
+                      { key: 'first_seen', label: 'First seen' },
+                      { key: 'last_seen', label: 'Last seen' },
+                      { key: 'days', label: 'Days on', num: true },
+                      { key: 'peak', label: 'Peak', num: true },
+                      { key: 'peak_date', label: 'Peak on' },
+                      { key: 'place', label: 'Latest place', num: true },
+                    ],
+                    journey,
+                    { sortKey: 'order', sortDir: 'asc', name: 'track-journey' },
+                  ),
+                  csvLink('track-journey', journey),
+                ];
+              },
+            },
+          ]
+        : [],
+  },
 ];
+
+const TRACK_FILTERS = { date: 'snapshot_date', playlist: true, artist: false };
+
+/** The track page's query: the date range and playlist filters (a track page has no artist filter). */
+function trackQuery() {
+  const f = currentFilters();
+  const params = new URLSearchParams();
+  for (const key of ['from', 'to', 'playlist']) if (f[key]) params.set(key, f[key]);
+  return params;
+}
+
+/** Rows of (day, playlist, place) -> one row per playlist: first and last day, days on, peak. */
+function journeyOf(rows) {
+  const byPlaylist = new Map();
+  for (const r of [...rows].sort((a, b) => (a.snapshot_date < b.snapshot_date ? -1 : 1))) {
+    const j = byPlaylist.get(r.playlist_id);
+    if (!j) {
+      byPlaylist.set(r.playlist_id, {
+        playlist_id: r.playlist_id,
+        playlist_name: r.playlist_name ?? r.playlist_id,
+        first_seen: r.snapshot_date,
+        last_seen: r.snapshot_date,
+        days: 1,
+        peak: r.place,
+        peak_date: r.snapshot_date,
+        place: r.place,
+      });
+      continue;
+    }
+    j.last_seen = r.snapshot_date;
+    j.days += 1;
+    j.place = r.place;
+    if (r.place < j.peak) {
+      j.peak = r.place;
+      j.peak_date = r.snapshot_date;
+    }
+  }
+  return [...byPlaylist.values()]
+    .sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.peak - b.peak))
+    .map((j, i) => ({ order: i + 1, ...j }));
+}
+
+/** A CSV download of rows computed on the page (the track journey), built in the browser. */
+function csvLink(name, rows) {
+  const keys = Object.keys(rows[0] ?? {});
+  const field = (v) => {
+    if (v === null || v === undefined) return '';
+    let text = String(v);
+    if (typeof v === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const body = [keys, ...rows.map((r) => keys.map((k) => r[k]))]
+    .map((l) => l.map(field).join(','))
+    .join('\r\n');
+  return el('a', {
+    class: 'tool',
+    'data-csv': name,
+    href: `data:text/csv;charset=utf-8,${encodeURIComponent(`${body}\r\n`)}`,
+    download: `tunelake-${name}-${state.track}.csv`,
+    text: 'CSV',
+  });
+}
 
 /** The pages to show: the known ones, then one table page per insight no page reads. */
 function allPages() {
-  const covered = new Set(PAGES.flatMap((p) => p.panels.map((x) => x.insight)));
+  const covered = new Set(PAGES.flatMap((p) => (p.panels ?? []).map((x) => x.insight)));
   const extra = (state.status?.insights ?? [])
     .filter((i) => !covered.has(i.name))
     .map((info) => ({
@@ -1111,7 +1437,10 @@ function fillFilters() {
 function cardTools(card, panel, body) {
   const tools = card.querySelector('.card-tools');
   tools.replaceChildren();
-  if (body.querySelector('table[data-table]')) {
+  // Rows computed on the page (the track page) carry their own CSV link: it moves up here.
+  const local = body.querySelector('a.tool[data-csv]');
+  if (local) tools.append(local);
+  else if (panel.insight && body.querySelector('table[data-table]')) {
     tools.append(
       el('a', {
         class: 'tool',
@@ -1139,7 +1468,7 @@ function cardTools(card, panel, body) {
 
 /** What the page says about filters its panels cannot apply: on each panel, and once on top. */
 function ignoredNote(panels) {
-  const perPanel = panels.map((p) => ({ panel: p, ignored: ignoredFilters(p.insight) }));
+  const perPanel = panels.map((p) => ({ panel: p, ignored: ignoredFilters(p) }));
   const keys = ['dates', 'playlist', 'artist'];
   const everywhere = keys.filter((k) => perPanel.every((x) => x.ignored.some((i) => i.key === k)));
   if (everywhere.length === 0) return null;
@@ -1187,7 +1516,7 @@ async function drawPage() {
         ),
       );
       if (panel.sub) card.append(el('p', { class: 'sub', text: panel.sub }));
-      const ignored = panel.insight ? ignoredFilters(panel.insight) : [];
+      const ignored = ignoredFilters(panel);
       if (ignored.length > 0) {
         card.append(
           el('p', {
@@ -1236,7 +1565,7 @@ async function drawPage() {
           body.replaceChildren(...(Array.isArray(out) ? out : [out]));
           if (answer.truncated)
             body.append(el('p', { class: 'sub', text: `Showing the first ${answer.limit} rows.` }));
-          if (panel.insight) cardTools(card, panel, body);
+          cardTools(card, panel, body);
         };
         if (panel.controls) {
           const bar = el('div', { class: 'controls' });
@@ -1270,6 +1599,7 @@ async function drawPage() {
 function applyHash() {
   const { page, filters, track } = parseHash();
   state.page = page || 'movers';
+  if (track !== state.track) state.trackName = null;
   state.track = track;
   setFilterInputs(filters);
   drawNav();

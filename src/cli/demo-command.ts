@@ -12,6 +12,7 @@ import type { RunInfo } from '../pipeline.js';
 import { createRuntime } from '../runtime.js';
 import { lakeOption } from './common-options.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { describeBacklog } from './extract-command.js';
 import { printJson, printLine } from './output.js';
 import { runWithProgress } from './run-command.js';
 
@@ -93,6 +94,9 @@ export async function demo(options: {
           (info.extract.errors.length > 0 ? `, ${info.extract.errors.length} errors` : '') +
           ` (${(info.durationMs / 1000).toFixed(1)} s)`,
       );
+      if (info.extract.importedTracks) {
+        say(`  ${describeBacklog(info.extract.importedTracks, info.extract.tier)}`);
+      }
     }
     say('');
     if (!options.json) {

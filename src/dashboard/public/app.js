@@ -345,6 +345,14 @@ function downloadPng(id) {
   }
 }
 
+/** The movers chart's two value axes, with 0 at the same height: exits below, entries above. */
+function twinAxes(rows) {
+  const leftMax = Math.max(1, ...rows.map((r) => r.entries));
+  const leftMin = -Math.max(0, ...rows.map((r) => r.exits));
+  const rightMax = Math.max(1, ...rows.map((r) => Math.max(r.climbs, r.falls)));
+  return { leftMin, leftMax, rightMin: (rightMax * leftMin) / leftMax, rightMax };
+}
+
 /** Rows of {date, key, value} -> one line series per key over the sorted dates. */
 function linesByKey(rows, dateKey, seriesKey, valueKey, nameOf) {
   const dates = [...new Set(rows.map((r) => r[dateKey]))].sort();
@@ -384,12 +392,32 @@ const PAGES = [
         insight: 'playlist_movers',
         view: 'timeline',
         title: 'Entries and exits per day',
-        sub: 'Exits drawn below the line; climbs and falls as lines.',
+        sub: 'Entries above the line and exits below it (left axis); climbs and falls as lines (right axis).',
         wide: true,
-        render: ({ rows }) =>
-          chart('movers-timeline', {
+        render: ({ rows }) => {
+          const axes = twinAxes(rows);
+          return chart('movers-timeline', {
             xAxis: { type: 'category', data: rows.map((r) => r.snapshot_date) },
-            yAxis: { type: 'value' },
+            // Entries and exits are the story: their own axis, so that a day of many small climbs and
+            // falls does not flatten them to a line (#18).
+            // Both axes put 0 at the same height: the right one scaled as the left one.
+            yAxis: [
+              {
+                type: 'value',
+                name: 'entries / exits',
+                minInterval: 1,
+                min: axes.leftMin,
+                max: axes.leftMax,
+              },
+              {
+                type: 'value',
+                name: 'climbs / falls',
+                splitLine: { show: false },
+                min: axes.rightMin,
+                max: axes.rightMax,
+                axisLabel: { formatter: (v) => (Number.isInteger(v) ? String(v) : '') },
+              },
+            ],
             legend,
             series: [
               {
@@ -409,17 +437,20 @@ const PAGES = [
               {
                 type: 'line',
                 name: 'climbs',
+                yAxisIndex: 1,
                 itemStyle: { color: '#3b82f6' },
                 data: rows.map((r) => r.climbs),
               },
               {
                 type: 'line',
                 name: 'falls',
+                yAxisIndex: 1,
                 itemStyle: { color: '#f59e0b' },
                 data: rows.map((r) => r.falls),
               },
             ],
-          }),
+          });
+        },
       },
       {
         id: 'movers-latest',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBacklog } from '../cli/extract-command.js';
 import { loadConfig } from '../config.js';
+import { dayStartMs } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
 import { importStreamingHistory } from '../import/streaming-history.js';
 import { silentLogger } from '../log.js';
@@ -57,14 +58,14 @@ describe('extract(runtime) after an import: enrichImportedTracks and its backlog
       loadConfig({ lake: join(dir, 'lake'), rateLimit: 5000, concurrency: 4 }, ENV),
       { emulator, logger: silentLogger },
     );
-    // On the emulator's clock, as the runs: run ids order the manifests, and recovery rolls the
-    // extract state forward to the newest one.
+    // Before the first run on the emulator's clock (noon of day 0; the runs come at 23:45): run ids
+    // order the lake's manifests, and recovery rolls the extract state forward to the newest one.
     const imported = await importStreamingHistory(
       { store: runtime.store },
       [join(dir, 'export')],
       {},
       {
-        now: runtime.now,
+        now: () => new Date(dayStartMs(0) + 12 * 3_600_000),
       },
     );
     expect(imported.new).toBe(TRACKS);

@@ -146,7 +146,14 @@ function currentFilters() {
 function parseHash(hash = location.hash) {
   const text = hash.replace(/^#/, '');
   const at = text.indexOf('?');
-  const page = decodeURIComponent(at < 0 ? text : text.slice(0, at));
+  const raw = at < 0 ? text : text.slice(0, at);
+  let page = raw;
+  try {
+    page = decodeURIComponent(raw);
+  } catch {
+    // A hand-edited link with a stray %: the first page, not a broken one.
+    page = '';
+  }
   const params = new URLSearchParams(at < 0 ? '' : text.slice(at + 1));
   const filters = {};
   for (const key of FILTER_KEYS) filters[key] = params.get(key) ?? '';
@@ -242,7 +249,9 @@ function table(columns, rows, { sortKey, sortDir = 'desc', name } = {}) {
             : String(value);
         const tone =
           c.tone && typeof value === 'number' && value !== 0 ? (value > 0 ? 'up' : 'down') : undefined;
-        const td = el('td', { class: [c.num ? 'num' : '', tone ?? ''].join(' ').trim() || undefined });
+        // Dates never wrap at their hyphens (names do wrap: style.css).
+        const date = typeof value === 'string' && /^\d{4}-\d{2}(-\d{2})?$/.test(value) ? 'date' : '';
+        const td = el('td', { class: [c.num ? 'num' : '', date, tone ?? ''].join(' ').trim() || undefined });
         if (c.link) {
           const [type, id] = c.link(row);
           td.append(spotifyLink(type, id, text));

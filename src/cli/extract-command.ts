@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { type ExtractInfo, extract } from '../extract/extract.js';
-import type { ImportedTracksBacklog } from '../extract/imported-tracks.js';
+import type { ImportedTracksBacklog } from '../extract/manifest.js';
 import { newRunId } from '../lake.js';
 import { withRunLock } from '../lock.js';
 import { configOption, lakeOption } from './common-options.js';

@@ -9,7 +9,7 @@
 import { type Catalog, TABLES_DATABASE } from '../catalog/catalog.js';
 import type { Config } from '../config.js';
 import { TunelakeError } from '../errors.js';
-import type { ImportedTracksBacklog } from '../extract/imported-tracks.js';
+import type { ImportedTracksBacklog } from '../extract/manifest.js';
 import { committedRunIds, readManifest } from '../extract/manifest.js';
 import { type InsightListing, listInsights } from '../insights/refresh.js';
 import type { QueryEngine, Row } from '../query/engine.js';

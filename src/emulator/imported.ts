@@ -1,11 +1,10 @@
 // Tracks named by an imported streaming history (src/import/). A real export names real Spotify
 // tracks, which the generated catalogue does not have, so against the emulator the run after an
 // import would fetch nothing but 404s and the demo could not show the history joining the catalogue
-// (#18). With `resolveImportedTracks` on (`tunelake demo` and the stand-in of a command without
-// credentials turn it on), the track endpoints answer
-// such an id with a stand-in: a catalogue track picked by a hash of the id, under the asked id, so
-// its album and artists are the catalogue's and join as a real track's would. Off by default: the
-// contract tests need unknown ids to stay unknown.
+// (#18). With `resolveImportedTracks` on (`tunelake demo` and the stand-in a command starts without
+// credentials turn it on), the track endpoints answer such an id with a stand-in: a catalogue track
+// picked by a hash of the id, under the asked id, so its album and artists are the catalogue's and
+// join as a real track's would. Off by default: the contract tests need unknown ids to stay unknown.
 import { createHash } from 'node:crypto';
 import type { Catalog, Track } from './catalog.js';
 

@@ -9,8 +9,9 @@ import { newRunId, utcDate } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { SpotifyApi } from '../spotify/client.js';
 import type { ObjectStore } from '../storage/store.js';
-import { enrichImportedTracks, type ImportedTracksBacklog } from './imported-tracks.js';
+import { enrichImportedTracks } from './imported-tracks.js';
 import {
+  type ImportedTracksBacklog,
   markPending,
   pendingKey,
   type RecoveryInfo,

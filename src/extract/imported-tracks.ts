@@ -10,26 +10,11 @@
 // so it may be fetched once more here: one request per such track, once.
 import { importedTrackIds } from '../import/import-state.js';
 import type { ObjectStore } from '../storage/store.js';
-import { committedRunIds } from './manifest.js';
+import { committedRunIds, type ImportedTracksBacklog } from './manifest.js';
 import { context, guarded, markFull, noteTrack, type RunContext } from './run-context.js';
 
 /** Tracks fetched per run at most: 10 batch requests (extended) or 50 single lookups (development). */
 export const IMPORTED_TRACKS_PER_RUN = { extended: 500, development: 50 } as const;
-
-/**
- * Where the enrichment of the imported history stands after a run: what `run` prints and the
- * dashboard shows ("N of M tracks fetched, K runs to go"), kept in the run's manifest.
- */
-export interface ImportedTracksBacklog {
-  /** Distinct tracks the imported history refers to. */
-  tracks: number;
-  /** Of those, the ones looked up (fetched, or known to be gone from Spotify). */
-  fetched: number;
-  /** Tracks looked up per run in this tier. */
-  perRun: number;
-  /** Runs still needed at that pace. */
-  runsToGo: number;
-}
 
 /** The backlog, or undefined when the lake has no imported history. */
 export async function enrichImportedTracks(

@@ -9,7 +9,6 @@
 import { TunelakeError } from '../errors.js';
 import { manifestKey, RAW_DATASETS, RUNS_PREFIX, rawRunPrefix, runIdOfManifestKey } from '../lake.js';
 import type { ObjectStore } from '../storage/store.js';
-import type { ImportedTracksBacklog } from './imported-tracks.js';
 import type { WrittenObject } from './raw-writer.js';
 import { commitState, type ExtractState, loadState } from './state.js';
 
@@ -17,6 +16,21 @@ export interface SourceError {
   source: string;
   code: string;
   message: string;
+}
+
+/**
+ * Where the enrichment of the imported history stands after a run: what `run` prints and the
+ * dashboard shows ("N of M tracks fetched, K runs to go"), kept in the run's manifest.
+ */
+export interface ImportedTracksBacklog {
+  /** Distinct tracks the imported history refers to. */
+  tracks: number;
+  /** Of those, the ones looked up (fetched, or known to be gone from Spotify). */
+  fetched: number;
+  /** Tracks looked up per run in this tier. */
+  perRun: number;
+  /** Runs still needed at that pace. */
+  runsToGo: number;
 }
 
 export interface RunManifest {

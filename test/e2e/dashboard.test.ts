@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimeFor } from '../../src/cli/runtime-for.js';
 import { loadConfig } from '../../src/config.js';
 import { DashboardServer } from '../../src/dashboard/dashboard-server.js';
 import { dayStartMs } from '../../src/emulator/catalog.js';
@@ -155,11 +156,14 @@ describe('tunelake serve in Chromium', () => {
     server = await DashboardServer.create(runtime, { port: 0, now: runtime.now });
 
     const emptyLake = tempDir('tunelake-dashboard-empty-');
-    emptyRuntime = await createRuntime(loadConfig({ lake: emptyLake }, ENV), {
-      logger: silentLogger,
-      spotify: false,
+    const emptyConfig = loadConfig({ lake: emptyLake }, ENV);
+    emptyRuntime = await createRuntime(emptyConfig, { logger: silentLogger, spotify: false });
+    // As `tunelake serve`: the capability probes get a runtime of their own, with the built-in
+    // emulator standing in for Spotify when no SPOTIFY_CLIENT_ID is set.
+    emptyServer = await DashboardServer.create(emptyRuntime, {
+      port: 0,
+      openSpotify: () => runtimeFor(emptyConfig, { logger: silentLogger }),
     });
-    emptyServer = await DashboardServer.create(emptyRuntime, { port: 0 });
 
     context = await chromium.launchPersistentContext(tempDir('tunelake-chromium-'), {
       executablePath: '/usr/bin/chromium',

@@ -424,7 +424,12 @@ const PAGES = [
                 splitLine: { show: false },
                 min: axes.rightMin,
                 max: axes.rightMax,
-                axisLabel: { formatter: (v) => (Number.isInteger(v) ? String(v) : '') },
+                // Its ends are the scaled extremes (159, -97): only the round ticks are labelled.
+                axisLabel: {
+                  showMinLabel: false,
+                  showMaxLabel: false,
+                  formatter: (v) => (Number.isInteger(v) ? String(v) : ''),
+                },
               },
             ],
             legend,

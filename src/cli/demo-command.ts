@@ -12,6 +12,7 @@ import type { RunInfo } from '../pipeline.js';
 import { createRuntime } from '../runtime.js';
 import { lakeOption } from './common-options.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { describeBacklog } from './extract-command.js';
 import { printJson, printLine } from './output.js';
 import { runWithProgress } from './run-command.js';
 
@@ -58,7 +59,12 @@ export async function demo(options: {
   // The last simulated day is today; days the lake already holds are not run again.
   const today = Math.max(options.days - 1, Math.floor((Date.now() - EPOCH_MS) / DAY_MS));
   let first = today - options.days + 1;
-  const emulator = await Emulator.create({ tier: config.spotify.tier, day: first });
+  // An imported streaming history names real Spotify tracks: the emulator stands in for them.
+  const emulator = await Emulator.create({
+    tier: config.spotify.tier,
+    day: first,
+    resolveImportedTracks: true,
+  });
   const logger = createLogger({ level: 'error', format: 'text' });
   const runtime = await createRuntime(config, { emulator, logger });
   const infos: RunInfo[] = [];
@@ -88,6 +94,9 @@ export async function demo(options: {
           (info.extract.errors.length > 0 ? `, ${info.extract.errors.length} errors` : '') +
           ` (${(info.durationMs / 1000).toFixed(1)} s)`,
       );
+      if (info.extract.importedTracks) {
+        say(`  ${describeBacklog(info.extract.importedTracks, info.extract.tier)}`);
+      }
     }
     say('');
     if (!options.json) {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { type ExtractInfo, extract } from '../extract/extract.js';
+import type { ImportedTracksBacklog } from '../extract/manifest.js';
 import { newRunId } from '../lake.js';
 import { withRunLock } from '../lock.js';
 import { configOption, lakeOption } from './common-options.js';
@@ -69,6 +70,17 @@ export function summarize(info: ExtractInfo, location: string): string {
       `in ${info.objects} objects, ${info.requests} requests, ${info.retries} retries, ` +
       `${info.skipped.length} unchanged sources skipped, ${info.errors.length} errors, into ${location} (${info.tier} tier).`,
   ];
+  if (info.importedTracks) lines.push(describeBacklog(info.importedTracks, info.tier));
   for (const error of info.errors) lines.push(`  ! ${error.source}: ${error.message}`);
   return lines.join('\n');
+}
+
+/** "imported history: 50 of 300 tracks fetched, 5 runs to go (50 a run in the development tier)." */
+export function describeBacklog(backlog: ImportedTracksBacklog, tier: string): string {
+  const head = `imported history: ${backlog.fetched} of ${backlog.tracks} tracks fetched`;
+  if (backlog.runsToGo === 0) return `${head}, all in the catalogue tables.`;
+  return (
+    `${head}, ${backlog.runsToGo} run${backlog.runsToGo === 1 ? '' : 's'} to go ` +
+    `(${backlog.perRun} a run in the ${tier} tier; each \`tunelake run\` fetches the next ones).`
+  );
 }

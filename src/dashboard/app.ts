@@ -7,7 +7,8 @@ import { type ErrorCode, TunelakeError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { redact } from '../secret.js';
 import type { Capabilities } from './capabilities.js';
-import type { Dashboard } from './dashboard.js';
+import { toCsv } from './csv.js';
+import type { Dashboard, InsightAnswer } from './dashboard.js';
 
 export interface Asset {
   body: string;
@@ -63,6 +64,21 @@ export function createDashboardApp(dashboard: Dashboard, options: DashboardAppOp
 
   app.get('/api/status', async (c) => c.json(await dashboard.status(), 200, noStore));
   app.get('/api/filters', async (c) => c.json(await dashboard.filters(), 200, noStore));
+  // The same answer as the JSON route (same parameters, same checks), as a CSV download.
+  app.get('/api/insights/:file{[a-z_]{1,60}\\.csv}', async (c) => {
+    const name = c.req.param('file').slice(0, -'.csv'.length);
+    const answer = await dashboard.insight(name, c.req.queries());
+    return c.body(toCsv(answer.columns, answer.rows), 200, {
+      ...noStore,
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${csvFileName(answer)}"`,
+      // A CSV has no room for "cut at limit": the header says it, and the page's links ask for the maximum.
+      'X-Tunelake-Truncated': String(answer.truncated),
+    });
+  });
+  app.get('/api/tracks/:id', async (c) =>
+    c.json(await dashboard.track(c.req.param('id'), c.req.queries()), 200, noStore),
+  );
   app.get('/api/insights/:name', async (c) =>
     c.json(await dashboard.insight(c.req.param('name'), c.req.queries()), 200, noStore),
   );
@@ -83,7 +99,7 @@ export function createDashboardApp(dashboard: Dashboard, options: DashboardAppOp
           code: 'INVALID_ARGUMENT',
           message:
             c.req.method === 'GET'
-              ? `No API route ${clip(c.req.path)}: expected /api/status, /api/filters, /api/capabilities or /api/insights/<name>.`
+              ? `No API route ${clip(c.req.path)}: expected /api/status, /api/filters, /api/capabilities, /api/insights/<name>, /api/insights/<name>.csv or /api/tracks/<id>.`
               : `Method ${c.req.method} is not allowed: the dashboard API is read-only (GET).`,
         },
       },
@@ -118,6 +134,13 @@ export function createDashboardApp(dashboard: Dashboard, options: DashboardAppOp
 }
 
 const noStore = { 'Cache-Control': 'no-store' };
+
+/** `tunelake-<insight>-<view>[-<filter values>].csv`: every part is a checked name, date or id. */
+function csvFileName(answer: InsightAnswer): string {
+  const { from, to, playlist, artist } = answer.applied;
+  const parts = [answer.insight, answer.view, from, to, playlist, artist].filter((p) => p !== undefined);
+  return `tunelake-${parts.join('-')}.csv`;
+}
 
 function clip(value: string): string {
   return value.length > 80 ? `${value.slice(0, 80)}...` : value;

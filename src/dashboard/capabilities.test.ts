@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimeFor } from '../cli/runtime-for.js';
 import { loadConfig } from '../config.js';
 import { Emulator } from '../emulator/server.js';
 import { silentLogger } from '../log.js';
@@ -170,8 +171,12 @@ describe('GET /api/capabilities without Spotify access', () => {
       TUNELAKE_MAX_RETRIES: '0',
     };
     // As `tunelake serve` builds it: no Spotify client in the server's runtime; the probes open one.
-    runtime = await createRuntime(loadConfig({ lake }, env), { logger: silentLogger, spotify: false });
-    server = await DashboardServer.create(runtime, { port: 0 });
+    const config = loadConfig({ lake }, env);
+    runtime = await createRuntime(config, { logger: silentLogger, spotify: false });
+    server = await DashboardServer.create(runtime, {
+      port: 0,
+      openSpotify: () => runtimeFor(config, { logger: silentLogger }),
+    });
   });
   afterAll(async () => {
     await server?.close();

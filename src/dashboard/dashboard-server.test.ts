@@ -68,6 +68,7 @@ describe('DashboardServer.create(runtime) on an empty lake', () => {
       lastRun: null,
       runs: 0,
       tier: 'development',
+      tierSource: 'config',
       engine: 'duckdb',
     });
     expect(body.hint).toContain('npx tunelake demo --days 14');
@@ -134,6 +135,23 @@ describe('DashboardServer.create(runtime) after two simulated days', () => {
     expect(movers.views).toEqual(['rows', 'latest', 'timeline']);
   });
 
+  it('GET /api/status takes the tier from the lake, not from the serving config (#18)', async () => {
+    // A server configured for the extended tier over a lake built in development mode.
+    const other = await createRuntime(loadConfig({ lake, tier: 'extended' }, ENV), {
+      logger: silentLogger,
+      spotify: false,
+    });
+    const extendedServer = await DashboardServer.create(other, { port: 0 });
+    try {
+      const { body } = await getJson(`${extendedServer.url}api/status`);
+      expect(body).toMatchObject({ tier: 'development', tierSource: 'last run' });
+      expect(Date.parse(body.lastRun.finishedAt)).toBeLessThanOrEqual(runtime.now().getTime());
+    } finally {
+      await extendedServer.close();
+      await other.close();
+    }
+  });
+
   it('GET /api/insights/playlist_movers?playlist= returns that playlist only, and fewer rows than unfiltered', async () => {
     expect(playlists.length).toBeGreaterThan(1);
     const all = (await getJson(`${server.url}api/insights/playlist_movers`)).body;
@@ -163,6 +181,122 @@ describe('DashboardServer.create(runtime) after two simulated days', () => {
       'climbs',
       'falls',
     ]);
+  });
+
+  /** A CSV body as rows of fields (the test data has no quoted line breaks). */
+  function parseCsv(text: string): string[][] {
+    expect(text.endsWith('\r\n')).toBe(true);
+    return text
+      .slice(0, -2)
+      .split('\r\n')
+      .map((line) => [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].map((m) => m[1]!).slice(0, -1));
+  }
+
+  it('GET /api/insights/<name>.csv serves every written insight as the JSON route does, else its error', async () => {
+    const status = (await getJson(`${server.url}api/status`)).body;
+    let served = 0;
+    for (const insight of status.insights as Array<{ name: string; available: boolean; rows?: number }>) {
+      const response = await fetch(`${server.url}api/insights/${insight.name}.csv?limit=10000`);
+      if (!insight.available || insight.rows === undefined) {
+        expect(response.status, insight.name).toBe(404);
+        expect((await response.json()).error.code, insight.name).toBe('STORAGE_NOT_FOUND');
+        continue;
+      }
+      served++;
+      expect(response.status, insight.name).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      expect(response.headers.get('content-disposition')).toBe(
+        `attachment; filename="tunelake-${insight.name}-rows.csv"`,
+      );
+      const lines = parseCsv(await response.text());
+      const json = (await getJson(`${server.url}api/insights/${insight.name}?limit=10000`)).body;
+      expect(lines[0], insight.name).toEqual(json.columns.map((c: { name: string }) => c.name));
+      expect(lines.length - 1, insight.name).toBe(json.rows.length);
+    }
+    expect(served).toBeGreaterThan(5);
+  });
+
+  it('GET /api/insights/<name>.csv takes the same filters and view as the JSON route', async () => {
+    const id = playlists[0]!.id;
+    const query = `view=latest&playlist=${id}`;
+    const response = await fetch(`${server.url}api/insights/playlist_movers.csv?${query}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="tunelake-playlist_movers-latest-${id}.csv"`,
+    );
+    const lines = parseCsv(await response.text());
+    const json = (await getJson(`${server.url}api/insights/playlist_movers?${query}`)).body;
+    const column = lines[0]!.indexOf('playlist_id');
+    expect(lines.length - 1).toBe(json.rows.length);
+    expect(lines.slice(1).every((fields) => fields[column] === id)).toBe(true);
+    const first = json.rows[0];
+    if (first) expect(lines[1]![lines[0]!.indexOf('track_id')]).toBe(first.track_id);
+    const cut = await fetch(`${server.url}api/insights/content_mix.csv?limit=2`);
+    expect(cut.headers.get('x-tunelake-truncated')).toBe('true');
+    expect(parseCsv(await cut.text())).toHaveLength(3);
+  });
+
+  it.each([
+    ['/api/insights/content_mix.csv?from=2026-13-01', 400, 'is not a date'],
+    ['/api/insights/content_mix.csv?sql=select%201', 400, 'unknown parameter "sql"'],
+    ['/api/insights/nope.csv', 400, 'Unknown insight "nope"'],
+    ['/api/insights/listening_hours.csv?from=2026-11-01', 400, 'does not apply to insight listening_hours'],
+  ])('GET %s -> %i with the JSON error', async (path, code, message) => {
+    const { status, body } = await getJson(`${server.url}${path.slice(1)}`);
+    expect(status).toBe(code);
+    expect(body.error.message).toContain(message);
+  });
+
+  it('GET /api/tracks/<id> gives the places of a track by day and playlist, as the movers insight saw them', async () => {
+    const movers = (await getJson(`${server.url}api/insights/playlist_movers?view=latest`)).body
+      .rows as Array<{
+      snapshot_date: string;
+      playlist_id: string;
+      track_id: string | null;
+      to_position: number | null;
+    }>;
+    const moved = movers.find((r) => r.track_id !== null && r.to_position !== null)!;
+    expect(moved).toBeDefined();
+    const { status, body } = await getJson(`${server.url}api/tracks/${moved.track_id}`);
+    expect(status).toBe(200);
+    expect(body.columns.map((c: { name: string }) => c.name)).toEqual([
+      'snapshot_date',
+      'playlist_id',
+      'playlist_name',
+      'place',
+      'track_name',
+    ]);
+    expect(body.rows).toContainEqual(
+      expect.objectContaining({
+        snapshot_date: moved.snapshot_date,
+        playlist_id: moved.playlist_id,
+        place: moved.to_position,
+      }),
+    );
+    const narrowed = (
+      await getJson(
+        `${server.url}api/tracks/${moved.track_id}?playlist=${moved.playlist_id}&from=${moved.snapshot_date}`,
+      )
+    ).body;
+    expect(narrowed.error, JSON.stringify(narrowed.error)).toBeUndefined();
+    expect(narrowed.applied).toEqual({ playlist: moved.playlist_id, from: moved.snapshot_date });
+    expect(narrowed.rows.length).toBeGreaterThan(0);
+    expect(
+      narrowed.rows.every(
+        (r: { playlist_id: string; snapshot_date: string }) =>
+          r.playlist_id === moved.playlist_id && r.snapshot_date >= moved.snapshot_date,
+      ),
+    ).toBe(true);
+  });
+
+  it.each([
+    ['/api/tracks/abc', 'is not a Spotify track id'],
+    ['/api/tracks/0000000000000000000000?artist=0000000000000000000000', 'leave out artist and view'],
+    ['/api/tracks/0000000000000000000000?from=2026-02-30', 'is not a date'],
+  ])('GET %s -> 400 with a clear message', async (path, message) => {
+    const { status, body } = await getJson(`${server.url}${path.slice(1)}`);
+    expect(status).toBe(400);
+    expect(body.error.message).toContain(message);
   });
 
   it('a date range and a limit narrow the answer, and say when it was cut', async () => {

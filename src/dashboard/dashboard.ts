@@ -6,15 +6,17 @@
 // (enable_external_access=false, allowed_paths, lock_configuration). The SQL itself comes from
 // queries.ts only. A new run or insight refresh is picked up when the page asks for the status: if
 // the last run or the insight tables changed since the engine read the catalog, it reads it again.
-import type { Catalog } from '../catalog/catalog.js';
+import { type Catalog, TABLES_DATABASE } from '../catalog/catalog.js';
 import type { Config } from '../config.js';
 import { TunelakeError } from '../errors.js';
+import type { ImportedTracksBacklog } from '../extract/manifest.js';
 import { committedRunIds, readManifest } from '../extract/manifest.js';
 import { type InsightListing, listInsights } from '../insights/refresh.js';
 import type { QueryEngine, Row } from '../query/engine.js';
 import type { ObjectStore } from '../storage/store.js';
 import { type InsightParams, parseInsightParams } from './params.js';
 import { buildInsightSql, type InsightFilters, insightQueries } from './queries.js';
+import { trackHistorySql } from './track.js';
 
 /** A run older than this is shown as stale: the schedule runs daily (as doctor's lake.last-run). */
 export const STALE_RUN_HOURS = 25;
@@ -52,7 +54,10 @@ export interface InsightStatus {
 
 export interface DashboardStatus {
   lake: string;
+  /** The access tier of the last run (its manifest), else the configured one. */
   tier: string;
+  /** Where `tier` comes from: the last run's manifest, or the config when the lake has no run. */
+  tierSource: 'last run' | 'config';
   engine: string;
   catalog: string;
   lastRun: {
@@ -62,6 +67,8 @@ export interface DashboardStatus {
     ageHours: number;
     stale: boolean;
     sourceErrors: number;
+    /** The imported streaming history's tracks fetched so far (absent without an import). */
+    importedTracks?: ImportedTracksBacklog;
   } | null;
   runs: number;
   /** No insight table has a row: the page shows what to run instead of empty charts. */
@@ -92,11 +99,22 @@ export interface InsightAnswer {
   rows: Row[];
 }
 
+export interface TrackAnswer {
+  track: string;
+  applied: InsightFilters;
+  limit: number;
+  truncated: boolean;
+  columns: Array<{ name: string; type: string }>;
+  rows: Row[];
+}
+
 export interface Dashboard {
   status(): Promise<DashboardStatus>;
   filters(): Promise<DashboardFilters>;
   /** One view of one insight; `query` holds every value of each query-string key. */
   insight(name: string, query: Record<string, string[]>): Promise<InsightAnswer>;
+  /** One track's places in the watched playlists by day (the track page; from, to, playlist, limit). */
+  track(id: string, query: Record<string, string[]>): Promise<TrackAnswer>;
   close(): Promise<void>;
 }
 
@@ -169,8 +187,12 @@ export async function createDashboard(runtime: DashboardRuntime, deps: Dashboard
       }
       const last = ids.at(-1);
       let lastRun: DashboardStatus['lastRun'] = null;
+      let tier: string | undefined;
       if (last !== undefined) {
         const manifest = await readManifest(runtime.store, last);
+        // The lake says which tier built it; `serve` itself has no Spotify app and would only know
+        // the configured default ("development" for a lake built by `demo --tier extended`, #18).
+        tier = manifest.tier;
         // Emulated runs carry simulated times, which can lie ahead of the wall clock.
         const ageHours = Math.max(0, (now().getTime() - Date.parse(manifest.finishedAt)) / 3_600_000);
         lastRun = {
@@ -180,12 +202,14 @@ export async function createDashboard(runtime: DashboardRuntime, deps: Dashboard
           ageHours: Math.round(ageHours * 10) / 10,
           stale: ageHours > STALE_RUN_HOURS,
           sourceErrors: manifest.errors.length,
+          ...(manifest.importedTracks ? { importedTracks: manifest.importedTracks } : {}),
         };
       }
       const empty = !listing.some((i) => (i.rows ?? 0) > 0);
       return {
         lake: runtime.store.location,
-        tier: runtime.config.spotify.tier,
+        tier: tier ?? runtime.config.spotify.tier,
+        tierSource: tier === undefined ? 'config' : 'last run',
         engine: engine.name,
         catalog: runtime.config.catalog,
         lastRun,
@@ -264,6 +288,31 @@ export async function createDashboard(runtime: DashboardRuntime, deps: Dashboard
       };
     },
 
+    async track(id, query) {
+      const params = parseInsightParams(query);
+      const sql = trackHistorySql(id, params);
+      if (!(await tableExists(runtime.catalog, 'playlist_items'))) {
+        throw new TunelakeError(
+          'STORAGE_NOT_FOUND',
+          'This lake has no playlist_items table yet: run npx tunelake run (or npx tunelake demo --days 14).',
+        );
+      }
+      await checkKnownIds(params, await filters());
+      const result = await engine.query(sql);
+      const applied: InsightFilters = {};
+      if (params.from !== undefined) applied.from = params.from;
+      if (params.to !== undefined) applied.to = params.to;
+      if (params.playlist !== undefined) applied.playlist = params.playlist;
+      return {
+        track: id,
+        applied,
+        limit: params.limit,
+        truncated: result.rows.length > params.limit,
+        columns: result.columns.map((c) => ({ name: c.name, type: c.type })),
+        rows: result.rows.slice(0, params.limit),
+      };
+    },
+
     async close() {
       await engine.close();
     },
@@ -289,6 +338,15 @@ async function checkKnownIds(params: InsightParams, known: DashboardFilters): Pr
     throw new TunelakeError('INVALID_ARGUMENT', `Invalid parameters: ${problems.join('; ')}.`, {
       details: { problems },
     });
+  }
+}
+
+async function tableExists(catalog: Catalog, name: string): Promise<boolean> {
+  try {
+    return (await catalog.listTables(TABLES_DATABASE)).some((t) => t.Name === name);
+  } catch (error) {
+    if (error instanceof TunelakeError && error.code === 'STORAGE_NOT_FOUND') return false;
+    throw error;
   }
 }
 

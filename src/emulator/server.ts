@@ -58,6 +58,11 @@ export interface EmulatorOptions {
   seedFaults?: number;
   /** Clock (ms) for tokens and rate limiting, default Date.now. */
   now?: () => number;
+  /**
+   * Answer track ids the catalogue lacks (an imported streaming history's) with a stand-in track
+   * (src/emulator/imported.ts), default false.
+   */
+  resolveImportedTracks?: boolean;
 }
 
 export const DEFAULT_CLIENT_ID = 'tunelake-demo';
@@ -211,6 +216,7 @@ export class Emulator {
       stats: createStatsRecorder(),
       baseUrl: '',
       now,
+      resolveImportedTracks: options.resolveImportedTracks === true,
     };
     const app = createApp(state);
     const server = createServer((req, res) => {
@@ -228,7 +234,8 @@ export class Emulator {
    */
   static async startStandIn(tier: Tier, logger: Logger): Promise<Emulator> {
     const day = Math.max(0, Math.floor((Date.now() - EPOCH_MS) / DAY_MS));
-    const emulator = await Emulator.create({ tier, day });
+    // An imported streaming history names real tracks: the stand-in answers for them (imported.ts).
+    const emulator = await Emulator.create({ tier, day, resolveImportedTracks: true });
     logger.warn(
       'No SPOTIFY_CLIENT_ID is set: using the built-in Spotify emulator and its generated catalogue ' +
         '(set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET to use the real API).',

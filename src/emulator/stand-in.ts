@@ -2,7 +2,7 @@
 // any Spotify-facing command when no SPOTIFY_CLIENT_ID is set) need beyond the HTTP server itself.
 // The composition root (src/runtime.ts) never starts an emulator; it applies one it is given.
 import type { Sources } from '../config.js';
-import { type Catalog, catalogNowMs, catalogSummary } from './catalog.js';
+import { type Catalog, catalogNowMs, catalogSummary, DAY_MS } from './catalog.js';
 import type { Tier } from './tiers.js';
 
 /** What these functions read of an emulator. */
@@ -18,6 +18,9 @@ export const EMULATOR_CLIENT_SECRET = 'tunelake-demo-secret';
 /**
  * The emulator's simulated time: in the last quarter hour of its current day, moving with the wall
  * clock from the moment the day began, so that the lake's ingestion dates follow the simulated days.
+ * When the simulated day is today's (the demo's last day, a run without credentials), it is the
+ * wall clock itself: a run stamped 23:45 at 14:37 would lie in the future of every reader of the lake
+ * (the dashboard measured "0.0 h ago", #18).
  */
 export function simulatedClock(emulator: EmulatorWorld): () => Date {
   let day = emulator.catalog.day;
@@ -28,7 +31,9 @@ export function simulatedClock(emulator: EmulatorWorld): () => Date {
       since = Date.now();
     }
     const end = catalogNowMs(emulator.catalog);
-    return new Date(Math.min(end, end - 15 * 60_000 + (Date.now() - since)));
+    const simulated = Math.min(end, end - 15 * 60_000 + (Date.now() - since));
+    const wall = Date.now();
+    return new Date(wall >= end - DAY_MS + 1 && wall < simulated ? wall : simulated);
   };
 }
 

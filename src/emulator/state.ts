@@ -22,6 +22,8 @@ export interface EmulatorState {
   /** http://127.0.0.1:PORT, known once the server listens. */
   baseUrl: string;
   readonly now: () => number;
+  /** Answer unknown track ids with a stand-in (src/emulator/imported.ts). */
+  readonly resolveImportedTracks?: boolean;
 }
 
 export function apiUrlOf(state: EmulatorState): string {

@@ -11,6 +11,7 @@ import type { SpotifyApi } from '../spotify/client.js';
 import type { ObjectStore } from '../storage/store.js';
 import { enrichImportedTracks } from './imported-tracks.js';
 import {
+  type ImportedTracksBacklog,
   markPending,
   pendingKey,
   type RecoveryInfo,
@@ -41,6 +42,8 @@ export interface ExtractInfo {
   objects: number;
   errors: SourceError[];
   recovery: RecoveryInfo;
+  /** The imported streaming history's tracks fetched so far; absent without an import. */
+  importedTracks?: ImportedTracksBacklog;
   durationMs: number;
 }
 
@@ -105,7 +108,7 @@ export async function extract(
   await extractSearches(ctx);
   await extractMe(ctx);
   await checkpoint('me');
-  await enrichImportedTracks(ctx, store);
+  const importedTracks = await enrichImportedTracks(ctx, store);
   await enrich(ctx);
   await writer.flush();
   await checkpoint('flushed');
@@ -126,6 +129,7 @@ export async function extract(
     objects: writer.objects.length,
     errors: ctx.errors,
     recovery,
+    ...(importedTracks ? { importedTracks } : {}),
     durationMs: 0,
   };
   await writeManifest(store, {
@@ -148,6 +152,7 @@ export async function extract(
     retries: info.retries,
     skipped: ctx.skipped,
     errors: ctx.errors,
+    ...(importedTracks ? { importedTracks } : {}),
     objects: [...writer.objects].sort((a, b) => a.key.localeCompare(b.key)),
     stateAfter: ctx.state,
   });

@@ -10,21 +10,29 @@
 // so it may be fetched once more here: one request per such track, once.
 import { importedTrackIds } from '../import/import-state.js';
 import type { ObjectStore } from '../storage/store.js';
-import { committedRunIds } from './manifest.js';
+import { committedRunIds, type ImportedTracksBacklog } from './manifest.js';
 import { context, guarded, markFull, noteTrack, type RunContext } from './run-context.js';
 
 /** Tracks fetched per run at most: 10 batch requests (extended) or 50 single lookups (development). */
 export const IMPORTED_TRACKS_PER_RUN = { extended: 500, development: 50 } as const;
 
+/** The backlog, or undefined when the lake has no imported history. */
 export async function enrichImportedTracks(
   ctx: RunContext,
   store: ObjectStore,
   limits: { extended: number; development: number } = IMPORTED_TRACKS_PER_RUN,
-): Promise<void> {
+): Promise<ImportedTracksBacklog | undefined> {
   const ids = await importedTrackIds(store, new Set(await committedRunIds(store)));
+  if (ids.length === 0) return undefined;
   const due = ids.filter((id) => !ctx.full.tracks.has(id) && ctx.state.enriched.tracks[id] === undefined);
-  if (due.length === 0) return;
   const cap = ctx.spotify.tier === 'extended' ? limits.extended : limits.development;
+  const backlog = (left: number): ImportedTracksBacklog => ({
+    tracks: ids.length,
+    fetched: ids.length - left,
+    perRun: cap,
+    runsToGo: Math.ceil(left / cap),
+  });
+  if (due.length === 0) return backlog(0);
   const slice = due.slice(0, cap);
   await guarded(ctx, 'enrich:imported_tracks', async () => {
     const objects = await ctx.spotify.tracks(slice);
@@ -44,10 +52,13 @@ export async function enrichImportedTracks(
     }
   });
   ctx.progress({ phase: 'enrich', source: 'imported_tracks', done: slice.length, total: due.length });
-  if (due.length > slice.length) {
+  // A slice that failed (guarded recorded the error) is still due: count what was marked.
+  const left = due.filter((id) => !ctx.full.tracks.has(id)).length;
+  if (left > 0) {
     ctx.logger.info('imported tracks: more to fetch in the next runs', {
       fetched: slice.length,
-      left: due.length - slice.length,
+      left,
     });
   }
+  return backlog(left);
 }

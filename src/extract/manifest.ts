@@ -18,6 +18,21 @@ export interface SourceError {
   message: string;
 }
 
+/**
+ * Where the enrichment of the imported history stands after a run: what `run` prints and the
+ * dashboard shows ("N of M tracks fetched, K runs to go"), kept in the run's manifest.
+ */
+export interface ImportedTracksBacklog {
+  /** Distinct tracks the imported history refers to. */
+  tracks: number;
+  /** Of those, the ones looked up (fetched, or known to be gone from Spotify). */
+  fetched: number;
+  /** Tracks looked up per run in this tier. */
+  perRun: number;
+  /** Runs still needed at that pace. */
+  runsToGo: number;
+}
+
 export interface RunManifest {
   runId: string;
   status: 'committed';
@@ -32,6 +47,8 @@ export interface RunManifest {
   /** Playlists whose snapshot_id had not changed, so their items were not read again. */
   skipped: string[];
   errors: SourceError[];
+  /** The imported streaming history's tracks fetched so far (absent without an import). */
+  importedTracks?: ImportedTracksBacklog;
   objects: WrittenObject[];
   stateAfter: ExtractState;
 }

@@ -44,6 +44,17 @@ function spotifyLink(type, id, label) {
   });
 }
 
+/** The dashboard's own page of a track: its chart history and journey through the watched playlists. */
+function trackPageLink(id) {
+  return el('a', {
+    href: hashFor('track', currentFilters(), { id }),
+    class: 'track-page',
+    'data-track': id,
+    title: 'Chart history and journey of this track',
+    text: '\u2197 history',
+  });
+}
+
 const fmt = {
   int: (v) => (v === null || v === undefined ? '' : Number(v).toLocaleString('en-US')),
   signed: (v) =>
@@ -53,7 +64,17 @@ const fmt = {
   minutes: (v) => (v === null || v === undefined ? '' : `${(Number(v) / 60000).toFixed(1)} min`),
   hours: (v) => (v === null || v === undefined ? '' : `${(Number(v) / 3600000).toFixed(1)} h`),
   dec: (v) => (v === null || v === undefined ? '' : Number(v).toFixed(2)),
+  years: (v) => (v === null || v === undefined ? '' : `${(Number(v) / 365.25).toFixed(1)} y`),
+  min: (v) => (v === null || v === undefined ? '' : `${Number(v).toFixed(1)} min`),
 };
+
+/** "listening_sessions" -> "Listening sessions": column names as people read them. */
+function humanize(name) {
+  return name.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
+}
+
+/** Axis labels for shares (0..1) as percentages. */
+const pctAxis = { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } };
 
 async function api(path) {
   const response = await fetch(path, { headers: { Accept: 'application/json' } });
@@ -70,8 +91,10 @@ function insightStatus(name) {
   return state.status?.insights.find((i) => i.name === name);
 }
 
+const FILTER_KEYS = ['from', 'to', 'playlist', 'artist'];
+
 /** The query string for an insight: the current filters it supports, plus the view. */
-function insightUrl(name, view, extra = {}) {
+function insightQuery(name, view, extra = {}) {
   const info = insightStatus(name);
   const params = new URLSearchParams();
   if (view) params.set('view', view);
@@ -83,7 +106,30 @@ function insightUrl(name, view, extra = {}) {
   if (info?.filters.playlist && f.playlist) params.set('playlist', f.playlist);
   if (info?.filters.artist && f.artist) params.set('artist', f.artist);
   for (const [k, v] of Object.entries(extra)) params.set(k, String(v));
-  return `/api/insights/${encodeURIComponent(name)}?${params}`;
+  return params;
+}
+
+function insightUrl(name, view, extra = {}) {
+  return `/api/insights/${encodeURIComponent(name)}?${insightQuery(name, view, extra)}`;
+}
+
+/** The same answer as CSV, as many rows as the server gives (GET /api/insights/<name>.csv). */
+function csvUrl(name, view) {
+  return `/api/insights/${encodeURIComponent(name)}.csv?${insightQuery(name, view, { limit: 10000 })}`;
+}
+
+/**
+ * The filters the page has that this insight cannot apply, each with why: the page says so on the
+ * panel instead of silently showing the unfiltered answer.
+ */
+function ignoredFilters(panel) {
+  const filters = panel.filters ?? insightStatus(panel.insight)?.filters;
+  const f = currentFilters();
+  const out = [];
+  if ((f.from || f.to) && !filters?.date) out.push({ key: 'dates', why: 'it has no date per row' });
+  if (f.playlist && !filters?.playlist) out.push({ key: 'playlist', why: 'it is not about playlists' });
+  if (f.artist && !filters?.artist) out.push({ key: 'artist', why: 'it has no artist per row' });
+  return out;
 }
 
 function currentFilters() {
@@ -93,6 +139,59 @@ function currentFilters() {
     playlist: document.getElementById('f-playlist').value,
     artist: document.getElementById('f-artist').value,
   };
+}
+
+// --- the URL: #<page>?from=&to=&playlist=&artist= (a view can be shared; back and forward work) -----
+
+function parseHash(hash = location.hash) {
+  const text = hash.replace(/^#/, '');
+  const at = text.indexOf('?');
+  const raw = at < 0 ? text : text.slice(0, at);
+  let page = raw;
+  try {
+    page = decodeURIComponent(raw);
+  } catch {
+    // A hand-edited link with a stray %: the first page, not a broken one.
+    page = '';
+  }
+  const params = new URLSearchParams(at < 0 ? '' : text.slice(at + 1));
+  const filters = {};
+  for (const key of FILTER_KEYS) filters[key] = params.get(key) ?? '';
+  return { page, filters, track: params.get('id') ?? '' };
+}
+
+function hashFor(page, filters = currentFilters(), extra = {}) {
+  const params = new URLSearchParams();
+  for (const key of FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
+  for (const [k, v] of Object.entries(extra)) params.set(k, v);
+  const query = params.toString();
+  return `#${page}${query ? `?${query}` : ''}`;
+}
+
+/** Moves to a page and filters through the URL, so that the browser history has every view. */
+function navigate(page, filters = currentFilters(), extra = {}) {
+  // Not ready from now on (the redraw starts on hashchange, a task later): tests wait for it.
+  document.getElementById('page').removeAttribute('data-ready');
+  const hash = hashFor(page, filters, extra);
+  if (location.hash === hash) applyHash();
+  else location.hash = hash;
+}
+
+/** Puts the URL's filters into the form, noting values this lake does not have. */
+function setFilterInputs(filters) {
+  const problems = [];
+  for (const key of FILTER_KEYS) {
+    const input = document.getElementById(`f-${key}`);
+    const value = filters[key] ?? '';
+    input.value = value;
+    if (value && input.value !== value) {
+      problems.push(`${key} "${value}" is not in this lake`);
+      input.value = '';
+    }
+  }
+  const note = document.getElementById('f-url-note');
+  note.textContent = problems.length ? `Ignored from the link: ${problems.join('; ')}.` : '';
+  note.hidden = problems.length === 0;
 }
 
 // --- tables ----------------------------------------------------------------------------------------
@@ -150,10 +249,13 @@ function table(columns, rows, { sortKey, sortDir = 'desc', name } = {}) {
             : String(value);
         const tone =
           c.tone && typeof value === 'number' && value !== 0 ? (value > 0 ? 'up' : 'down') : undefined;
-        const td = el('td', { class: [c.num ? 'num' : '', tone ?? ''].join(' ').trim() || undefined });
+        // Dates never wrap at their hyphens (names do wrap: style.css).
+        const date = typeof value === 'string' && /^\d{4}-\d{2}(-\d{2})?$/.test(value) ? 'date' : '';
+        const td = el('td', { class: [c.num ? 'num' : '', date, tone ?? ''].join(' ').trim() || undefined });
         if (c.link) {
           const [type, id] = c.link(row);
           td.append(spotifyLink(type, id, text));
+          if (type === 'track' && id) td.append(' ', trackPageLink(id));
         } else if (c.tag) {
           td.append(el('span', { class: `tag ${value}`, text }));
         } else {
@@ -175,11 +277,12 @@ function table(columns, rows, { sortKey, sortDir = 'desc', name } = {}) {
 function genericColumns(info) {
   return info.columns.map((c) => {
     const num = ['bigint', 'int', 'double'].includes(c.type);
+    const share = /(_rate|_share)$/.test(c.name);
     const col = {
       key: c.name,
-      label: c.name,
+      label: humanize(c.name),
       num,
-      format: c.type === 'double' ? fmt.dec : num ? fmt.int : undefined,
+      format: share ? fmt.pct : c.type === 'double' ? fmt.dec : num ? fmt.int : undefined,
     };
     const type = { playlist_id: 'playlist', track_id: 'track', artist_id: 'artist', album_id: 'album' }[
       c.name
@@ -196,14 +299,23 @@ function chart(id, option) {
   queueMicrotask(() => {
     const old = charts.get(id);
     if (old) old.dispose();
+    const grid = { left: 48, right: 24, top: 40, bottom: 40, containLabel: true, ...option.grid };
+    if (option.legend) {
+      // A legend that wraps needs room above the plot: about 7 px a character, 22 px a line.
+      const width = Math.max(200, box.clientWidth - 40);
+      const used = (option.series ?? []).reduce((n, s) => n + String(s.name ?? '').length * 7 + 40, 0);
+      const lines = Math.max(1, Math.ceil(used / width));
+      grid.top = Math.max(grid.top, lines * 22 + 16);
+      box.style.height = `${300 + grid.top}px`;
+    }
     const instance = echarts.init(box, null, { renderer: 'svg' });
     instance.setOption({
       color: PALETTE,
       animation: false,
       textStyle: { fontFamily: 'system-ui, sans-serif' },
-      grid: { left: 48, right: 24, top: 40, bottom: 40, containLabel: true },
       tooltip: { trigger: 'axis' },
       ...option,
+      grid,
     });
     charts.set(id, instance);
     const points = (option.series ?? []).reduce((n, s) => n + (s.data?.length ?? 0), 0);
@@ -213,7 +325,42 @@ function chart(id, option) {
   return box;
 }
 
-const legend = { top: 0, type: 'scroll' };
+/** Legends wrap onto more lines instead of paging (a paged legend hides most series). */
+const legend = { top: 0, type: 'plain' };
+
+/**
+ * A chart as PNG: ECharts' getDataURL on a canvas-rendered copy of the chart (the page draws SVG,
+ * whose getDataURL is SVG), on white, at twice the pixels, downloaded as <panel>.png.
+ */
+function downloadPng(id) {
+  const instance = charts.get(id);
+  if (!instance) return;
+  const source = instance.getDom();
+  const box = el('div', {
+    style: `position:fixed;left:-10000px;top:0;width:${source.clientWidth}px;height:${source.clientHeight}px`,
+  });
+  document.body.append(box);
+  const copy = echarts.init(box, null, { renderer: 'canvas' });
+  try {
+    copy.setOption(instance.getOption());
+    const url = copy.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: '#ffffff' });
+    const link = el('a', { href: url, download: `tunelake-${id}.png` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } finally {
+    copy.dispose();
+    box.remove();
+  }
+}
+
+/** The movers chart's two value axes, with 0 at the same height: exits below, entries above. */
+function twinAxes(rows) {
+  const leftMax = Math.max(1, ...rows.map((r) => r.entries));
+  const leftMin = -Math.max(0, ...rows.map((r) => r.exits));
+  const rightMax = Math.max(1, ...rows.map((r) => Math.max(r.climbs, r.falls)));
+  return { leftMin, leftMax, rightMin: (rightMax * leftMin) / leftMax, rightMax };
+}
 
 /** Rows of {date, key, value} -> one line series per key over the sorted dates. */
 function linesByKey(rows, dateKey, seriesKey, valueKey, nameOf) {
@@ -254,12 +401,37 @@ const PAGES = [
         insight: 'playlist_movers',
         view: 'timeline',
         title: 'Entries and exits per day',
-        sub: 'Exits drawn below the line; climbs and falls as lines.',
+        sub: 'Entries above the line and exits below it (left axis); climbs and falls as lines (right axis).',
         wide: true,
-        render: ({ rows }) =>
-          chart('movers-timeline', {
+        render: ({ rows }) => {
+          const axes = twinAxes(rows);
+          return chart('movers-timeline', {
             xAxis: { type: 'category', data: rows.map((r) => r.snapshot_date) },
-            yAxis: { type: 'value' },
+            // Entries and exits are the story: their own axis, so that a day of many small climbs and
+            // falls does not flatten them to a line (#18).
+            // Both axes put 0 at the same height: the right one scaled as the left one.
+            yAxis: [
+              {
+                type: 'value',
+                name: 'entries / exits',
+                minInterval: 1,
+                min: axes.leftMin,
+                max: axes.leftMax,
+              },
+              {
+                type: 'value',
+                name: 'climbs / falls',
+                splitLine: { show: false },
+                min: axes.rightMin,
+                max: axes.rightMax,
+                // Its ends are the scaled extremes (159, -97): only the round ticks are labelled.
+                axisLabel: {
+                  showMinLabel: false,
+                  showMaxLabel: false,
+                  formatter: (v) => (Number.isInteger(v) ? String(v) : ''),
+                },
+              },
+            ],
             legend,
             series: [
               {
@@ -279,17 +451,20 @@ const PAGES = [
               {
                 type: 'line',
                 name: 'climbs',
+                yAxisIndex: 1,
                 itemStyle: { color: '#3b82f6' },
                 data: rows.map((r) => r.climbs),
               },
               {
                 type: 'line',
                 name: 'falls',
+                yAxisIndex: 1,
                 itemStyle: { color: '#f59e0b' },
                 data: rows.map((r) => r.falls),
               },
             ],
-          }),
+          });
+        },
       },
       {
         id: 'movers-latest',
@@ -388,11 +563,21 @@ const PAGES = [
         id: 'recency-age',
         insight: 'release_recency',
         view: 'rows',
-        title: 'Median track age per playlist (days)',
+        title: 'Median track age per playlist (years)',
         render: ({ rows }) =>
           chart(
             'recency-age',
-            linesByKey(rows, 'snapshot_date', 'playlist_id', 'median_age_days', (r) => r.playlist_name),
+            linesByKey(
+              rows.map((r) => ({
+                ...r,
+                median_age_years:
+                  r.median_age_days === null ? null : Math.round((r.median_age_days / 365.25) * 10) / 10,
+              })),
+              'snapshot_date',
+              'playlist_id',
+              'median_age_years',
+              (r) => r.playlist_name,
+            ),
           ),
       },
       {
@@ -430,8 +615,8 @@ const PAGES = [
             [
               { key: 'playlist_name', label: 'Playlist', link: (r) => ['playlist', r.playlist_id] },
               { key: 'tracks', label: 'Tracks', num: true },
-              { key: 'median_age_days', label: 'Median age', num: true, format: fmt.days },
-              { key: 'avg_age_days', label: 'Average age', num: true, format: fmt.days },
+              { key: 'median_age_days', label: 'Median age', num: true, format: fmt.years },
+              { key: 'avg_age_days', label: 'Average age', num: true, format: fmt.years },
               { key: 'share_last_30d', label: 'Last 30 days', num: true, format: fmt.pct },
             ],
             rows,
@@ -474,7 +659,8 @@ const PAGES = [
           const max = Math.max(1, ...rows.map((r) => r.plays));
           return chart('hours-heatmap', {
             tooltip: { position: 'top' },
-            grid: { left: 90, right: 24, top: 10, bottom: 60 },
+            // The colour scale sits under the hour labels, with room: its handles' labels overlapped them.
+            grid: { left: 90, right: 24, top: 10, bottom: 84 },
             xAxis: {
               type: 'category',
               data: [...Array(24).keys()].map((h) => `${h}`.padStart(2, '0')),
@@ -487,7 +673,9 @@ const PAGES = [
               calculable: true,
               orient: 'horizontal',
               left: 'center',
-              bottom: 0,
+              bottom: 4,
+              itemHeight: 240,
+              text: ['more plays', 'fewer'],
               inRange: { color: ['#eef7f1', '#1db954', '#0d5c2a'] },
             },
             series: [
@@ -548,25 +736,186 @@ const PAGES = [
         sub: 'Share of plays by artists first heard that week.',
         render: ({ rows }) => {
           const sorted = [...rows].sort((a, b) => (a.week_start < b.week_start ? -1 : 1));
+          // A time axis: an imported history spans years, and weeks without plays are gaps, not
+          // neighbours (a category axis put 2018 next to 2026).
+          const at = (key) => sorted.map((r) => [r.week_start, r[key]]);
           return chart('discovery', {
-            xAxis: { type: 'category', data: sorted.map((r) => r.week_start) },
+            xAxis: { type: 'time' },
             yAxis: [
               { type: 'value', name: 'plays' },
-              {
-                type: 'value',
-                name: 'new share',
-                max: 1,
-                axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` },
-              },
+              { ...pctAxis, name: 'new share' },
             ],
             legend,
+            dataZoom:
+              sorted.length > 30 ? [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 4 }] : [],
             series: [
-              { type: 'bar', name: 'plays', data: sorted.map((r) => r.plays) },
-              { type: 'bar', name: 'new-artist plays', data: sorted.map((r) => r.new_artist_plays) },
-              { type: 'line', name: 'new share', yAxisIndex: 1, data: sorted.map((r) => r.new_artist_share) },
+              { type: 'bar', name: 'plays', barMaxWidth: 24, data: at('plays') },
+              { type: 'bar', name: 'new-artist plays', barMaxWidth: 24, data: at('new_artist_plays') },
+              {
+                type: 'line',
+                name: 'new share',
+                yAxisIndex: 1,
+                showSymbol: sorted.length <= 60,
+                data: at('new_artist_share'),
+              },
             ],
           });
         },
+      },
+    ],
+  },
+  {
+    id: 'habits',
+    title: 'Listening habits',
+    intro:
+      'How the user listens: sessions per day, streaks of days with plays, and (from an imported ' +
+      'streaming history) how much of each track is heard.',
+    panels: [
+      {
+        id: 'sessions-chart',
+        insight: 'listening_sessions',
+        view: 'rows',
+        title: 'Sessions per day',
+        sub: 'A gap of more than 30 minutes starts a new session.',
+        wide: true,
+        render: ({ rows }) => {
+          const sorted = [...rows].sort((a, b) => (a.session_date < b.session_date ? -1 : 1));
+          const at = (key) => sorted.map((r) => [r.session_date, r[key]]);
+          return chart('sessions-chart', {
+            xAxis: { type: 'time' },
+            yAxis: [
+              { type: 'value', name: 'sessions', minInterval: 1 },
+              { type: 'value', name: 'minutes' },
+            ],
+            legend,
+            dataZoom:
+              sorted.length > 60 ? [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 4 }] : [],
+            series: [
+              { type: 'bar', name: 'sessions', barMaxWidth: 18, data: at('sessions') },
+              { type: 'line', name: 'average session (min)', yAxisIndex: 1, data: at('avg_session_minutes') },
+              {
+                type: 'line',
+                name: 'longest session (min)',
+                yAxisIndex: 1,
+                lineStyle: { type: 'dashed' },
+                data: at('longest_session_minutes'),
+              },
+            ],
+          });
+        },
+      },
+      {
+        id: 'streaks-chart',
+        insight: 'listening_streaks',
+        view: 'rows',
+        title: 'Longest listening streaks',
+        sub: 'Runs of consecutive days with at least one play; the ten longest.',
+        render: ({ rows }) => {
+          const top = [...rows].sort((a, b) => a.rank - b.rank).slice(0, 10);
+          return chart('streaks-chart', {
+            tooltip: { trigger: 'axis' },
+            grid: { left: 170, right: 24, top: 10, bottom: 30 },
+            yAxis: {
+              type: 'category',
+              inverse: true,
+              data: top.map((r) => `${r.streak_start} \u2013 ${r.streak_end}`),
+            },
+            xAxis: { type: 'value', name: 'days', minInterval: 1 },
+            series: [{ type: 'bar', name: 'days', data: top.map((r) => r.days) }],
+          });
+        },
+      },
+      {
+        id: 'streaks-table',
+        insight: 'listening_streaks',
+        view: 'rows',
+        title: 'Streaks',
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'rank', label: '#', num: true },
+              { key: 'streak_start', label: 'From' },
+              { key: 'streak_end', label: 'To' },
+              { key: 'days', label: 'Days', num: true },
+              { key: 'plays', label: 'Plays', num: true, format: fmt.int },
+              { key: 'days_since_end', label: 'Days since', num: true },
+            ],
+            rows,
+            { sortKey: 'rank', sortDir: 'asc', name: 'streaks-table' },
+          ),
+      },
+      {
+        id: 'completion-chart',
+        insight: 'listening_completion',
+        view: 'rows',
+        title: 'Skips and completions per month',
+        sub: 'Share of track streams skipped, and completed (ended by the track, or 90% heard).',
+        wide: true,
+        render: ({ rows }) => {
+          const sorted = [...rows].sort((a, b) => (a.month_start < b.month_start ? -1 : 1));
+          const at = (key) => sorted.map((r) => [r.month_start, r[key]]);
+          return chart('completion-chart', {
+            xAxis: { type: 'time' },
+            yAxis: [
+              { type: 'value', name: 'streams' },
+              { ...pctAxis, name: 'share' },
+            ],
+            legend,
+            tooltip: {
+              trigger: 'axis',
+              valueFormatter: (v) => (typeof v === 'number' && v <= 1 ? fmt.pct(v) : fmt.int(v)),
+            },
+            series: [
+              { type: 'bar', name: 'streams', barMaxWidth: 24, data: at('streams') },
+              { type: 'line', name: 'skip rate', yAxisIndex: 1, data: at('skip_rate') },
+              { type: 'line', name: 'completion rate', yAxisIndex: 1, data: at('completion_rate') },
+              { type: 'line', name: 'average share heard', yAxisIndex: 1, data: at('avg_heard_share') },
+            ],
+          });
+        },
+      },
+      {
+        id: 'completion-table',
+        insight: 'listening_completion',
+        view: 'rows',
+        title: 'Completion by month',
+        wide: true,
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'month_start', label: 'Month', format: (v) => String(v ?? '').slice(0, 7) },
+              { key: 'streams', label: 'Streams', num: true, format: fmt.int },
+              { key: 'skipped', label: 'Skipped', num: true, format: fmt.int },
+              { key: 'skip_rate', label: 'Skip rate', num: true, format: fmt.pct },
+              { key: 'completed', label: 'Completed', num: true, format: fmt.int },
+              { key: 'completion_rate', label: 'Completion rate', num: true, format: fmt.pct },
+              { key: 'short_streams', label: 'Under 30 s', num: true, format: fmt.int },
+              { key: 'avg_heard_share', label: 'Share heard', num: true, format: fmt.pct },
+              { key: 'minutes_played', label: 'Minutes', num: true, format: fmt.int },
+            ],
+            rows,
+            { sortKey: 'month_start', name: 'completion-table' },
+          ),
+      },
+      {
+        id: 'sessions-table',
+        insight: 'listening_sessions',
+        view: 'rows',
+        title: 'Sessions by day',
+        wide: true,
+        render: ({ rows }) =>
+          table(
+            [
+              { key: 'session_date', label: 'Day' },
+              { key: 'sessions', label: 'Sessions', num: true },
+              { key: 'listens', label: 'Listens', num: true, format: fmt.int },
+              { key: 'total_minutes', label: 'Total', num: true, format: fmt.min },
+              { key: 'avg_session_minutes', label: 'Average session', num: true, format: fmt.min },
+              { key: 'longest_session_minutes', label: 'Longest session', num: true, format: fmt.min },
+            ],
+            rows,
+            { sortKey: 'session_date', name: 'sessions-table' },
+          ),
       },
     ],
   },
@@ -767,11 +1116,140 @@ const PAGES = [
       },
     ],
   },
+  {
+    // Reached from any table row with a track ("history" next to its name), not from the menu.
+    id: 'track',
+    hidden: true,
+    title: 'Track',
+    titleOf: () => state.trackName ?? 'Track',
+    intro:
+      'Where this track stood in the watched playlists, day by day (place 1 = top), and the order in ' +
+      'which it reached them.',
+    build: () =>
+      state.track
+        ? [
+            {
+              id: 'track-history',
+              filters: TRACK_FILTERS,
+              url: `/api/tracks/${encodeURIComponent(state.track)}?${trackQuery()}`,
+              title: 'Chart history',
+              sub: 'Its place in each watched playlist by day; gaps are days it was not on it.',
+              wide: true,
+              render: ({ rows }) => {
+                state.trackName = rows.find((r) => r.track_name)?.track_name ?? null;
+                const title = document.querySelector('#page h1');
+                if (title && state.trackName) title.textContent = state.trackName;
+                const option = linesByKey(
+                  rows,
+                  'snapshot_date',
+                  'playlist_id',
+                  'place',
+                  (r) => r.playlist_name ?? r.playlist_id,
+                );
+                option.yAxis = { type: 'value', inverse: true, min: 1, name: 'place', minInterval: 1 };
+                // A day off the playlist is a gap in its line, not a slope to the next day on it.
+                for (const series of option.series) series.connectNulls = false;
+                return [chart('track-history', option), csvLink('track-history', rows)];
+              },
+            },
+            {
+              id: 'track-journey',
+              filters: TRACK_FILTERS,
+              url: `/api/tracks/${encodeURIComponent(state.track)}?${trackQuery()}`,
+              title: 'Journey through the watched playlists',
+              sub: 'In the order the track reached them.',
+              wide: true,
+              render: ({ rows }) => {
+                const journey = journeyOf(rows);
+                return [
+                  table(
+                    [
+                      { key: 'order', label: '#', num: true },
+                      { key: 'playlist_name', label: 'Playlist', link: (r) => ['playlist', r.playlist_id] },
+                      { key: 'first_seen', label: 'First seen' },
+                      { key: 'last_seen', label: 'Last seen' },
+                      { key: 'days', label: 'Days on', num: true },
+                      { key: 'peak', label: 'Peak', num: true },
+                      { key: 'peak_date', label: 'Peak on' },
+                      { key: 'place', label: 'Latest place', num: true },
+                    ],
+                    journey,
+                    { sortKey: 'order', sortDir: 'asc', name: 'track-journey' },
+                  ),
+                  csvLink('track-journey', journey),
+                ];
+              },
+            },
+          ]
+        : [],
+  },
 ];
+
+const TRACK_FILTERS = { date: 'snapshot_date', playlist: true, artist: false };
+
+/** The track page's query: the date range and playlist filters (a track page has no artist filter). */
+function trackQuery() {
+  const f = currentFilters();
+  const params = new URLSearchParams();
+  for (const key of ['from', 'to', 'playlist']) if (f[key]) params.set(key, f[key]);
+  return params;
+}
+
+/** Rows of (day, playlist, place) -> one row per playlist: first and last day, days on, peak. */
+function journeyOf(rows) {
+  const byPlaylist = new Map();
+  for (const r of [...rows].sort((a, b) => (a.snapshot_date < b.snapshot_date ? -1 : 1))) {
+    const j = byPlaylist.get(r.playlist_id);
+    if (!j) {
+      byPlaylist.set(r.playlist_id, {
+        playlist_id: r.playlist_id,
+        playlist_name: r.playlist_name ?? r.playlist_id,
+        first_seen: r.snapshot_date,
+        last_seen: r.snapshot_date,
+        days: 1,
+        peak: r.place,
+        peak_date: r.snapshot_date,
+        place: r.place,
+      });
+      continue;
+    }
+    j.last_seen = r.snapshot_date;
+    j.days += 1;
+    j.place = r.place;
+    if (r.place < j.peak) {
+      j.peak = r.place;
+      j.peak_date = r.snapshot_date;
+    }
+  }
+  return [...byPlaylist.values()]
+    .sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.peak - b.peak))
+    .map((j, i) => ({ order: i + 1, ...j }));
+}
+
+/** A CSV download of rows computed on the page (the track journey), built in the browser. */
+function csvLink(name, rows) {
+  const keys = Object.keys(rows[0] ?? {});
+  const field = (v) => {
+    if (v === null || v === undefined) return '';
+    let text = String(v);
+    if (typeof v === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const body = [keys, ...rows.map((r) => keys.map((k) => r[k]))]
+    .map((l) => l.map(field).join(','))
+    .join('\r\n');
+  return el('a', {
+    class: 'tool',
+    'data-csv': name,
+    href: `data:text/csv;charset=utf-8,${encodeURIComponent(`${body}\r\n`)}`,
+    download: `tunelake-${name}-${state.track}.csv`,
+    text: 'CSV',
+  });
+}
 
 /** The pages to show: the known ones, then one table page per insight no page reads. */
 function allPages() {
-  const covered = new Set(PAGES.flatMap((p) => p.panels.map((x) => x.insight)));
+  const covered = new Set(PAGES.flatMap((p) => (p.panels ?? []).map((x) => x.insight)));
   const extra = (state.status?.insights ?? [])
     .filter((i) => !covered.has(i.name))
     .map((info) => ({
@@ -799,7 +1277,7 @@ function drawFreshness() {
   const box = document.getElementById('freshness');
   const run = s.lastRun;
   const item = (label, value, cls) => el('span', { class: cls }, `${label} `, el('b', { text: value }));
-  box.replaceChildren(
+  const items = [
     run
       ? item(
           'Last run',
@@ -807,15 +1285,32 @@ function drawFreshness() {
           run.stale ? 'stale' : undefined,
         )
       : item('Last run', 'none yet', 'stale'),
-    item('Tier', s.tier),
+    item('Tier', `${s.tier} (${s.tierSource === 'last run' ? 'of the last run' : 'configured; no run yet'})`),
+    backlogItem(run?.importedTracks),
     item('Engine', s.engine),
     item('Catalog', s.catalog),
     item('Lake', s.lake),
-  );
+  ];
+  box.replaceChildren(...items.filter((x) => x !== null));
   box.setAttribute('data-tier', s.tier);
   const reload = el('button', { type: 'button', id: 'reload', text: 'Reload' });
   reload.addEventListener('click', () => start());
   box.append(reload, capabilitiesSection());
+}
+
+/** "Imported history 50 of 300 tracks fetched, 5 runs to go": the import's tracks joining the catalogue. */
+function backlogItem(backlog) {
+  if (!backlog) return null;
+  const left = backlog.runsToGo;
+  const text =
+    `${fmt.int(backlog.fetched)} of ${fmt.int(backlog.tracks)} tracks fetched` +
+    (left > 0 ? `, ${left} run${left === 1 ? '' : 's'} to go (${backlog.perRun} a run)` : '');
+  return el(
+    'span',
+    { id: 'backlog', class: left > 0 ? 'stale' : undefined, 'data-runs-to-go': left },
+    'Imported history ',
+    el('b', { text }),
+  );
 }
 
 // --- what this Spotify app can do (GET /api/capabilities) -----------------------------------------
@@ -945,15 +1440,18 @@ function ageText(hours) {
 
 function drawNav() {
   const nav = document.getElementById('nav');
+  const filters = currentFilters();
   nav.replaceChildren(
-    ...allPages().map((p) =>
-      el('a', {
-        href: `#${p.id}`,
-        'data-page': p.id,
-        class: p.id === state.page ? 'active' : undefined,
-        text: p.title,
-      }),
-    ),
+    ...allPages()
+      .filter((p) => !p.hidden)
+      .map((p) =>
+        el('a', {
+          href: hashFor(p.id, filters),
+          'data-page': p.id,
+          class: p.id === state.page ? 'active' : undefined,
+          text: p.title,
+        }),
+      ),
   );
   nav.hidden = false;
 }
@@ -980,6 +1478,54 @@ function fillFilters() {
   document.getElementById('filters').hidden = false;
 }
 
+/** The small buttons in a card's corner: CSV of its insight view when it shows a table, PNG per chart. */
+function cardTools(card, panel, body) {
+  const tools = card.querySelector('.card-tools');
+  tools.replaceChildren();
+  // Rows computed on the page (the track page) carry their own CSV link: it moves up here.
+  const local = body.querySelector('a.tool[data-csv]');
+  if (local) tools.append(local);
+  else if (panel.insight && body.querySelector('table[data-table]')) {
+    tools.append(
+      el('a', {
+        class: 'tool',
+        href: csvUrl(panel.insight, panel.view),
+        download: '',
+        'data-csv': panel.id,
+        title: `Download ${panel.insight} (${panel.view}) with these filters as CSV`,
+        text: 'CSV',
+      }),
+    );
+  }
+  for (const box of body.querySelectorAll('[data-chart]')) {
+    const id = box.getAttribute('data-chart');
+    const button = el('button', {
+      type: 'button',
+      class: 'tool',
+      'data-png': id,
+      title: 'Download this chart as PNG',
+      text: 'PNG',
+    });
+    button.addEventListener('click', () => downloadPng(id));
+    tools.append(button);
+  }
+}
+
+/** What the page says about filters its panels cannot apply: on each panel, and once on top. */
+function ignoredNote(panels) {
+  const perPanel = panels.map((p) => ({ panel: p, ignored: ignoredFilters(p) }));
+  const keys = ['dates', 'playlist', 'artist'];
+  const everywhere = keys.filter((k) => perPanel.every((x) => x.ignored.some((i) => i.key === k)));
+  if (everywhere.length === 0) return null;
+  return el('p', {
+    class: 'ignored page-ignored',
+    'data-ignored': everywhere.join(','),
+    text:
+      `This page ignores the ${everywhere.join(' and ')} filter${everywhere.length > 1 ? 's' : ''}: ` +
+      'none of its insights can be narrowed that way. The other pages keep them.',
+  });
+}
+
 let drawing = 0;
 
 async function drawPage() {
@@ -993,23 +1539,42 @@ async function drawPage() {
   charts.clear();
   const root = document.getElementById('page');
   const grid = el('div', { class: 'grid' });
+  const panels = page.panels ?? page.build?.() ?? [];
   root.replaceChildren(
-    el('h1', { text: page.title }),
+    el('h1', { text: page.titleOf ? page.titleOf() : page.title }),
     el('p', { class: 'page-intro', text: page.intro }),
+    ignoredNote(panels) ?? '',
     grid,
   );
   root.setAttribute('data-page', page.id);
   root.removeAttribute('data-ready');
   const answers = new Map();
   await Promise.all(
-    page.panels.map(async (panel) => {
+    panels.map(async (panel) => {
       const card = el('section', { class: `card${panel.wide ? ' wide' : ''}`, 'data-panel': panel.id });
-      card.append(el('h2', { text: panel.title }));
+      card.append(
+        el(
+          'div',
+          { class: 'card-head' },
+          el('h2', { text: panel.title }),
+          el('div', { class: 'card-tools' }),
+        ),
+      );
       if (panel.sub) card.append(el('p', { class: 'sub', text: panel.sub }));
+      const ignored = ignoredFilters(panel);
+      if (ignored.length > 0) {
+        card.append(
+          el('p', {
+            class: 'ignored',
+            'data-ignored': ignored.map((i) => i.key).join(','),
+            text: `Not filtered by ${ignored.map((i) => `${i.key} (${i.why})`).join(', ')}.`,
+          }),
+        );
+      }
       const body = el('div');
       card.append(body);
       grid.append(card);
-      const info = insightStatus(panel.insight);
+      const info = panel.insight ? insightStatus(panel.insight) : { available: true, rows: 0 };
       if (!info?.available) {
         body.replaceChildren(
           el('p', {
@@ -1029,10 +1594,10 @@ async function drawPage() {
         );
         return;
       }
-      const key = `${panel.insight}/${panel.view}`;
+      const url = panel.url ?? insightUrl(panel.insight, panel.view);
       try {
-        if (!answers.has(key)) answers.set(key, api(insightUrl(panel.insight, panel.view)));
-        const answer = await answers.get(key);
+        if (!answers.has(url)) answers.set(url, api(url));
+        const answer = await answers.get(url);
         if (ticket !== drawing) return;
         const control = panel.controls
           ? Object.fromEntries(Object.entries(panel.controls).map(([k, v]) => [k, v[0]]))
@@ -1045,6 +1610,7 @@ async function drawPage() {
           body.replaceChildren(...(Array.isArray(out) ? out : [out]));
           if (answer.truncated)
             body.append(el('p', { class: 'sub', text: `Showing the first ${answer.limit} rows.` }));
+          cardTools(card, panel, body);
         };
         if (panel.controls) {
           const bar = el('div', { class: 'controls' });
@@ -1074,6 +1640,17 @@ async function drawPage() {
   }
 }
 
+/** The URL changed (a link, a filter, back or forward): the form follows it, then the page. */
+function applyHash() {
+  const { page, filters, track } = parseHash();
+  state.page = page || 'movers';
+  if (track !== state.track) state.trackName = null;
+  state.track = track;
+  setFilterInputs(filters);
+  drawNav();
+  return drawPage();
+}
+
 async function start() {
   try {
     state.status = await api('/api/status');
@@ -1093,26 +1670,26 @@ async function start() {
   }
   document.getElementById('empty').hidden = true;
   state.filters = await api('/api/filters');
-  state.page = location.hash.slice(1) || 'movers';
-  drawNav();
   fillFilters();
-  await drawPage();
+  await applyHash();
   document.body.setAttribute('data-ready', 'true');
 }
 
 window.addEventListener('hashchange', () => {
-  state.page = location.hash.slice(1);
-  drawPage();
+  if (state.status && !state.status.empty) applyHash();
 });
 window.addEventListener('resize', () => {
   for (const instance of charts.values()) instance.resize();
 });
-for (const id of ['f-from', 'f-to', 'f-playlist', 'f-artist']) {
-  document.getElementById(id).addEventListener('change', () => drawPage());
+/** The page's own URL parameters beyond the filters (the track page's `id`). */
+const pageExtra = () => (state.page === 'track' && state.track ? { id: state.track } : {});
+for (const key of FILTER_KEYS) {
+  document
+    .getElementById(`f-${key}`)
+    .addEventListener('change', () => navigate(state.page, currentFilters(), pageExtra()));
 }
 document.getElementById('f-reset').addEventListener('click', () => {
-  document.getElementById('filters').reset();
-  drawPage();
+  navigate(state.page, {}, pageExtra());
 });
 
 start();

@@ -12,6 +12,7 @@ import {
   popularityAt,
 } from '../catalog.js';
 import { filterFields } from '../fields.js';
+import { importedTrack } from '../imported.js';
 import {
   albumObject,
   artistObject,
@@ -91,7 +92,9 @@ function includesEpisodes(ctx: ApiContext): boolean {
   return (ctx.query.get('additional_types') ?? '').split(',').some((t) => t.trim() === 'episode');
 }
 
-const track = (ctx: ApiContext, trackId: string) => ctx.state.catalog.tracks.get(trackId);
+const track = (ctx: ApiContext, trackId: string) =>
+  ctx.state.catalog.tracks.get(trackId) ??
+  (ctx.state.resolveImportedTracks ? importedTrack(ctx.state.catalog, trackId) : undefined);
 const album = (ctx: ApiContext, albumId: string) => ctx.state.catalog.albums.get(albumId);
 const artist = (ctx: ApiContext, artistId: string) => ctx.state.catalog.artists.get(artistId);
 

@@ -18,6 +18,7 @@ import {
   noteTrack,
   type RunContext,
 } from '../run-context.js';
+import { OWED_ATTEMPTS, owedWork } from '../state.js';
 
 const ALBUM_TRACKS_PAGE = pagingSchema(SimplifiedTrackSchema.nullable());
 export async function extractArtists(ctx: RunContext, ids: readonly string[]): Promise<void> {
@@ -122,6 +123,10 @@ export async function extractAlbums(
 ): Promise<void> {
   const ids = albumIds.filter((id) => ctx.state.albums[id] === undefined && !ctx.full.albums.has(id));
   if (ids.length === 0) return;
+  // Owed until their tracks land: the source that listed them may not list them again (#17).
+  const owed = owedWork(ctx.state).albums;
+  for (const id of ids)
+    owed[id] = { source: owed[id]?.source ?? source, attempts: (owed[id]?.attempts ?? 0) + 1 };
   await guarded(ctx, `albums:${source}`, async () => {
     const albums = await ctx.spotify.albums(ids);
     for (let i = 0; i < ids.length; i++) {
@@ -166,6 +171,21 @@ export async function extractAlbums(
         next = page.next;
       }
       ctx.state.albums[id] = ctx.today;
+      delete owed[id];
     }
   });
+  for (const id of ids) {
+    if ((owed[id]?.attempts ?? 0) < OWED_ATTEMPTS) continue;
+    ctx.logger.warn(`gave up on an album that failed in ${OWED_ATTEMPTS} runs`, { source, album: id });
+    delete owed[id];
+  }
+}
+
+/** Albums an earlier run listed (by any source) whose tracks have not landed yet: fetched again. */
+export async function extractOwedAlbums(ctx: RunContext): Promise<void> {
+  const bySource = new Map<string, string[]>();
+  for (const [id, { source }] of Object.entries(owedWork(ctx.state).albums)) {
+    bySource.set(source, [...(bySource.get(source) ?? []), id]);
+  }
+  for (const [source, ids] of bySource) await extractAlbums(ctx, ids, source);
 }

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { TunelakeError } from './errors.js';
 import type { LogLevel } from './log.js';
-import { Secret } from './secret.js';
+import { maskUrlCredentials, Secret, urlCredentials } from './secret.js';
 import { parseSpotifyId } from './spotify/ids.js';
 
 export type AccessTier = 'development' | 'extended';
@@ -265,9 +265,18 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     const value = String(picked.value).replace(/\/+$/, '');
     try {
       const parsed = new URL(value);
+      if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && urlCredentials(parsed)) {
+        problems.push(
+          `Invalid ${picked.where} "${maskUrlCredentials(value)}": a URL must not carry credentials (user:password@). ` +
+            'Remove them from the URL; Spotify credentials go in SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.',
+        );
+        return fallback;
+      }
       if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return value;
     } catch {}
-    problems.push(`Invalid ${picked.where} "${picked.value}": expected an http(s) URL such as ${fallback}.`);
+    problems.push(
+      `Invalid ${picked.where} "${maskUrlCredentials(String(picked.value))}": expected an http(s) URL such as ${fallback}.`,
+    );
     return fallback;
   };
 

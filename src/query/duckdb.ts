@@ -7,7 +7,7 @@
 // - Row objects come back as plain JSON values, with BIGINTs as numbers when they are safe integers
 //   (`getRowObjectsJson()` turns every BIGINT into a string, `getRowObjects()` into a BigInt).
 // The transform stage and the query engine build on this class.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,6 +19,7 @@ import {
   JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
 import { TunelakeError } from '../errors.js';
+import { makeDirsSync } from '../storage/make-dirs.js';
 
 export type Row = Record<string, Json>;
 
@@ -73,7 +74,7 @@ export class DuckDb {
       options.tempDir === undefined ? mkdtempSync(join(tmpdir(), 'tunelake-duckdb-')) : undefined;
     const tempDir = options.tempDir ?? ownedTempDir!;
     // DuckDB creates the spill folder itself, but not its parents.
-    mkdirSync(tempDir, { recursive: true });
+    makeDirsSync(tempDir);
     const settings: Record<string, string> = {
       autoinstall_known_extensions: 'false',
       extension_directory: join(tempDir, 'extensions'),

@@ -8,6 +8,7 @@
 // album, and at least until `total - total last time` new albums were found (a back-catalogue album
 // added today has an old date and sorts deep inside its group). An unchanged discography costs one
 // request per followed group (its first page); see docs/spotify-api.md.
+import { TunelakeError } from '../../errors.js';
 import { pagingSchema, SimplifiedTrackSchema } from '../../spotify/schemas.js';
 import {
   context,
@@ -156,7 +157,16 @@ export async function extractAlbums(
       }
       // Longer albums: follow the embedded page's `next` verbatim.
       let next = tracks?.next ?? null;
+      const followed = new Set<string>();
       while (next) {
+        // A `next` already followed: the server loops; stop instead of paging forever (#17).
+        if (followed.has(next)) {
+          throw new TunelakeError(
+            'SPOTIFY_BAD_RESPONSE',
+            `Spotify's paging links for album ${id} loop: ${next} was already followed. The album is fetched again by the next run.`,
+          );
+        }
+        followed.add(next);
         const page = await ctx.spotify.get(next, ALBUM_TRACKS_PAGE);
         for (let p = 0; p < page.items.length; p++) {
           const track = page.items[p];

@@ -39,6 +39,8 @@ interface Case {
   command?: string;
   /** Damage done to the case's lake copy before the run (the run must then refuse, changing nothing). */
   damage?: (lake: string) => void;
+  /** A warning expected on stderr (for a run that exits 0). */
+  warning?: RegExp;
   /** The run may land a new extract run before it stops (new raw objects and manifest); nothing else may change. */
   mayLand?: boolean;
   code: number;
@@ -282,6 +284,58 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       code: 7,
       message: /raw\/playlists\/.*records, the manifest recorded/,
     },
+    {
+      name: 'run manifest truncated',
+      command: 'transform',
+      args: ['--full'],
+      damage: (lake) => {
+        const name = readdirSync(join(lake, 'runs')).find((n) => n.endsWith('.json'))!;
+        const path = join(lake, 'runs', name);
+        writeFileSync(path, readFileSync(path).subarray(0, 200));
+      },
+      code: 7,
+      message: /run manifest .*runs\/.*\.json is damaged: it is not valid JSON/,
+    },
+    // --- config files that JSON.parse accepts but that would be misread
+    {
+      name: 'config file with a UTF-8 BOM (accepted: the typo after it is found)',
+      file: Buffer.from(`\uFEFF${JSON.stringify({ engine: 'duckdv' })}`),
+      code: 2,
+      message: /engine "duckdv".*Did you mean "duckdb"/,
+    },
+    {
+      name: '"sources" given twice',
+      file: Buffer.from(`{"sources": {"playlists": ["${VALID_ID}"]}, "sources": {"artists": []}}`),
+      code: 2,
+      message: /has the key "sources" twice/,
+    },
+    {
+      name: 'file value hidden by an environment override',
+      file: { engine: 'duckdv' },
+      env: { TUNELAKE_ENGINE: 'duckdb' },
+      code: 2,
+      message: /engine "duckdv"/,
+    },
+    {
+      name: 'hex whole number',
+      env: { TUNELAKE_CONCURRENCY: '0x10' },
+      code: 2,
+      message: /TUNELAKE_CONCURRENCY "0x10"/,
+    },
+    {
+      name: 'a 20 kB bad playlist id',
+      file: { sources: { playlists: ['y'.repeat(20_000)] } },
+      code: 2,
+      message: /sources\.playlists\[0\].*\(20000 characters\)/,
+    },
+    {
+      name: 'no source configured (runs, and says so)',
+      file: {},
+      faults: { rateDrift: 0 },
+      code: 0,
+      message: /run complete/,
+      warning: /No sources configured in tunelake\.config\.json/,
+    },
     // --- flags
     { name: '--tier typo', args: ['--tier', 'extnded'], code: 2, message: /--tier "extnded"/ },
     // --- lake paths that cannot work (a path under a regular file fails for root too)
@@ -431,6 +485,7 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       if (!c.message.test(c.code === 0 ? result.stdout : result.stderr)) {
         problems.push(`${c.code === 0 ? 'stdout' : 'stderr'} does not match ${c.message}`);
       }
+      if (c.warning && !c.warning.test(result.stderr)) problems.push(`stderr does not match ${c.warning}`);
       if (credentialsPrinted.test(result.stdout + result.stderr))
         problems.push('a URL credential was printed');
       // One clear message: a `tunelake:` line, no stack trace.
@@ -469,7 +524,7 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       }),
     );
     expect(failures).toEqual([]);
-  }, 480_000);
+  }, 600_000);
 });
 
 /** The first raw part of a dataset in a local lake. */

@@ -39,6 +39,8 @@ interface Case {
   command?: string;
   /** Damage done to the case's lake copy before the run (the run must then refuse, changing nothing). */
   damage?: (lake: string) => void;
+  /** Environment built from the case folder (which holds `a-file`, a regular file). */
+  envIn?: (dir: string) => Record<string, string>;
   /** A warning expected on stderr (for a run that exits 0). */
   warning?: RegExp;
   /** The run may land a new extract run before it stops (new raw objects and manifest); nothing else may change. */
@@ -336,6 +338,19 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       message: /run complete/,
       warning: /No sources configured in tunelake\.config\.json/,
     },
+    // --- temp folders
+    {
+      name: 'TMPDIR is a regular file',
+      envIn: (dir) => ({ TMPDIR: join(dir, 'a-file') }),
+      code: 2,
+      message: /temp folder TMPDIR=".*a-file" is a file, not a folder/,
+    },
+    {
+      name: 'TUNELAKE_TEMP_DIR does not exist',
+      envIn: (dir) => ({ TUNELAKE_TEMP_DIR: join(dir, 'no-such-folder') }),
+      code: 2,
+      message: /temp folder TUNELAKE_TEMP_DIR=".*no-such-folder" does not exist/,
+    },
     // --- flags
     { name: '--tier typo', args: ['--tier', 'extnded'], code: 2, message: /--tier "extnded"/ },
     // --- lake paths that cannot work (a path under a regular file fails for root too)
@@ -476,6 +491,7 @@ describe('tunelake run with bad inputs (table-driven)', () => {
         ...world.env,
         TUNELAKE_LAKE: c.lake ? c.lake(dir) : lake,
         ...c.env,
+        ...c.envIn?.(dir),
       });
       await faulty?.close();
       const after = lakeFingerprint(lake);

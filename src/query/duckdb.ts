@@ -143,14 +143,28 @@ export function sqlIdentifier(name: string): string {
 
 // DuckDB prefixes its messages with the error class: a statement the caller got wrong is an
 // argument problem, a file it could not read or write is storage, anything else is a bug.
+/** DuckDB's words for a Parquet file that is not one (truncated, overwritten, bit rot). */
+const CORRUPT_FILE =
+  /No magic bytes found|is not a parquet file|[Cc]orrupt(ed)? (file|page|footer)|Overread|[Ii]nvalid (Parquet|parquet) file/;
+
 function duckDbError(error: unknown, action: string, sql?: string): TunelakeError {
   const message = error instanceof Error ? error.message : String(error);
+  const details: Record<string, unknown> = {};
+  if (sql !== undefined) details.sql = sql.length > 2000 ? `${sql.slice(0, 2000)}...` : sql;
+  // A damaged Parquet file is an "Invalid Input Error" to DuckDB, but not a bad argument (exit 2): it
+  // is damage in the lake (#17), exit 7, and the tables can be rebuilt from the raw zone.
+  if (CORRUPT_FILE.test(message)) {
+    return new TunelakeError(
+      'STORAGE_CORRUPT',
+      `A table file is damaged, DuckDB could not ${action}: ${message.split('\n')[0]} ` +
+        'Rebuild the tables from the raw zone with `tunelake transform --full`.',
+      { cause: error, details },
+    );
+  }
   const code = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint) Error/.test(message)
     ? 'INVALID_ARGUMENT'
     : /^IO Error/.test(message)
       ? 'STORAGE_FAILED'
       : 'INTERNAL';
-  const details: Record<string, unknown> = {};
-  if (sql !== undefined) details.sql = sql.length > 2000 ? `${sql.slice(0, 2000)}...` : sql;
   return new TunelakeError(code, `DuckDB could not ${action}: ${message}`, { cause: error, details });
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sources } from '../../src/config.js';
 import type { FaultOptions } from '../../src/emulator/server.js';
 import { importStreamingHistory } from '../../src/import/streaming-history.js';
-import { createObjectStore } from '../../src/storage/store.js';
+import { createLocalObjectStore } from '../../src/storage/local.js';
 import {
   type ChildResult,
   diffTables,
@@ -109,7 +109,7 @@ describe('run(runtime) failing half-way on the routes a source implies, then rer
       const newLake = async (name: string): Promise<string> => {
         const lake = mkdtempSync(join(tmpdir(), `tunelake-rerun-${name}-`));
         if (history) {
-          const store = createObjectStore({ lake, s3Endpoint: undefined, awsRegion: 'us-east-1' });
+          const store = createLocalObjectStore({ root: lake });
           await importStreamingHistory({ store }, [history]);
           await store.close();
         }

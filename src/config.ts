@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { TunelakeError } from './errors.js';
 import type { LogLevel } from './log.js';
-import { Secret } from './secret.js';
+import { maskUrlCredentials, Secret, urlCredentials } from './secret.js';
 import { parseSpotifyId } from './spotify/ids.js';
 
 export type AccessTier = 'development' | 'extended';
@@ -226,13 +226,17 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     fromFile: T | undefined,
   ) => {
     const envValue = envName ? nonEmpty(env[envName]) : undefined;
+    // A file value hidden by a flag or the environment is still validated (#17): it takes effect
+    // as soon as the override goes away.
+    const shadow =
+      fromFile === undefined ? undefined : { value: fromFile as unknown, where: `${configFile}: ${key}` };
     if (flag !== undefined && flag !== '') {
       origins[key] = 'flag';
-      return { value: flag as T | string, where: `--${kebab(key)}` };
+      return { value: flag as T | string, where: `--${kebab(key)}`, shadow };
     }
     if (envValue !== undefined) {
       origins[key] = 'env';
-      return { value: envValue as T | string, where: envName! };
+      return { value: envValue as T | string, where: envName!, shadow };
     }
     if (fromFile !== undefined) {
       origins[key] = 'file';
@@ -244,6 +248,7 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
 
   const oneOf = <T extends string>(picked: Picked, allowed: readonly T[], fallback: T): T => {
     if (!picked) return fallback;
+    if (picked.shadow) oneOf(picked.shadow, allowed, fallback);
     const value = String(picked.value);
     if ((allowed as readonly string[]).includes(value)) return value as T;
     problems.push(
@@ -253,7 +258,11 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
   };
   const int = (picked: Picked, min: number, max: number, fallback: number): number => {
     if (!picked) return fallback;
-    const n = typeof picked.value === 'number' ? picked.value : Number(String(picked.value).trim());
+    if (picked.shadow) int(picked.shadow, min, max, fallback);
+    // Decimal digits only: Number() would take "0x10" as 16, "1e3" as 1000 and " " as 0 (#17).
+    const text = String(picked.value).trim();
+    const n =
+      typeof picked.value === 'number' ? picked.value : /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
     if (Number.isInteger(n) && n >= min && n <= max) return n;
     problems.push(
       `Invalid ${picked.where} "${picked.value}": expected a whole number from ${min} to ${max}.`,
@@ -262,12 +271,22 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
   };
   const url = (picked: Picked, fallback: string): string => {
     if (!picked) return fallback;
+    if (picked.shadow) url(picked.shadow, fallback);
     const value = String(picked.value).replace(/\/+$/, '');
     try {
       const parsed = new URL(value);
+      if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && urlCredentials(parsed)) {
+        problems.push(
+          `Invalid ${picked.where} "${maskUrlCredentials(value)}": a URL must not carry credentials (user:password@). ` +
+            'Remove them from the URL; Spotify credentials go in SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.',
+        );
+        return fallback;
+      }
       if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return value;
     } catch {}
-    problems.push(`Invalid ${picked.where} "${picked.value}": expected an http(s) URL such as ${fallback}.`);
+    problems.push(
+      `Invalid ${picked.where} "${maskUrlCredentials(String(picked.value))}": expected an http(s) URL such as ${fallback}.`,
+    );
     return fallback;
   };
 
@@ -456,6 +475,7 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     sourcesInput === undefined ? EMPTY_SOURCES : parseSources(sourcesInput, configFile, problems);
 
   if (problems.length > 0) {
+    problems.splice(0, problems.length, ...problems.map(clipQuoted));
     throw new TunelakeError(
       'CONFIG_INVALID',
       problems.length === 1
@@ -545,7 +565,7 @@ export function withSpotifyCredentials(config: Config, credentials: SpotifyCrede
   });
 }
 
-type Picked = { value: unknown; where: string } | undefined;
+type Picked = { value: unknown; where: string; shadow?: Picked } | undefined;
 
 const ENGINES = ['duckdb', 'athena'] as const;
 const CATALOGS = ['local', 'glue'] as const;
@@ -561,12 +581,20 @@ function readConfigFile(path: string, problems: string[]): FileSpec {
     problems.push(`Cannot read config file ${resolve(path)}: ${reason}.`);
     return {};
   }
+  // A UTF-8 byte order mark (Windows editors write one) is not JSON, but not a mistake either (#17).
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     problems.push(`Config file ${path} is not valid JSON: ${(error as Error).message}.`);
     return {};
+  }
+  // JSON.parse keeps the last of two equal keys: a second "sources" silently dropped the first.
+  for (const { key, at } of duplicateKeys(text)) {
+    problems.push(
+      `Config file ${path} has the key "${key}" twice at ${at}; only the last would count. Merge them into one.`,
+    );
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
@@ -671,4 +699,47 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** A quoted value longer than 200 characters in a message, shortened (#17: a 20 kB bad id was echoed whole). */
+function clipQuoted(message: string): string {
+  return message.replace(
+    /"([^"]{200,})"/g,
+    (_all, value: string) => `"${value.slice(0, 80)}..." (${value.length} characters)`,
+  );
+}
+
+/** Keys that appear twice in one object of a JSON text (already known to be valid JSON), with their path. */
+export function duplicateKeys(text: string): Array<{ key: string; at: string }> {
+  const found: Array<{ key: string; at: string }> = [];
+  // One frame per open object or array: the keys seen so far (objects) and the path to it.
+  const stack: Array<{ keys: Set<string> | undefined; path: string; key?: string }> = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const frame = stack.at(-1);
+      if (expectKey && frame?.keys) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (frame.keys.has(key)) found.push({ key, at: frame.path || '(root)' });
+        frame.keys.add(key);
+        frame.key = key;
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      const parent = stack.at(-1);
+      const name = parent?.keys ? (parent.key ?? '') : '[]';
+      const path = parent ? (parent.path ? `${parent.path}.${name}` : name) : '';
+      stack.push({ keys: c === '{' ? new Set() : undefined, path });
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      expectKey = stack.at(-1)?.keys !== undefined;
+    }
+  }
+  return found;
 }

@@ -37,6 +37,8 @@ export type ErrorCode =
   | 'STORAGE_CONFLICT'
   /** An object that must exist does not. */
   | 'STORAGE_NOT_FOUND'
+  /** An object's bytes differ from what was recorded when it was committed (size, record count, sha256). */
+  | 'STORAGE_CORRUPT'
   /** Any other storage failure (permissions, disk full, S3 errors). */
   | 'STORAGE_FAILED'
   /** Another run holds the lake's run lock. */

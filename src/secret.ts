@@ -36,9 +36,30 @@ export class Secret {
   }
 }
 
-/** Replaces every known secret value in `text` with the mask. */
+// `scheme://user:password@host`: the userinfo of any URL in a text (#17: SPOTIFY_ACCOUNTS_URL with
+// credentials was printed whole in errors, doctor and the Lambda logs).
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+
+/** The text with the user:password@ part of every URL in it replaced by the mask. */
+export function maskUrlCredentials(text: string): string {
+  return text.replace(URL_USERINFO, `$1${MASK}@`);
+}
+
+/** Whether a parsed URL carries a user name or password; both are registered for redaction. */
+export function urlCredentials(url: URL): boolean {
+  if (url.username === '' && url.password === '') return false;
+  for (const part of [url.username, url.password]) {
+    registerSecretValue(part);
+    try {
+      registerSecretValue(decodeURIComponent(part));
+    } catch {}
+  }
+  return true;
+}
+
+/** Replaces every known secret value in `text`, and every URL's user:password@, with the mask. */
 export function redact(text: string): string {
-  let out = text;
+  let out = maskUrlCredentials(text);
   for (const value of known) {
     if (out.includes(value)) out = out.split(value).join(MASK);
   }

@@ -1,8 +1,9 @@
 // `tunelake run` (the whole pipeline once) and `tunelake schedule` (run on a timetable, the local
 // counterpart of the Lambda schedule; never two runs at once).
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { type Config, loadConfig } from '../config.js';
 import { toTunelakeError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { type RunInfo, run } from '../pipeline.js';
 import type { Runtime } from '../runtime.js';
 import { parseCron, parseEvery, type Schedule } from '../schedule.js';
@@ -34,6 +35,7 @@ export function registerRunCommand(program: Command): void {
     .action(async (flags: RunFlags) => {
       const config = loadConfig({ configFile: flags.config, lake: flags.lake, tier: flags.tier });
       const logger = cliLogger(config, flags.json);
+      warnIfNoSources(config, logger);
       const runtime = await runtimeFor(config, { logger });
       try {
         const info = await runWithProgress(runtime);
@@ -160,4 +162,19 @@ export function describeRun(info: RunInfo, runtime: Runtime): string {
       : []),
     `run ${info.ok ? 'complete' : 'finished with errors'} in ${(info.durationMs / 1000).toFixed(1)} s.`,
   ].join('\n');
+}
+
+/**
+ * A config without any source runs, but extracts nothing new: said out loud rather than exiting 0
+ * without a word (#17). Not an error: a lake fed by `tunelake import` alone still has its imported
+ * tracks enriched and its tables, catalog and insights refreshed.
+ */
+export function warnIfNoSources(config: Config, logger: Logger): void {
+  const { playlists, artists, search, me } = config.sources;
+  if (playlists.length + artists.length + search.length > 0 || Object.values(me).some(Boolean)) return;
+  logger.warn(
+    `No sources configured${config.configFile ? ` in ${config.configFile}` : ' (no tunelake.config.json found)'}: ` +
+      'this run extracts nothing from Spotify, only imported tracks are enriched and the tables refreshed. ' +
+      'Add sources.playlists, sources.artists, sources.search or sources.me to the config file (README: "Sources").',
+  );
 }

@@ -12,6 +12,7 @@ import { runtimeFor } from './runtime-for.js';
 interface ServeFlags {
   port: string;
   host: string;
+  allowHost?: string[];
   config?: string;
   lake?: string;
   json?: boolean;
@@ -40,6 +41,10 @@ export function registerServeCommand(program: Command, deps: ServeDeps = {}): vo
       'address to bind; anything but loopback exposes the lake to the network',
       DEFAULT_HOST,
     )
+    .option(
+      '--allow-host <name...>',
+      'host names the dashboard answers besides loopback (required with a --host other than loopback)',
+    )
     .addOption(configOption())
     .addOption(lakeOption())
     .option('--json', 'print {url, host, port} as JSON on stdout once listening')
@@ -65,6 +70,23 @@ export async function serve(flags: ServeFlags, deps: ServeDeps = {}): Promise<vo
       `Invalid --host "${flags.host}": expected an address such as 127.0.0.1.`,
     );
   }
+  const allowHosts = (flags.allowHost ?? []).flatMap((h) => h.split(',')).map((h) => h.trim().toLowerCase());
+  const badName = allowHosts.find((h) => !/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/.test(h));
+  if (badName !== undefined) {
+    throw new TunelakeError(
+      'INVALID_ARGUMENT',
+      `Invalid --allow-host "${badName.slice(0, 100)}": expected a host name or address without a port, such as nas.local or 192.168.1.20.`,
+    );
+  }
+  if (!isLoopback(host) && allowHosts.length === 0) {
+    // Without a Host check any web page could read the dashboard through DNS rebinding.
+    throw new TunelakeError(
+      'INVALID_ARGUMENT',
+      `--host ${host} is not a loopback address, and no --allow-host was given: name the host names the ` +
+        'dashboard may be reached by (e.g. --allow-host nas.local --allow-host 192.168.1.20). Requests with any ' +
+        'other Host header are refused, so that no web page can read the lake through DNS rebinding.',
+    );
+  }
   if (!isLoopback(host)) {
     warn(
       `--host ${host} is not a loopback address: anyone who can reach it can read this lake's insights ` +
@@ -79,7 +101,7 @@ export async function serve(flags: ServeFlags, deps: ServeDeps = {}): Promise<vo
     // The capability probes talk to Spotify: a runtime of their own, started for them (with the
     // built-in emulator when no SPOTIFY_CLIENT_ID is set) and closed after them.
     const openSpotify = () => runtimeFor(config, { logger });
-    const server = await DashboardServer.create(runtime, { host, port, logger, openSpotify });
+    const server = await DashboardServer.create(runtime, { host, port, logger, openSpotify, allowHosts });
     try {
       if (flags.json) printJson({ ok: true, url: server.url, host: server.host, port: server.port });
       else write(`tunelake dashboard: ${server.url} (lake ${runtime.store.location}; Ctrl-C to stop)`);

@@ -127,7 +127,12 @@ export function createDashboardApp(dashboard: Dashboard, options: DashboardAppOp
     const status = STATUS_OF[err.code] ?? 500;
     if (status >= 500)
       logger.error(`dashboard: ${c.req.method} ${c.req.path} failed`, { error: error.message });
-    return c.json({ error: { code: err.code, message: redact(err.message) } }, status);
+    // Damage names the server's files: the log has them, the page gets the repair only (#17).
+    const message =
+      err.code === 'STORAGE_CORRUPT'
+        ? 'A file of the lake is damaged (the server log names it). Rebuild the tables with `tunelake transform --full`.'
+        : err.message;
+    return c.json({ error: { code: err.code, message: redact(message) } }, status);
   });
 
   return app;

@@ -491,3 +491,49 @@ describe('serve(flags)', () => {
     );
   });
 });
+
+describe('serve(flags) beyond loopback', () => {
+  it('refuses --host 0.0.0.0 without --allow-host, before starting anything', async () => {
+    await expect(serve({ port: '0', host: '0.0.0.0' }, { env: ENV })).rejects.toThrow(
+      /--host 0\.0\.0\.0 is not a loopback address, and no --allow-host was given/,
+    );
+  });
+
+  it('refuses an --allow-host with a port or a path', async () => {
+    await expect(
+      serve({ port: '0', host: '0.0.0.0', allowHost: ['nas.local:8080'] }, { env: ENV }),
+    ).rejects.toThrow(/Invalid --allow-host "nas\.local:8080"/);
+  });
+
+  // Bound on loopback here (tests never listen beyond it): the allowed set is the same on any address.
+  it('with --allow-host answers that name and loopback, and still refuses any other Host with 421', async () => {
+    const lake = mkdtempSync(join(tmpdir(), 'tunelake-serve-allow-'));
+    const seen: Record<string, number> = {};
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    try {
+      await serve(
+        { port: '0', host: '127.0.0.1', allowHost: ['nas.local'], lake },
+        {
+          env: ENV,
+          write: () => {},
+          warn: () => {},
+          stopped: () => stopped,
+          onListening: async (url) => {
+            const port = new URL(url).port;
+            const at = `http://127.0.0.1:${port}/`;
+            for (const host of [`nas.local:${port}`, `127.0.0.1:${port}`, `attacker.example:${port}`]) {
+              seen[host.split(':')[0]!] = (await rawGet(at, '/api/status', { host })).status;
+            }
+            stop();
+          },
+        },
+      );
+    } finally {
+      rmSync(lake, { recursive: true, force: true });
+    }
+    expect(seen).toEqual({ 'nas.local': 200, '127.0.0.1': 200, 'attacker.example': 421 });
+  });
+});

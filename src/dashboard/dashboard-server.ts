@@ -38,6 +38,11 @@ export interface DashboardServerOptions {
    * passes one that opens a runtime with Spotify.
    */
   openSpotify?: () => Promise<SpotifyAccess>;
+  /**
+   * Host names (without the port) the server answers besides the loopback ones: required to serve
+   * beyond loopback, since the Host check is what stops DNS rebinding and is never off (#17).
+   */
+  allowHosts?: readonly string[];
 }
 
 /** What the server is started over: a Runtime fits. */
@@ -80,7 +85,7 @@ export class DashboardServer {
       throw error;
     }
     // The allowed Host headers depend on the port, known only once listening: the set is filled then.
-    const allowedHosts = isLoopback(host) ? new Set<string>() : undefined;
+    const allowedHosts = new Set<string>();
     const capabilities = createCapabilities({
       config: runtime.config,
       now: options.now,
@@ -102,8 +107,10 @@ export class DashboardServer {
       await dashboard.close();
       throw error;
     }
-    if (allowedHosts) {
-      for (const name of ['127.0.0.1', 'localhost', '[::1]']) allowedHosts.add(`${name}:${bound}`);
+    for (const name of ['127.0.0.1', 'localhost', '[::1]', ...(options.allowHosts ?? [])]) {
+      allowedHosts.add(`${name}:${bound}`);
+      // Browsers leave the port out of Host on the scheme's default port.
+      if (bound === 80) allowedHosts.add(name);
     }
     return new DashboardServer(server, dashboard, host, bound);
   }

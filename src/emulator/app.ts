@@ -4,7 +4,7 @@
 // scope, tier), the handler, the body faults of a 200 (drift, nulls, padding, Latin-1 bytes), and
 // finally an injected truncation of a 200 body.
 import type { Grant } from './auth.js';
-import { QUOTA_RETRY_AFTER_SECONDS, reshapeBody } from './faults.js';
+import { NO_ROLL, QUOTA_RETRY_AFTER_SECONDS, reshapeBody, targeted } from './faults.js';
 import type { RenderContext } from './objects.js';
 import { errorReply, fail, json, type Reply } from './responses.js';
 import { authorizeEndpoint, tokenEndpoint } from './routes/accounts.js';
@@ -167,7 +167,8 @@ export function createApp(state: EmulatorState, deps: AppDeps = {}): App {
     const routeKey = `${request.method} ${match.route.path}`;
     if (request.method !== 'GET') return reply(routeKey, errorReply(fail(405, 'Method not allowed')));
 
-    const roll = state.faults.roll();
+    const drawn = state.faults.roll();
+    const roll = targeted(state.faults.options, match.route.path) ? drawn : NO_ROLL;
     if (roll.reset) {
       state.stats.inject('reset');
       state.stats.record(routeKey, 'reset');
@@ -200,6 +201,10 @@ export function createApp(state: EmulatorState, deps: AppDeps = {}): App {
       const market = marketOf(request.url.searchParams, country);
       if (market !== undefined) render.market = market;
       const value = route.handle({ state, query: request.url.searchParams, params, grant, render });
+      if (roll.notFound) {
+        state.stats.inject('404');
+        throw fail(404, 'Non existing id');
+      }
       result = json(200, reshapeBody(value, roll, state.faults.options));
     } catch (error) {
       result = errorReply(error);

@@ -205,3 +205,19 @@ describe('Emulator.create({ rateLimit })', () => {
     }
   });
 });
+
+describe('Emulator.setFaults({ rate404, faultRoutes })', () => {
+  it('answers 404 on the targeted routes only, and counts the injection', async () => {
+    emu.setFaults({ rate404: 1, faultRoutes: ['/v1/tracks/{id}'] });
+    const reply = await get(emu, trackPath, token);
+    expect(reply.status).toBe(404);
+    expect(reply.body).toEqual({ error: { status: 404, message: 'Non existing id' } });
+    expect(emu.stats().injected['404']).toBe(1);
+    const album = await get(emu, `${emu.apiUrl}/albums/${emu.catalog.albums.keys().next().value}`, token);
+    expect(album.status).toBe(200);
+  });
+
+  it('rejects a route pattern that is not a /v1 path', () => {
+    expect(() => emu.setFaults({ faultRoutes: ['albums'] })).toThrow(/faultRoutes must be a list/);
+  });
+});

@@ -42,6 +42,13 @@ export interface FaultOptions {
   ownerNotPremium: boolean;
   /** Every /v1 call with a user token: 403 "User not registered in the Developer Dashboard". */
   userNotRegistered: boolean;
+  /** Probability that a request that would succeed answers 404 instead (an object listed a moment ago is gone). */
+  rate404: number;
+  /**
+   * Route patterns the probabilistic faults apply to, e.g. `['/v1/albums/{id}']` (as in
+   * src/emulator/routes/api.ts); empty: every /v1 route. Lets a test fail one step of a source half-way.
+   */
+  faultRoutes: readonly string[];
 }
 
 export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
@@ -62,6 +69,8 @@ export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
   olderDevelopmentApp: false,
   ownerNotPremium: false,
   userNotRegistered: false,
+  rate404: 0,
+  faultRoutes: Object.freeze([]) as readonly string[],
 });
 
 const BOOLEANS = [
@@ -85,6 +94,7 @@ const PROBABILITIES = [
   'rateDrift',
   'rateNulls',
   'rateNonUtf8',
+  'rate404',
 ] as const;
 
 /** Applies a partial update, checking every value; throws INVALID_ARGUMENT naming each bad one. */
@@ -99,6 +109,12 @@ export function mergeFaults(current: FaultOptions, patch: Partial<FaultOptions>)
       if (typeof value !== 'boolean')
         problems.push(`${key} must be true or false, got ${JSON.stringify(value)}`);
       else (next as unknown as Record<string, boolean>)[key] = value;
+    } else if (key === 'faultRoutes') {
+      if (!Array.isArray(value) || value.some((r) => typeof r !== 'string' || !r.startsWith('/v1/')))
+        problems.push(
+          `faultRoutes must be a list of route patterns starting with /v1/, got ${JSON.stringify(value)}`,
+        );
+      else next.faultRoutes = Object.freeze([...value]);
     } else if (typeof value !== 'number' || !Number.isFinite(value)) {
       problems.push(`${key} must be a number, got ${JSON.stringify(value)}`);
     } else if ((PROBABILITIES as readonly string[]).includes(key) && (value < 0 || value > 1)) {
@@ -129,6 +145,26 @@ export interface FaultRoll {
   drift: boolean;
   nulls: boolean;
   nonUtf8: boolean;
+  notFound: boolean;
+}
+
+/** A roll that injects nothing: what a route outside `faultRoutes` gets. */
+export const NO_ROLL: Readonly<FaultRoll> = Object.freeze({
+  reset: false,
+  tokenExpiry: false,
+  rateLimited: false,
+  serverError: null,
+  html: false,
+  truncated: false,
+  drift: false,
+  nulls: false,
+  nonUtf8: false,
+  notFound: false,
+});
+
+/** Whether the probabilistic faults apply to a route (`GET /v1/albums/{id}` style key). */
+export function targeted(options: FaultOptions, routePath: string): boolean {
+  return options.faultRoutes.length === 0 || options.faultRoutes.includes(routePath);
 }
 
 export interface FaultInjector {
@@ -142,6 +178,7 @@ export function createFaultInjector(seed: number, initial: Partial<FaultOptions>
   const rng = createRandom(seed);
   // The body faults draw from their own stream, so adding them left the others' sequence unchanged.
   const bodyRng = createRandom(seed + 1);
+  const notFoundRng = createRandom(seed + 2);
   let options = mergeFaults(NO_FAULTS, initial);
   return {
     get options() {
@@ -172,6 +209,7 @@ export function createFaultInjector(seed: number, initial: Partial<FaultOptions>
         drift: bodyRng.next() < options.rateDrift,
         nulls: bodyRng.next() < options.rateNulls,
         nonUtf8: bodyRng.next() < options.rateNonUtf8,
+        notFound: notFoundRng.next() < options.rate404,
       };
     },
   };

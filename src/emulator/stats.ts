@@ -7,6 +7,7 @@ export interface InjectedCounts {
   truncated: number;
   reset: number;
   tokenExpiry: number;
+  '404': number;
 }
 
 export interface EmulatorStats {
@@ -33,7 +34,7 @@ function empty(): EmulatorStats {
     byRoute: {},
     byStatus: {},
     tokenRequests: 0,
-    injected: { '429': 0, '5xx': 0, truncated: 0, reset: 0, tokenExpiry: 0 },
+    injected: { '429': 0, '5xx': 0, truncated: 0, reset: 0, tokenExpiry: 0, '404': 0 },
   };
 }
 

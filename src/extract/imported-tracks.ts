@@ -12,6 +12,7 @@ import { importedTrackIds } from '../import/import-state.js';
 import type { ObjectStore } from '../storage/store.js';
 import { committedRunIds, type ImportedTracksBacklog } from './manifest.js';
 import { context, guarded, markFull, noteTrack, type RunContext } from './run-context.js';
+import { OWED_ATTEMPTS, owedWork } from './state.js';
 
 /** Tracks fetched per run at most: 10 batch requests (extended) or 50 single lookups (development). */
 export const IMPORTED_TRACKS_PER_RUN = { extended: 500, development: 50 } as const;
@@ -34,6 +35,7 @@ export async function enrichImportedTracks(
   });
   if (due.length === 0) return backlog(0);
   const slice = due.slice(0, cap);
+  const owed = owedWork(ctx.state).imported;
   await guarded(ctx, 'enrich:imported_tracks', async () => {
     const objects = await ctx.spotify.tracks(slice);
     for (let i = 0; i < slice.length; i++) {
@@ -46,9 +48,17 @@ export async function enrichImportedTracks(
           object,
         );
         noteTrack(ctx, object, true);
+        markFull(ctx, 'tracks', id);
+        delete owed[id];
+        continue;
       }
-      // An id Spotify no longer knows is not asked for again.
-      markFull(ctx, 'tracks', id);
+      // A 404 may be a passing fault (#17): asked again by the next runs, given up (never asked
+      // again) after OWED_ATTEMPTS of them.
+      owed[id] = (owed[id] ?? 0) + 1;
+      if (owed[id] >= OWED_ATTEMPTS) {
+        delete owed[id];
+        markFull(ctx, 'tracks', id);
+      }
     }
   });
   ctx.progress({ phase: 'enrich', source: 'imported_tracks', done: slice.length, total: due.length });

@@ -85,7 +85,26 @@ export async function readManifest(store: ObjectStore, runId: string): Promise<R
       `No manifest for run ${runId} at ${store.uri(manifestKey(runId))}.`,
     );
   }
-  return JSON.parse(text) as RunManifest;
+  let manifest: RunManifest;
+  try {
+    manifest = JSON.parse(text) as RunManifest;
+  } catch (error) {
+    throw damagedManifest(store, runId, `it is not valid JSON (${(error as Error).message})`, error);
+  }
+  if (!manifest || typeof manifest !== 'object' || !Array.isArray(manifest.objects)) {
+    throw damagedManifest(store, runId, 'it has no list of objects');
+  }
+  return manifest;
+}
+
+/** A committed manifest that cannot be read (#17: a truncated one gave exit 1 and a stack trace). */
+function damagedManifest(store: ObjectStore, runId: string, what: string, cause?: unknown): TunelakeError {
+  return new TunelakeError(
+    'STORAGE_CORRUPT',
+    `The run manifest ${store.uri(manifestKey(runId))} is damaged: ${what}. It is the commit record of run ` +
+      `${runId}; restore it from a backup, or remove it to leave that run out and run \`tunelake transform --full\`.`,
+    { cause, details: { key: manifestKey(runId) } },
+  );
 }
 
 /** Run ids with a manifest, oldest first. */

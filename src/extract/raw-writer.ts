@@ -2,6 +2,7 @@
 // One line per record: {"context": {...request context...}, "data": <the item exactly as received>}.
 // Memory stays bounded: a dataset's buffer is flushed to a part object as soon as it is full.
 import { gzipSync } from 'node:zlib';
+import { sha256Hex } from '../integrity/raw-objects.js';
 import { type RawDataset, rawPartKey } from '../lake.js';
 import type { ObjectStore } from '../storage/store.js';
 
@@ -19,6 +20,8 @@ export interface WrittenObject {
   dataset: RawDataset;
   records: number;
   bytes: number;
+  /** Hex sha256 of the object's bytes (absent in manifests written before #17). */
+  sha256?: string;
 }
 
 export interface RawWriterOptions {
@@ -62,7 +65,7 @@ export function createRawWriter(
     const body = gzipSync(`${lines.join('\n')}\n`);
     const key = rawPartKey(dataset, run.dt, run.runId, part);
     await store.put(key, body, { ifNoneMatch: '*', contentType: 'application/x-ndjson' });
-    objects.push({ key, dataset, records: lines.length, bytes: body.byteLength });
+    objects.push({ key, dataset, records: lines.length, bytes: body.byteLength, sha256: sha256Hex(body) });
   };
 
   return {

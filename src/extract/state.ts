@@ -57,6 +57,32 @@ export interface ExtractState {
   savedTracksNewest: string | null;
   /** Page sizes Spotify refused with `400 Invalid limit` and the smaller ones used since (#14). */
   pageSizes?: { artistAlbums?: number; search?: number };
+  /**
+   * Work a source implied that has not landed yet, with the number of runs that tried it. A feed or
+   * playlist that is unchanged is not read again, so what it names would otherwise never be fetched
+   * (#17): albums listed by a search whose tracks did not land, and ids due for enrichment that did not.
+   * Absent in states written before it existed.
+   */
+  owed?: OwedWork;
+}
+
+export interface OwedWork {
+  /** Albums whose tracks have not landed: the source that listed them, attempts so far. */
+  albums: Record<string, { source: string; attempts: number }>;
+  /** Ids due for enrichment that did not land -> attempts so far. */
+  enrich: { tracks: Record<string, number>; albums: Record<string, number>; artists: Record<string, number> };
+  /** Imported tracks whose lookup answered 404 -> attempts so far. */
+  imported: Record<string, number>;
+}
+
+/** Runs that try owed work before it is given up (an id Spotify no longer knows). */
+export const OWED_ATTEMPTS = 5;
+
+/** The state's owed work, created in states written before it existed. */
+export function owedWork(state: ExtractState): OwedWork {
+  state.owed ??= { albums: {}, enrich: { tracks: {}, albums: {}, artists: {} }, imported: {} };
+  state.owed.imported ??= {};
+  return state.owed;
 }
 
 export function emptyState(): ExtractState {
@@ -70,6 +96,7 @@ export function emptyState(): ExtractState {
     feeds: {},
     recentlyPlayedAfter: null,
     savedTracksNewest: null,
+    owed: { albums: {}, enrich: { tracks: {}, albums: {}, artists: {} }, imported: {} },
   };
 }
 

@@ -7,7 +7,7 @@
 // - Row objects come back as plain JSON values, with BIGINTs as numbers when they are safe integers
 //   (`getRowObjectsJson()` turns every BIGINT into a string, `getRowObjects()` into a BigInt).
 // The transform stage and the query engine build on this class.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,6 +19,7 @@ import {
   JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
 import { TunelakeError } from '../errors.js';
+import { makeDirsSync } from '../storage/make-dirs.js';
 
 export type Row = Record<string, Json>;
 
@@ -73,7 +74,7 @@ export class DuckDb {
       options.tempDir === undefined ? mkdtempSync(join(tmpdir(), 'tunelake-duckdb-')) : undefined;
     const tempDir = options.tempDir ?? ownedTempDir!;
     // DuckDB creates the spill folder itself, but not its parents.
-    mkdirSync(tempDir, { recursive: true });
+    makeDirsSync(tempDir);
     const settings: Record<string, string> = {
       autoinstall_known_extensions: 'false',
       extension_directory: join(tempDir, 'extensions'),
@@ -142,14 +143,28 @@ export function sqlIdentifier(name: string): string {
 
 // DuckDB prefixes its messages with the error class: a statement the caller got wrong is an
 // argument problem, a file it could not read or write is storage, anything else is a bug.
+/** DuckDB's words for a Parquet file that is not one (truncated, overwritten, bit rot). */
+const CORRUPT_FILE =
+  /No magic bytes found|is not a parquet file|[Cc]orrupt(ed)? (file|page|footer)|Overread|[Ii]nvalid (Parquet|parquet) file/;
+
 function duckDbError(error: unknown, action: string, sql?: string): TunelakeError {
   const message = error instanceof Error ? error.message : String(error);
+  const details: Record<string, unknown> = {};
+  if (sql !== undefined) details.sql = sql.length > 2000 ? `${sql.slice(0, 2000)}...` : sql;
+  // A damaged Parquet file is an "Invalid Input Error" to DuckDB, but not a bad argument (exit 2): it
+  // is damage in the lake (#17), exit 7, and the tables can be rebuilt from the raw zone.
+  if (CORRUPT_FILE.test(message)) {
+    return new TunelakeError(
+      'STORAGE_CORRUPT',
+      `A table file is damaged, DuckDB could not ${action}: ${message.split('\n')[0]} ` +
+        'Rebuild the tables from the raw zone with `tunelake transform --full`.',
+      { cause: error, details },
+    );
+  }
   const code = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Constraint) Error/.test(message)
     ? 'INVALID_ARGUMENT'
     : /^IO Error/.test(message)
       ? 'STORAGE_FAILED'
       : 'INTERNAL';
-  const details: Record<string, unknown> = {};
-  if (sql !== undefined) details.sql = sql.length > 2000 ? `${sql.slice(0, 2000)}...` : sql;
   return new TunelakeError(code, `DuckDB could not ${action}: ${message}`, { cause: error, details });
 }

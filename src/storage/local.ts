@@ -19,7 +19,6 @@ import {
   type FileHandle,
   link,
   lstat,
-  mkdir,
   open,
   readdir,
   readFile,
@@ -35,6 +34,7 @@ import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { TunelakeError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
+import { makeDirs } from './make-dirs.js';
 import {
   assertValidKey,
   assertValidPrefix,
@@ -124,7 +124,7 @@ export function createLocalObjectStore(
     const path = etagPathOf(key);
     const tmp = join(dirname(path), `${RESERVED_SEGMENT_PREFIX}${randomHex()}`);
     try {
-      await mkdir(dirname(path), { recursive: true });
+      await makeDirs(dirname(path));
       await writeFile(tmp, JSON.stringify(stamp));
       await rename(tmp, path);
     } catch (error) {
@@ -202,14 +202,18 @@ export function createLocalObjectStore(
     // (test/reliability/crash.test.ts: the run after a kill -9 must not wait for the lock to go stale).
     const token = `${process.pid} ${randomHex()} ${hostname()}`;
     const started = Date.now();
+    let missingFolder = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         await writeFile(path, token, { flag: 'wx' });
         break;
       } catch (error) {
         const code = errnoCode(error);
+        // The locks folder is missing: made once more at most a few times (a concurrent cleanup may
+        // remove it); a folder that cannot be made ends the loop with its error (#17).
         if (code === 'ENOENT') {
-          await mkdir(dirname(path), { recursive: true }).catch((e) => {
+          if (++missingFolder > 5) throw fail('lock', key, path, error);
+          await makeDirs(dirname(path)).catch((e) => {
             throw fail('lock', key, path, e);
           });
           continue;
@@ -217,12 +221,11 @@ export function createLocalObjectStore(
         if (code !== 'EEXIST') throw fail('lock', key, path, error);
       }
       const held = await stat(path, { bigint: true }).catch(() => undefined);
-      if (!held) continue;
-      if (Date.now() - Number(held.mtimeMs) > lockStaleMs || (await holderIsDead(path))) {
+      if (held && (Date.now() - Number(held.mtimeMs) > lockStaleMs || (await holderIsDead(path)))) {
         logger.warn('storage: breaking a stale lock', { key, lock: path });
         await breakStaleLock(path, held);
-        continue;
       }
+      // Every way round this loop ends here: bounded by the timeout whatever the lock file does.
       if (Date.now() - started > lockTimeoutMs) {
         const holder = await readFile(path, 'utf8').catch(() => '?');
         throw new TunelakeError(
@@ -344,7 +347,7 @@ export function createLocalObjectStore(
       // A concurrent delete may remove the (empty) folder between mkdir and open: make it again.
       for (let attempt = 0; !handle; attempt++) {
         try {
-          await mkdir(dir, { recursive: true });
+          await makeDirs(dir);
         } catch (error) {
           // EEXIST from a recursive mkdir: a file stands where a folder is needed.
           const code = errnoCode(error) === 'EEXIST' ? 'ENOTDIR' : errnoCode(error);
@@ -654,6 +657,9 @@ function fsError(
       break;
     case 'EROFS':
       what = `the file system is read-only (EROFS at ${path}). ${fix}`;
+      break;
+    case 'ENOENT':
+      what = `a folder cannot be created there (ENOENT at ${path}: its parent does not accept new folders). ${fix}`;
       break;
     case 'ENOSPC':
     case 'EDQUOT':

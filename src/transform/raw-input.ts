@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { TunelakeError } from '../errors.js';
 import type { RunManifest } from '../extract/manifest.js';
+import { verifyRawObjects } from '../integrity/raw-objects.js';
 import { parseRawKey } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { DuckDb } from '../query/duckdb.js';
@@ -36,6 +37,7 @@ export async function stageRawObjects(
     const paths = keys.map((key) => store.localPath!(key));
     const missing = keys.filter((_, i) => !existsSync(paths[i]!));
     if (missing.length > 0) throw missingObjects(store, missing);
+    await verifyRawObjects(store, manifests, keys, paths);
     return paths;
   }
   const paths = keys.map((key) => join(tempDir, 'lake', ...key.split('/')));
@@ -55,6 +57,7 @@ export async function stageRawObjects(
   };
   await Promise.all(Array.from({ length: Math.min(DOWNLOAD_CONCURRENCY, keys.length) }, worker));
   if (missing.length > 0) throw missingObjects(store, missing.sort());
+  await verifyRawObjects(store, manifests, keys, paths);
   return paths;
 }
 

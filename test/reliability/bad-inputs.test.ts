@@ -4,9 +4,10 @@
 // child process on its own copy of a lake that already holds a committed run, and must give one
 // clear message and the documented exit code (README, src/cli/exit-codes.ts), and lose nothing that
 // had landed: every raw object and run manifest is still there, byte for byte.
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogSummary } from '../../src/emulator/catalog.js';
 import { Emulator, type FaultOptions } from '../../src/emulator/server.js';
@@ -34,6 +35,16 @@ interface Case {
   lake?: (dir: string) => string;
   /** Body faults for this case: it runs against its own emulator (same world) with these set. */
   faults?: Partial<FaultOptions>;
+  /** The command run instead of `run` (its arguments are `args`). */
+  command?: string;
+  /** Damage done to the case's lake copy before the run (the run must then refuse, changing nothing). */
+  damage?: (lake: string) => void;
+  /** Environment built from the case folder (which holds `a-file`, a regular file). */
+  envIn?: (dir: string) => Record<string, string>;
+  /** A warning expected on stderr (for a run that exits 0). */
+  warning?: RegExp;
+  /** The run may land a new extract run before it stops (new raw objects and manifest); nothing else may change. */
+  mayLand?: boolean;
   code: number;
   message: RegExp;
 }
@@ -229,6 +240,117 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       code: 2,
       message: /Cannot read credentials file creds\.json/,
     },
+    {
+      name: 'SPOTIFY_ACCOUNTS_URL with credentials',
+      env: { SPOTIFY_ACCOUNTS_URL: 'http://someone:acct-pass-4821@127.0.0.1:9' },
+      code: 2,
+      message: /SPOTIFY_ACCOUNTS_URL "http:\/\/\*\*\*@127\.0\.0\.1:9": a URL must not carry credentials/,
+    },
+    {
+      name: 'SPOTIFY_API_URL with a user name only',
+      env: { SPOTIFY_API_URL: 'https://apiuser@127.0.0.1:9/v1' },
+      code: 2,
+      message: /SPOTIFY_API_URL "https:\/\/\*\*\*@127\.0\.0\.1:9\/v1"/,
+    },
+    {
+      name: 'TUNELAKE_S3_ENDPOINT with credentials',
+      env: { TUNELAKE_S3_ENDPOINT: 'http://AKIAEXAMPLE:s3-pass-1234@127.0.0.1:5000' },
+      code: 2,
+      message: /TUNELAKE_S3_ENDPOINT "http:\/\/\*\*\*@127\.0\.0\.1:5000"/,
+    },
+    // --- a damaged raw zone: refused, never fewer rows
+    {
+      name: 'raw part replaced by a valid gzip of its first 10 lines',
+      damage: (lake) => truncateRawPart(lake, 'playlist_items', 10),
+      mayLand: true,
+      code: 7,
+      message:
+        /raw object\(s\) differ from what their run manifest recorded.*playlist_items.*10 records|playlist_items.*bytes, the manifest recorded/,
+    },
+    {
+      name: 'raw part with one byte flipped',
+      command: 'transform',
+      args: ['--full'],
+      damage: (lake) => flipByte(rawPart(lake, 'artists')),
+      code: 7,
+      message: /raw\/artists\/.*sha256/,
+    },
+    {
+      name: 'raw part truncated under a manifest without checksums (older lake)',
+      command: 'transform',
+      args: ['--full'],
+      damage: (lake) => {
+        dropChecksums(lake);
+        truncateRawPart(lake, 'playlists', 1);
+      },
+      code: 7,
+      message: /raw\/playlists\/.*records, the manifest recorded/,
+    },
+    {
+      name: 'run manifest truncated',
+      command: 'transform',
+      args: ['--full'],
+      damage: (lake) => {
+        const name = readdirSync(join(lake, 'runs')).find((n) => n.endsWith('.json'))!;
+        const path = join(lake, 'runs', name);
+        writeFileSync(path, readFileSync(path).subarray(0, 200));
+      },
+      code: 7,
+      message: /run manifest .*runs\/.*\.json is damaged: it is not valid JSON/,
+    },
+    // --- config files that JSON.parse accepts but that would be misread
+    {
+      name: 'config file with a UTF-8 BOM (accepted: the typo after it is found)',
+      file: Buffer.from(`\uFEFF${JSON.stringify({ engine: 'duckdv' })}`),
+      code: 2,
+      message: /engine "duckdv".*Did you mean "duckdb"/,
+    },
+    {
+      name: '"sources" given twice',
+      file: Buffer.from(`{"sources": {"playlists": ["${VALID_ID}"]}, "sources": {"artists": []}}`),
+      code: 2,
+      message: /has the key "sources" twice/,
+    },
+    {
+      name: 'file value hidden by an environment override',
+      file: { engine: 'duckdv' },
+      env: { TUNELAKE_ENGINE: 'duckdb' },
+      code: 2,
+      message: /engine "duckdv"/,
+    },
+    {
+      name: 'hex whole number',
+      env: { TUNELAKE_CONCURRENCY: '0x10' },
+      code: 2,
+      message: /TUNELAKE_CONCURRENCY "0x10"/,
+    },
+    {
+      name: 'a 20 kB bad playlist id',
+      file: { sources: { playlists: ['y'.repeat(20_000)] } },
+      code: 2,
+      message: /sources\.playlists\[0\].*\(20000 characters\)/,
+    },
+    {
+      name: 'no source configured (runs, and says so)',
+      file: {},
+      faults: { rateDrift: 0 },
+      code: 0,
+      message: /run complete/,
+      warning: /No sources configured in tunelake\.config\.json/,
+    },
+    // --- temp folders
+    {
+      name: 'TMPDIR is a regular file',
+      envIn: (dir) => ({ TMPDIR: join(dir, 'a-file') }),
+      code: 2,
+      message: /temp folder TMPDIR=".*a-file" is a file, not a folder/,
+    },
+    {
+      name: 'TUNELAKE_TEMP_DIR does not exist',
+      envIn: (dir) => ({ TUNELAKE_TEMP_DIR: join(dir, 'no-such-folder') }),
+      code: 2,
+      message: /temp folder TUNELAKE_TEMP_DIR=".*no-such-folder" does not exist/,
+    },
     // --- flags
     { name: '--tier typo', args: ['--tier', 'extnded'], code: 2, message: /--tier "extnded"/ },
     // --- lake paths that cannot work (a path under a regular file fails for root too)
@@ -237,6 +359,12 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       lake: (dir) => join(dir, 'a-file', 'lake'),
       code: 7,
       message: /a-file/,
+    },
+    {
+      name: 'lake under /proc (a folder that cannot be created: no endless retry)',
+      lake: () => '/proc/tunelake-bad-input/lake',
+      code: 7,
+      message: /a folder cannot be created there.*TUNELAKE_LAKE/,
     },
     {
       name: 'lake with a bad bucket name',
@@ -316,6 +444,7 @@ describe('tunelake run with bad inputs (table-driven)', () => {
     },
   ];
 
+  const credentialsPrinted = /acct-pass-4821|s3-pass-1234|apiuser@/;
   it('has at least 30 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(30);
   });
@@ -356,11 +485,13 @@ describe('tunelake run with bad inputs (table-driven)', () => {
           ...c.env,
         };
       }
+      c.damage?.(lake);
       const before = lakeFingerprint(lake);
-      const result: ChildResult = await tunelake(['run', ...(c.args ?? [])], dir, {
+      const result: ChildResult = await tunelake([c.command ?? 'run', ...(c.args ?? [])], dir, {
         ...world.env,
         TUNELAKE_LAKE: c.lake ? c.lake(dir) : lake,
         ...c.env,
+        ...c.envIn?.(dir),
       });
       await faulty?.close();
       const after = lakeFingerprint(lake);
@@ -370,6 +501,9 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       if (!c.message.test(c.code === 0 ? result.stdout : result.stderr)) {
         problems.push(`${c.code === 0 ? 'stdout' : 'stderr'} does not match ${c.message}`);
       }
+      if (c.warning && !c.warning.test(result.stderr)) problems.push(`stderr does not match ${c.warning}`);
+      if (credentialsPrinted.test(result.stdout + result.stderr))
+        problems.push('a URL credential was printed');
       // One clear message: a `tunelake:` line, no stack trace.
       if (/^\s+at /m.test(result.stderr)) problems.push('a stack trace was printed');
       const errorLines = result.stderr.split('\n').filter((l) => l.startsWith('tunelake: '));
@@ -385,7 +519,9 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       // A run that failed before extracting changed nothing at all.
       if (c.code === 2 || c.code === 7) {
         const changed = [...new Set([...before.keys(), ...after.keys()])].filter(
-          (k) => before.get(k) !== after.get(k),
+          (k) =>
+            before.get(k) !== after.get(k) &&
+            !(c.mayLand && !before.has(k) && (k.startsWith('raw/') || k.startsWith('runs/'))),
         );
         if (changed.length > 0) problems.push(`the lake changed: ${changed.slice(0, 5).join(', ')}`);
       }
@@ -404,5 +540,41 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       }),
     );
     expect(failures).toEqual([]);
-  }, 240_000);
+  }, 600_000);
 });
+
+/** The first raw part of a dataset in a local lake. */
+function rawPart(lake: string, dataset: string): string {
+  const root = join(lake, 'raw', dataset);
+  for (const dt of readdirSync(root).sort()) {
+    for (const run of readdirSync(join(root, dt)).sort()) {
+      const parts = readdirSync(join(root, dt, run)).sort();
+      if (parts.length > 0) return join(root, dt, run, parts[0]!);
+    }
+  }
+  throw new Error(`no raw part of ${dataset} in ${lake}`);
+}
+
+/** Replaces a dataset's first raw part with a valid gzip of its first `keep` lines (#17's reproduction). */
+function truncateRawPart(lake: string, dataset: string, keep: number): void {
+  const path = rawPart(lake, dataset);
+  const lines = gunzipSync(readFileSync(path)).toString('utf8').split('\n').filter(Boolean);
+  if (lines.length <= keep) throw new Error(`${path} has only ${lines.length} lines`);
+  writeFileSync(path, gzipSync(`${lines.slice(0, keep).join('\n')}\n`));
+}
+
+function flipByte(path: string): void {
+  const bytes = readFileSync(path);
+  bytes[bytes.length - 9] = bytes[bytes.length - 9]! ^ 0x01;
+  writeFileSync(path, bytes);
+}
+
+/** Rewrites every run manifest as one written before checksums were recorded. */
+function dropChecksums(lake: string): void {
+  for (const name of readdirSync(join(lake, 'runs')).filter((n) => n.endsWith('.json'))) {
+    const path = join(lake, 'runs', name);
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { objects: Array<{ sha256?: string }> };
+    for (const object of manifest.objects) delete object.sha256;
+    writeFileSync(path, JSON.stringify(manifest));
+  }
+}

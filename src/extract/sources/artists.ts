@@ -8,6 +8,7 @@
 // album, and at least until `total - total last time` new albums were found (a back-catalogue album
 // added today has an old date and sorts deep inside its group). An unchanged discography costs one
 // request per followed group (its first page); see docs/spotify-api.md.
+import { TunelakeError } from '../../errors.js';
 import { pagingSchema, SimplifiedTrackSchema } from '../../spotify/schemas.js';
 import {
   context,
@@ -18,6 +19,7 @@ import {
   noteTrack,
   type RunContext,
 } from '../run-context.js';
+import { OWED_ATTEMPTS, owedWork } from '../state.js';
 
 const ALBUM_TRACKS_PAGE = pagingSchema(SimplifiedTrackSchema.nullable());
 export async function extractArtists(ctx: RunContext, ids: readonly string[]): Promise<void> {
@@ -122,6 +124,10 @@ export async function extractAlbums(
 ): Promise<void> {
   const ids = albumIds.filter((id) => ctx.state.albums[id] === undefined && !ctx.full.albums.has(id));
   if (ids.length === 0) return;
+  // Owed until their tracks land: the source that listed them may not list them again (#17).
+  const owed = owedWork(ctx.state).albums;
+  for (const id of ids)
+    owed[id] = { source: owed[id]?.source ?? source, attempts: (owed[id]?.attempts ?? 0) + 1 };
   await guarded(ctx, `albums:${source}`, async () => {
     const albums = await ctx.spotify.albums(ids);
     for (let i = 0; i < ids.length; i++) {
@@ -151,7 +157,16 @@ export async function extractAlbums(
       }
       // Longer albums: follow the embedded page's `next` verbatim.
       let next = tracks?.next ?? null;
+      const followed = new Set<string>();
       while (next) {
+        // A `next` already followed: the server loops; stop instead of paging forever (#17).
+        if (followed.has(next)) {
+          throw new TunelakeError(
+            'SPOTIFY_BAD_RESPONSE',
+            `Spotify's paging links for album ${id} loop: ${next} was already followed. The album is fetched again by the next run.`,
+          );
+        }
+        followed.add(next);
         const page = await ctx.spotify.get(next, ALBUM_TRACKS_PAGE);
         for (let p = 0; p < page.items.length; p++) {
           const track = page.items[p];
@@ -166,6 +181,21 @@ export async function extractAlbums(
         next = page.next;
       }
       ctx.state.albums[id] = ctx.today;
+      delete owed[id];
     }
   });
+  for (const id of ids) {
+    if ((owed[id]?.attempts ?? 0) < OWED_ATTEMPTS) continue;
+    ctx.logger.warn(`gave up on an album that failed in ${OWED_ATTEMPTS} runs`, { source, album: id });
+    delete owed[id];
+  }
+}
+
+/** Albums an earlier run listed (by any source) whose tracks have not landed yet: fetched again. */
+export async function extractOwedAlbums(ctx: RunContext): Promise<void> {
+  const bySource = new Map<string, string[]>();
+  for (const [id, { source }] of Object.entries(owedWork(ctx.state).albums)) {
+    bySource.set(source, [...(bySource.get(source) ?? []), id]);
+  }
+  for (const [source, ids] of bySource) await extractAlbums(ctx, ids, source);
 }

@@ -6,6 +6,7 @@
 // deduplicated across sources first: no entity is fetched twice in one run.
 import type { RawDataset } from '../../lake.js';
 import { context, guarded, markFull, type RunContext } from '../run-context.js';
+import { OWED_ATTEMPTS, owedWork } from '../state.js';
 
 type Kind = 'tracks' | 'albums' | 'artists';
 
@@ -13,12 +14,16 @@ export async function enrich(ctx: RunContext): Promise<void> {
   const extended = ctx.spotify.tier === 'extended';
   const kinds: Kind[] = extended ? ['tracks', 'albums', 'artists'] : ['artists'];
   for (const kind of kinds) {
-    const due = [...ctx.seen[kind]].filter((id) => {
+    // Ids seen this run, and ids an earlier run saw but failed to enrich: a feed or playlist that is
+    // unchanged is not read again, so its ids are seen only once (#17).
+    const owed = owedWork(ctx.state).enrich[kind];
+    const due = [...new Set([...ctx.seen[kind], ...Object.keys(owed)])].filter((id) => {
       if (ctx.full[kind].has(id)) return false;
       const last = ctx.state.enriched[kind][id];
       return extended ? last !== ctx.today : last === undefined;
     });
     if (due.length === 0) continue;
+    for (const id of due) owed[id] = (owed[id] ?? 0) + 1;
     await guarded(ctx, `enrich:${kind}`, async () => {
       const objects = await fetchMany(ctx, kind, due);
       for (let i = 0; i < due.length; i++) {
@@ -31,9 +36,23 @@ export async function enrich(ctx: RunContext): Promise<void> {
           stripTracks(object),
         );
         markFull(ctx, kind, id);
+        delete owed[id];
       }
     });
+    giveUpOwed(ctx, owed, `enrich:${kind}`);
     ctx.progress({ phase: 'enrich', source: kind, done: due.length, total: due.length });
+  }
+}
+
+/** Drops owed ids tried OWED_ATTEMPTS times: an id Spotify no longer knows is not asked for forever. */
+export function giveUpOwed(ctx: RunContext, owed: Record<string, number>, source: string): void {
+  const dropped = Object.keys(owed).filter((id) => owed[id]! >= OWED_ATTEMPTS);
+  for (const id of dropped) delete owed[id];
+  if (dropped.length > 0) {
+    ctx.logger.warn(`gave up on ids that failed in ${OWED_ATTEMPTS} runs`, {
+      source,
+      ids: dropped.slice(0, 20),
+    });
   }
 }
 

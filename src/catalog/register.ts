@@ -145,12 +145,13 @@ async function registerTable(runtime: RegisterRuntime, name: string, table: Tabl
   }
 }
 
-/** Columns, partition keys and format: what the partitions inherit. */
+/** Location, columns, partition keys and format: what the partitions inherit. */
 function schemaKey(table: Pick<Table, 'StorageDescriptor' | 'PartitionKeys'>): string {
   const sd = table.StorageDescriptor;
   const list = (cols: ReadonlyArray<{ Name: string; Type: string }>) =>
     cols.map((c) => `${c.Name} ${c.Type.toLowerCase()}`).join(', ');
   return [
+    sd.Location,
     list(sd.Columns),
     list(table.PartitionKeys ?? []),
     sd.InputFormat ?? '',

@@ -312,7 +312,7 @@ describe('runDoctor(runtime) on the lake', () => {
     mkdirSync(join(lake, 'state'), { recursive: true });
     writeFileSync(
       join(lake, 'runs', `${runId}.json`),
-      JSON.stringify({ runId, finishedAt: '2026-11-24T08:00:00Z', errors: [] }),
+      JSON.stringify({ runId, finishedAt: '2026-11-24T08:00:00Z', errors: [], objects: [] }),
     );
     writeFileSync(
       join(lake, RUN_LOCK_KEY),

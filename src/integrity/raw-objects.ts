@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { TunelakeError } from '../errors.js';
-import type { RunManifest } from '../extract/manifest.js';
 import type { ObjectStore } from '../storage/store.js';
 
 /** Hex sha256 of bytes: what the manifest records per raw object. */
@@ -57,7 +56,10 @@ async function measure(
  */
 export async function verifyRawObjects(
   store: ObjectStore,
-  manifests: readonly RunManifest[],
+  manifests: ReadonlyArray<{
+    runId: string;
+    objects: ReadonlyArray<{ key: string; records: number; bytes: number; sha256?: string | undefined }>;
+  }>,
   keys: readonly string[],
   paths: readonly string[],
 ): Promise<void> {

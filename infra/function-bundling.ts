@@ -45,7 +45,9 @@ export function functionBundling(input: FunctionBundlingInput): NodeBundlingOpti
     // The SDK version the tests ran against, not whichever one the runtime ships that month
     // (conditional writes, If-Match on PutObject, need a 2024+ SDK).
     bundleAwsSDK: true,
-    ...(input.duckdb ? { nodeModules: [...NATIVE_MODULES] } : {}),
+    // A function without DuckDB still names it (the composition root can open the DuckDB engine on
+    // demand, a dynamic import that function never reaches): left out of the bundle, not bundled.
+    ...(input.duckdb ? { nodeModules: [...NATIVE_MODULES] } : { externalModules: [...NATIVE_MODULES] }),
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

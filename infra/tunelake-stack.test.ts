@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Emulator } from '../src/emulator/server.js';
 import { INSIGHTS, insightSql } from '../src/insights/insights.js';
 import { silentLogger } from '../src/log.js';
 import { functionConfigJson } from './function-config.js';
@@ -527,13 +528,18 @@ describe('the bundled handlers (cdk.out/asset.*/index.mjs)', () => {
     const load = async (name: string) => import(pathToFileURL(join(assetDir(name), 'index.mjs')).href);
     const quiet = { logger: silentLogger };
 
-    // No credentials: the bundled runtime starts the built-in emulator; empty sources mean its demo mix.
+    // A deployed function never starts an emulator itself: the harness hands one in, as
+    // `tunelake lambda invoke` does without credentials; empty sources mean its demo mix.
+    const emulator = await Emulator.create({ port: 0, tier: 'development' });
     const extract = await load(FUNCTION_NAMES.extract);
-    const landed = await extract.createExtractHandler({
-      ...quiet,
-      env: envOf(FUNCTION_NAMES.extract),
-      spec: { sources: {} },
-    })({ source: 'tunelake.schedule', scheduledTime: '2026-11-25T06:00:00Z' });
+    const landed = await extract
+      .createExtractHandler({
+        ...quiet,
+        env: envOf(FUNCTION_NAMES.extract),
+        spec: { sources: {} },
+        emulator,
+      })({ source: 'tunelake.schedule', scheduledTime: '2026-11-25T06:00:00Z' })
+      .finally(() => emulator.close());
     expect(landed).toMatchObject({ ok: true, status: 'committed' });
 
     const transform = await load(FUNCTION_NAMES.transform);

@@ -1,5 +1,5 @@
 // The credentials, access-tier and sources groups. Every probe is the cheapest request that answers
-// its question, and each endpoint is probed at most once (reference §6-7: the development-mode rules
+// its question, and each endpoint is probed at most once (docs/spotify-api.md; https://developer.spotify.com/documentation/web-api/references/changes/february-2026: the development-mode rules
 // of February 2026, editorial playlists hidden since 2024-11-27, refresh tokens that expire six months
 // after authorisation). Sources are checked one request per configured playlist or artist: in
 // extended mode the artists ride on the tier probe's batch request.
@@ -23,7 +23,7 @@ export interface SpotifyCheckInput {
   readFile: (path: string) => Promise<string | undefined>;
 }
 
-/** Spotify-owned editorial and algorithmic playlist ids start with this (reference §6.1). */
+/** Spotify-owned editorial and algorithmic playlist ids start with this (https://developer.spotify.com/blog/2024-11-27-changes-to-the-web-api). */
 export const EDITORIAL_PREFIX = '37i9dQZ';
 /** Refresh tokens expire this long after the original authorisation; refreshing does not extend it. */
 export const REFRESH_TOKEN_LIFETIME_MONTHS = 6;

@@ -119,7 +119,7 @@ export function createUserTokenProvider(ctx: AuthContext): TokenProvider | undef
       if (error instanceof TunelakeError && error.code === 'AUTH_INVALID_GRANT') rejected = error;
       throw error;
     }
-    // "The response might not include a new refresh token": keep the old one then (reference §1.2).
+    // "The response might not include a new refresh token": keep the old one then (https://developer.spotify.com/documentation/web-api/tutorials/refreshing-tokens).
     if (response.refresh_token) {
       registerSecretValue(response.refresh_token);
       refreshToken = response.refresh_token;

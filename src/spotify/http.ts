@@ -6,7 +6,7 @@
 //
 // - 429: wait Retry-After (+ jitter) and retry; every other queued request waits too (the limiter's
 //   shared pause). A Retry-After above `maxRetryAfterSeconds`, or `reason: "QUOTA_EXCEEDED"`, stops at
-//   once: Spotify has been seen asking for hours (reference §7).
+//   once: Spotify has been seen asking for hours (https://developer.spotify.com/documentation/web-api/concepts/rate-limits).
 // - 5xx, connection failures, timeouts and 2xx bodies that are cut short or not JSON: exponential
 //   backoff with jitter, at most `maxRetries` retries.
 // - 401: invalidate the token, renew it, retry (at most three renewals per request).

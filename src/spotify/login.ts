@@ -2,7 +2,8 @@
 // refresh token that user sources (`/me/**`, private playlists) need.
 //
 // A one-shot HTTP server listens on 127.0.0.1 (Spotify accepts loopback IP literals over plain HTTP
-// but rejects `localhost` since 2025-11-27, reference §1.2), the user approves in a browser, Spotify
+// but rejects `localhost` since 2025-11-27:
+// https://developer.spotify.com/blog/2025-02-12-increasing-the-security-requirements-for-integrating-with-spotify), the user approves in a browser, Spotify
 // redirects to `http://127.0.0.1:PORT/callback?code&state`, and the code is exchanged for tokens.
 // Opening the browser is an injected effect, so tests drive the flow with `fetch` against the
 // emulator's auto-approving /authorize.
@@ -26,7 +27,7 @@ import { createStats, createTransport, resolveDeps, type SpotifyDeps } from './h
 export const DEFAULT_LOGIN_PORT = 8888;
 export const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60_000;
 /**
- * What tunelake's user sources read (reference §1.2). `user-read-private` gives /me the user's
+ * What tunelake's user sources read (https://developer.spotify.com/documentation/web-api/concepts/scopes). `user-read-private` gives /me the user's
  * country, the market for track relinking; nothing reads followed artists, so no `user-follow-read` (#14).
  */
 export const DEFAULT_SCOPES: readonly string[] = Object.freeze([

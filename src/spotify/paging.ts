@@ -1,5 +1,5 @@
 // Walking Spotify's paged answers. Offset pages and cursor pages both carry an absolute `next` URL
-// (or null), which is followed verbatim (reference §2.1): the API builds it with the right offset,
+// (or null), which is followed verbatim (https://developer.spotify.com/documentation/web-api/concepts/api-calls): the API builds it with the right offset,
 // cursor and echoed parameters, and rebuilding it would drift from what Spotify expects.
 // Items inside pages may be null (unavailable tracks, Spotify-owned playlists in /me/playlists,
 // search results): they are skipped and counted, never fatal.

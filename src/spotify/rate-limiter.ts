@@ -1,5 +1,5 @@
 // The client-side limiter every API request passes through. Spotify counts calls per app in a rolling
-// 30-second window and publishes no number (reference §7), so tunelake keeps under a configured
+// 30-second window and publishes no number (https://developer.spotify.com/documentation/web-api/concepts/rate-limits), so tunelake keeps under a configured
 // budget instead of discovering the limit through 429s. Three things hold a request back, in order:
 // a concurrency slot, a shared pause after any 429 (one 429 means every queued request would get one
 // too), and the rolling-window budget. A request occupies the window from its start until one window

@@ -1,5 +1,5 @@
 // What an app may call, and how much per request, in each Spotify access tier. Development mode
-// follows the February 2026 rules (reference §6.2: batch endpoints, top tracks and new releases gone;
+// follows the February 2026 rules (https://developer.spotify.com/documentation/web-api/references/changes/february-2026: batch endpoints, top tracks and new releases gone;
 // search and artist-albums pages capped at 10; playlist items only for playlists the user owns or
 // collaborates on; popularity, followers and label stripped). Extended quota mode keeps the legacy
 // limits. The emulator implements the same two profiles.

@@ -1,6 +1,6 @@
 // The accounts service (accounts.spotify.com): `GET /authorize`, which approves at once as the
 // demo user, and `POST /api/token` for the client-credentials, authorization-code (+PKCE) and
-// refresh-token grants. Error bodies are OAuth-shaped, as on the real service (reference §1).
+// refresh-token grants. Error bodies are OAuth-shaped, as on the real service (https://developer.spotify.com/documentation/web-api/concepts/authorization).
 //   https://developer.spotify.com/documentation/web-api/tutorials/code-pkce-flow
 //   https://developer.spotify.com/blog/2025-02-12-increasing-the-security-requirements-for-integrating-with-spotify
 import { createHash } from 'node:crypto';

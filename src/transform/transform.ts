@@ -27,6 +27,7 @@ import { committedRunIds, type RunManifest, readManifest } from '../extract/mani
 import { isRunId, manifestKey } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import { DuckDb, sqlIdentifier, sqlString } from '../query/duckdb.js';
+import { HIVE_TYPE_OF_DUCKDB } from '../query/hive-types.js';
 import type { ObjectStore } from '../storage/store.js';
 import {
   type OutputFile,
@@ -711,20 +712,9 @@ async function affectedPartitions(
   return rows.map((r) => String(r.v));
 }
 
-/** DuckDB column type -> the Glue/Hive type of the Parquet column DuckDB writes for it. */
-const GLUE_TYPES: Record<string, string> = {
-  VARCHAR: 'string',
-  BIGINT: 'bigint',
-  INTEGER: 'int',
-  DOUBLE: 'double',
-  BOOLEAN: 'boolean',
-  DATE: 'date',
-  TIMESTAMP: 'timestamp',
-  'VARCHAR[]': 'array<string>',
-};
 
 function glueType(table: string, column: { name: string; type: string }): string {
-  const type = GLUE_TYPES[column.type];
+  const type = HIVE_TYPE_OF_DUCKDB[column.type];
   if (type === undefined) {
     throw new TunelakeError(
       'INTERNAL',

@@ -712,7 +712,6 @@ async function affectedPartitions(
   return rows.map((r) => String(r.v));
 }
 
-
 function glueType(table: string, column: { name: string; type: string }): string {
   const type = HIVE_TYPE_OF_DUCKDB[column.type];
   if (type === undefined) {

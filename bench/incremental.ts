@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     throw new Error(`Every number must be positive. ${USAGE}`);
   }
   // The default settings, as `tunelake run` has them.
-  const memoryLimit = loadConfig({}, {}).duckdbMemoryLimit;
+  const memoryLimit = loadConfig({}, {}).duckdb.memoryLimit;
   const log = (m: string) => console.error(`[bench/incremental] ${m}`);
   log(
     `DuckDB memory limit: ${memoryLimit ?? "DuckDB's default"}; ${playlists} playlists, ~${daily} items a day`,

@@ -172,16 +172,16 @@ describe('loadConfig(spec, env)', () => {
   });
 
   it('takes a DuckDB memory limit from the file or the environment, and rejects one that is not a size', () => {
-    expect(loadConfig({}, noFile).duckdbMemoryLimit).toBe('256MB');
+    expect(loadConfig({}, noFile).duckdb.memoryLimit).toBe('256MB');
     const file = tempFile('tunelake.config.json', JSON.stringify({ duckdb: { memoryLimit: '1.5GiB' } }));
     const fromFile = loadConfig({}, { ...noFile, TUNELAKE_CONFIG: file });
-    expect(fromFile.duckdbMemoryLimit).toBe('1.5GiB');
+    expect(fromFile.duckdb.memoryLimit).toBe('1.5GiB');
     expect(fromFile.origins['duckdb.memoryLimit']).toBe('file');
     const fromEnv = loadConfig(
       {},
       { ...noFile, TUNELAKE_CONFIG: file, TUNELAKE_DUCKDB_MEMORY_LIMIT: '512MB' },
     );
-    expect(fromEnv.duckdbMemoryLimit).toBe('512MB');
+    expect(fromEnv.duckdb.memoryLimit).toBe('512MB');
     const error = configError(() => loadConfig({}, { ...noFile, TUNELAKE_DUCKDB_MEMORY_LIMIT: 'lots' }));
     expect(error.message).toContain('TUNELAKE_DUCKDB_MEMORY_LIMIT "lots": expected a size such as 512MB');
   });

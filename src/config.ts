@@ -1,5 +1,6 @@
 // The one place that reads process.env. `loadConfig(spec, env)` turns unvalidated input into one
-// validated, frozen Config that is passed down explicitly.
+// validated, frozen Config that is passed down explicitly. What the settings are (keys, environment
+// variables, types, defaults) is data, in src/settings.ts; this file resolves and assembles them.
 //
 // Precedence, highest first: explicit arguments (CLI flags, the `spec`), environment variables, the
 // config file (tunelake.config.json), defaults. Every problem is reported at once, each with the key
@@ -9,7 +10,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { TunelakeError } from './errors.js';
 import type { LogLevel } from './log.js';
-import { maskUrlCredentials, Secret, urlCredentials } from './secret.js';
+import { maskUrlCredentials, Secret } from './secret.js';
+import { parseSettingValue, SETTINGS, type Setting } from './settings.js';
 import { parseSpotifyId } from './spotify/ids.js';
 
 export type AccessTier = 'development' | 'extended';
@@ -18,10 +20,8 @@ export type CatalogName = 'local' | 'glue';
 /** `secret`: fetched at run time from the secret TUNELAKE_SPOTIFY_SECRET_ID names (withSpotifyCredentials). */
 export type Origin = 'flag' | 'env' | 'file' | 'default' | 'secret' | 'emulator';
 
-export const DEFAULT_ACCOUNTS_URL = 'https://accounts.spotify.com';
-export const DEFAULT_API_URL = 'https://api.spotify.com/v1';
-export const DEFAULT_CONFIG_FILE = 'tunelake.config.json';
-export const DEFAULT_CREDENTIALS_FILE = '.tunelake/credentials.json';
+/** Read when no --config or TUNELAKE_CONFIG names a file and the working directory has this one. */
+const DEFAULT_CONFIG_FILE = 'tunelake.config.json';
 
 /** Unvalidated input from flags (or a caller). Every field is optional; strings as typed by a user. */
 export interface ConfigSpec {
@@ -127,7 +127,7 @@ export interface Config {
    * DuckDB spills to the transform's temp folder. Default `256MB`: with Node's own memory, `run` stays
    * within 512 MiB (docs/incremental.md has the measurements and when to raise it).
    */
-  duckdbMemoryLimit: string | undefined;
+  duckdb: { memoryLimit: string };
   spotify: SpotifyConfig;
   http: HttpConfig;
   athena: AthenaConfig;
@@ -145,7 +145,7 @@ export const EMPTY_SOURCES: Sources = {
   me: { recentlyPlayed: false, topItems: false, savedTracks: false, playlists: false },
 };
 
-// The config file's shape. Unknown keys are errors: a typo must not silently do nothing.
+// The config file's shape, from SETTINGS. Unknown keys are errors: a typo must not silently do nothing.
 const searchSchema = z.strictObject({
   q: z.string().min(1),
   type: z.enum(['album', 'artist', 'track', 'playlist']),
@@ -168,47 +168,12 @@ const sourcesSchema = z.strictObject({
     })
     .default({ recentlyPlayed: false, topItems: false, savedTracks: false, playlists: false }),
 });
-const fileSchema = z.strictObject({
-  $schema: z.string().optional(),
-  lake: z.string().optional(),
-  s3Endpoint: z.string().optional(),
-  awsRegion: z.string().optional(),
-  engine: z.string().optional(),
-  catalog: z.string().optional(),
-  logLevel: z.string().optional(),
-  duckdb: z.strictObject({ memoryLimit: z.string().optional() }).optional(),
-  spotify: z
-    .strictObject({
-      clientId: z.string().optional(),
-      tier: z.string().optional(),
-      market: z.string().optional(),
-      accountsUrl: z.string().optional(),
-      apiUrl: z.string().optional(),
-    })
-    .optional(),
-  http: z
-    .strictObject({
-      rateLimit: z.number().optional(),
-      concurrency: z.number().optional(),
-      maxRetries: z.number().optional(),
-      maxRetryAfterSeconds: z.number().optional(),
-      timeoutMs: z.number().optional(),
-    })
-    .optional(),
-  athena: z
-    .strictObject({
-      workGroup: z.string().optional(),
-      outputLocation: z.string().optional(),
-      database: z.string().optional(),
-    })
-    .optional(),
-  sources: z.unknown().optional(),
-});
-type FileSpec = z.infer<typeof fileSchema>;
+const fileSchema = fileSchemaOf(SETTINGS);
+type FileSpec = Record<string, unknown>;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Builds the one Config. Throws CONFIG_INVALID listing every problem found. */
+/** Builds the one Config from SETTINGS. Throws CONFIG_INVALID listing every problem found. */
 export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Config {
   const problems: string[] = [];
   const origins: Record<string, Origin> = {};
@@ -216,258 +181,59 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
   const configFileExplicit = spec.configFile ?? nonEmpty(env.TUNELAKE_CONFIG);
   const configFile =
     configFileExplicit ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  origins.configFile =
+    spec.configFile !== undefined ? 'flag' : configFileExplicit !== undefined ? 'env' : 'default';
   const file = configFile ? readConfigFile(configFile, problems) : {};
 
-  // pick(): the first of flag, env, file that is set, else the default; remembers the origin.
-  const pick = <T>(
-    key: string,
-    flag: T | undefined,
-    envName: string | undefined,
-    fromFile: T | undefined,
-  ) => {
-    const envValue = envName ? nonEmpty(env[envName]) : undefined;
-    // A file value hidden by a flag or the environment is still validated (#17): it takes effect
-    // as soon as the override goes away.
-    const shadow =
-      fromFile === undefined ? undefined : { value: fromFile as unknown, where: `${configFile}: ${key}` };
-    if (flag !== undefined && flag !== '') {
-      origins[key] = 'flag';
-      return { value: flag as T | string, where: `--${kebab(key)}`, shadow };
-    }
-    if (envValue !== undefined) {
-      origins[key] = 'env';
-      return { value: envValue as T | string, where: envName!, shadow };
-    }
-    if (fromFile !== undefined) {
-      origins[key] = 'file';
-      return { value: fromFile as T | string, where: `${configFile}: ${key}` };
-    }
-    origins[key] = 'default';
-    return undefined;
-  };
-
-  const oneOf = <T extends string>(picked: Picked, allowed: readonly T[], fallback: T): T => {
-    if (!picked) return fallback;
-    if (picked.shadow) oneOf(picked.shadow, allowed, fallback);
-    const value = String(picked.value);
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    problems.push(
-      `Invalid ${picked.where} "${value}": expected ${quoteList(allowed)}.${suggest(value, allowed)}`,
-    );
-    return fallback;
-  };
-  const int = (picked: Picked, min: number, max: number, fallback: number): number => {
-    if (!picked) return fallback;
-    if (picked.shadow) int(picked.shadow, min, max, fallback);
-    // Decimal digits only: Number() would take "0x10" as 16, "1e3" as 1000 and " " as 0 (#17).
-    const text = String(picked.value).trim();
-    const n =
-      typeof picked.value === 'number' ? picked.value : /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
-    if (Number.isInteger(n) && n >= min && n <= max) return n;
-    problems.push(
-      `Invalid ${picked.where} "${picked.value}": expected a whole number from ${min} to ${max}.`,
-    );
-    return fallback;
-  };
-  const url = (picked: Picked, fallback: string): string => {
-    if (!picked) return fallback;
-    if (picked.shadow) url(picked.shadow, fallback);
-    const value = String(picked.value).replace(/\/+$/, '');
-    try {
-      const parsed = new URL(value);
-      if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && urlCredentials(parsed)) {
-        problems.push(
-          `Invalid ${picked.where} "${maskUrlCredentials(value)}": a URL must not carry credentials (user:password@). ` +
-            'Remove them from the URL; Spotify credentials go in SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.',
-        );
-        return fallback;
-      }
-      if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return value;
-    } catch {}
-    problems.push(
-      `Invalid ${picked.where} "${maskUrlCredentials(String(picked.value))}": expected an http(s) URL such as ${fallback}.`,
-    );
-    return fallback;
-  };
-
-  const lakePicked = pick('lake', spec.lake, 'TUNELAKE_LAKE', file.lake);
-  const lake = lakePicked ? String(lakePicked.value) : './lake';
-  if (lake.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(lake)) {
-    problems.push(
-      `Invalid ${lakePicked?.where} "${lake}": expected s3://bucket[/prefix] with a valid bucket name, or a local folder.`,
-    );
+  const values = new Map<string, string | number | undefined>();
+  for (const s of SETTINGS) {
+    if (s.key === 'configFile' || s.type.kind === 'sources') continue;
+    values.set(s.key, resolveSetting(s, spec, env, file, configFile, problems, origins));
   }
-  const s3EndpointPicked = pick('s3Endpoint', spec.s3Endpoint, 'TUNELAKE_S3_ENDPOINT', file.s3Endpoint);
-  const s3Endpoint = s3EndpointPicked ? url(s3EndpointPicked, 'http://127.0.0.1:5000') : undefined;
-  const regionPicked =
-    pick('awsRegion', spec.awsRegion, 'AWS_REGION', file.awsRegion) ??
-    (nonEmpty(env.AWS_DEFAULT_REGION)
-      ? { value: env.AWS_DEFAULT_REGION!, where: 'AWS_DEFAULT_REGION' }
-      : undefined);
-  const engine = oneOf(pick('engine', spec.engine, 'TUNELAKE_ENGINE', file.engine), ENGINES, 'duckdb');
-  const catalog = oneOf(pick('catalog', spec.catalog, 'TUNELAKE_CATALOG', file.catalog), CATALOGS, 'local');
-  const logLevel = oneOf(
-    pick('logLevel', spec.logLevel, 'TUNELAKE_LOG_LEVEL', file.logLevel),
-    LOG_LEVELS,
-    'info',
-  );
+  const text = (key: string) => values.get(key) as string | undefined;
+  const whole = (key: string) => values.get(key) as number;
 
-  const memoryPicked = pick(
-    'duckdb.memoryLimit',
-    undefined,
-    'TUNELAKE_DUCKDB_MEMORY_LIMIT',
-    file.duckdb?.memoryLimit,
-  );
-  let duckdbMemoryLimit: string | undefined = '256MB';
-  if (memoryPicked) {
-    const value = String(memoryPicked.value).trim();
-    // Validated here, not by DuckDB mid-run: a typo must fail before anything is fetched.
-    if (/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value)) duckdbMemoryLimit = value;
-    else
-      problems.push(
-        `Invalid ${memoryPicked.where} "${memoryPicked.value}": expected a size such as 512MB, 2GB or 1.5GiB.`,
-      );
-  }
-
-  const sf = file.spotify ?? {};
-  const tier = oneOf(pick('spotify.tier', spec.tier, 'SPOTIFY_ACCESS_TIER', sf.tier), TIERS, 'development');
-  const marketPicked = pick('spotify.market', spec.market, 'SPOTIFY_MARKET', sf.market);
-  let market: string | undefined;
-  if (marketPicked) {
-    market = String(marketPicked.value).toUpperCase();
-    if (!/^[A-Z]{2}$/.test(market)) {
-      problems.push(
-        `Invalid ${marketPicked.where} "${marketPicked.value}": expected an ISO 3166-1 alpha-2 code such as SE.`,
-      );
-      market = undefined;
-    }
-  }
-  const clientIdPicked = pick('spotify.clientId', spec.clientId, 'SPOTIFY_CLIENT_ID', sf.clientId);
-  const secretValue = nonEmpty(env.SPOTIFY_CLIENT_SECRET);
-  origins['spotify.clientSecret'] = secretValue ? 'env' : 'default';
-
-  const credentialsFile =
-    spec.credentialsFile ?? nonEmpty(env.TUNELAKE_CREDENTIALS) ?? DEFAULT_CREDENTIALS_FILE;
-  let refreshValue = nonEmpty(env.SPOTIFY_REFRESH_TOKEN);
-  origins['spotify.refreshToken'] = refreshValue ? 'env' : 'default';
+  const lake = text('lake')!;
+  const credentialsFile = text('credentialsFile')!;
+  let refreshValue = text('spotify.refreshToken');
   if (!refreshValue && spec.readStoredCredentials !== false) {
     refreshValue = readStoredRefreshToken(credentialsFile, problems);
     if (refreshValue) origins['spotify.refreshToken'] = 'file';
   }
-
-  const hf = file.http ?? {};
-  const http: HttpConfig = {
-    rateLimit: int(
-      pick('http.rateLimit', spec.rateLimit, 'TUNELAKE_RATE_LIMIT', hf.rateLimit),
-      1,
-      100_000,
-      100,
-    ),
-    rateWindowMs: 30_000,
-    concurrency: int(
-      pick('http.concurrency', spec.concurrency, 'TUNELAKE_CONCURRENCY', hf.concurrency),
-      1,
-      64,
-      4,
-    ),
-    maxRetries: int(
-      pick('http.maxRetries', spec.maxRetries, 'TUNELAKE_MAX_RETRIES', hf.maxRetries),
-      0,
-      20,
-      5,
-    ),
-    maxRetryAfterSeconds: int(
-      pick(
-        'http.maxRetryAfterSeconds',
-        spec.maxRetryAfterSeconds,
-        'TUNELAKE_MAX_RETRY_AFTER',
-        hf.maxRetryAfterSeconds,
-      ),
-      0,
-      86_400,
-      120,
-    ),
-    timeoutMs: int(
-      pick('http.timeoutMs', spec.timeoutMs, 'TUNELAKE_HTTP_TIMEOUT_MS', hf.timeoutMs),
-      100,
-      600_000,
-      30_000,
-    ),
-  };
-
-  const spotify: SpotifyConfig = {
-    clientId: clientIdPicked ? String(clientIdPicked.value) : undefined,
-    clientSecret: secretValue ? new Secret(secretValue) : undefined,
-    refreshToken: refreshValue ? new Secret(refreshValue) : undefined,
-    accountsUrl: url(
-      pick('spotify.accountsUrl', spec.accountsUrl, 'SPOTIFY_ACCOUNTS_URL', sf.accountsUrl),
-      DEFAULT_ACCOUNTS_URL,
-    ),
-    apiUrl: url(pick('spotify.apiUrl', spec.apiUrl, 'SPOTIFY_API_URL', sf.apiUrl), DEFAULT_API_URL),
-    tier,
-    market,
-  };
-  const af = file.athena ?? {};
-  const workGroupPicked = pick('athena.workGroup', undefined, 'TUNELAKE_ATHENA_WORKGROUP', af.workGroup);
-  let workGroup = workGroupPicked ? String(workGroupPicked.value) : 'primary';
-  if (!/^[A-Za-z0-9._-]{1,128}$/.test(workGroup)) {
-    problems.push(
-      `Invalid ${workGroupPicked?.where} "${workGroup}": expected an Athena workgroup name (1-128 letters, digits, '.', '_' or '-').`,
-    );
-    workGroup = 'primary';
-  }
-  const outputPicked = pick('athena.outputLocation', undefined, 'TUNELAKE_ATHENA_OUTPUT', af.outputLocation);
-  let outputLocation: string | undefined;
-  if (outputPicked) {
-    const value = String(outputPicked.value);
-    if (/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(value)) {
-      outputLocation = value.endsWith('/') ? value : `${value}/`;
-    } else {
-      problems.push(
-        `Invalid ${outputPicked.where} "${value}": expected an S3 location for Athena's query results, such as s3://bucket/athena-results/.`,
-      );
-    }
-  } else if (lake.startsWith('s3://')) {
-    // Athena writes every result to S3: next to the lake unless told otherwise.
-    outputLocation = `${lake.replace(/\/+$/, '')}/athena-results/`;
-  }
-  const databasePicked = pick('athena.database', undefined, 'TUNELAKE_ATHENA_DATABASE', af.database);
-  let database = databasePicked ? String(databasePicked.value).toLowerCase() : 'tunelake';
-  if (!/^[a-z0-9_]{1,255}$/.test(database)) {
-    problems.push(
-      `Invalid ${databasePicked?.where} "${databasePicked?.value}": expected a Glue database name (letters, digits and '_').`,
-    );
-    database = 'tunelake';
-  }
-  const athena: AthenaConfig = { workGroup, outputLocation, database };
-
-  const secretIdPicked = pick('cloud.spotifySecretId', undefined, 'TUNELAKE_SPOTIFY_SECRET_ID', undefined);
-  const crawlerPicked = pick('cloud.glueCrawler', undefined, 'TUNELAKE_GLUE_CRAWLER', undefined);
-  let glueCrawler = crawlerPicked ? String(crawlerPicked.value) : undefined;
-  if (glueCrawler !== undefined && !/^[\p{L}\p{N}._-]{1,255}$/u.test(glueCrawler)) {
-    problems.push(
-      `Invalid ${crawlerPicked?.where} "${glueCrawler}": expected a Glue crawler name (letters, digits, '.', '_' or '-').`,
-    );
-    glueCrawler = undefined;
-  }
-  const tempDirPicked = pick('cloud.tempDir', undefined, 'TUNELAKE_TEMP_DIR', undefined);
-  const stackPicked = pick('cloud.stackName', undefined, 'TUNELAKE_STACK', undefined);
-  let stackName = stackPicked ? String(stackPicked.value) : 'Tunelake';
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
-    problems.push(
-      `Invalid ${stackPicked?.where} "${stackName}": expected a CloudFormation stack name (letters, digits, '-').`,
-    );
-    stackName = 'Tunelake';
-  }
-  const cloud: CloudConfig = {
-    spotifySecretId: secretIdPicked ? String(secretIdPicked.value) : undefined,
-    glueCrawler,
-    tempDir: tempDirPicked ? String(tempDirPicked.value) : undefined,
-    stackName,
-  };
-
+  const secretValue = text('spotify.clientSecret');
   // A client id without a secret is a public (PKCE) app: it can log in and refresh user tokens; the
   // client says what is missing if it ever needs an app token.
+  const spotify: SpotifyConfig = {
+    clientId: text('spotify.clientId'),
+    clientSecret: secretValue ? new Secret(secretValue) : undefined,
+    refreshToken: refreshValue ? new Secret(refreshValue) : undefined,
+    accountsUrl: text('spotify.accountsUrl')!,
+    apiUrl: text('spotify.apiUrl')!,
+    tier: text('spotify.tier') as AccessTier,
+    market: text('spotify.market'),
+  };
+  const http: HttpConfig = {
+    rateLimit: whole('http.rateLimit'),
+    rateWindowMs: 30_000,
+    concurrency: whole('http.concurrency'),
+    maxRetries: whole('http.maxRetries'),
+    maxRetryAfterSeconds: whole('http.maxRetryAfterSeconds'),
+    timeoutMs: whole('http.timeoutMs'),
+  };
+  const athena: AthenaConfig = {
+    workGroup: text('athena.workGroup')!,
+    // Athena writes every result to S3: next to the lake unless told otherwise.
+    outputLocation:
+      text('athena.outputLocation') ??
+      (lake.startsWith('s3://') ? `${lake.replace(/\/+$/, '')}/athena-results/` : undefined),
+    database: text('athena.database')!,
+  };
+  const cloud: CloudConfig = {
+    spotifySecretId: text('cloud.spotifySecretId'),
+    glueCrawler: text('cloud.glueCrawler'),
+    tempDir: text('cloud.tempDir'),
+    stackName: text('cloud.stackName')!,
+  };
 
   const sourcesInput = spec.sources ?? file.sources;
   origins.sources = spec.sources !== undefined ? 'flag' : file.sources !== undefined ? 'file' : 'default';
@@ -489,12 +255,12 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     configFile,
     credentialsFile,
     lake,
-    s3Endpoint,
-    awsRegion: regionPicked ? String(regionPicked.value) : 'us-east-1',
-    engine,
-    catalog,
-    logLevel,
-    duckdbMemoryLimit,
+    s3Endpoint: text('s3Endpoint'),
+    awsRegion: text('awsRegion')!,
+    engine: text('engine') as EngineName,
+    catalog: text('catalog') as CatalogName,
+    logLevel: text('logLevel') as LogLevel,
+    duckdb: { memoryLimit: text('duckdb.memoryLimit')! },
     spotify,
     http,
     athena,
@@ -502,6 +268,88 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     sources,
     origins,
   });
+}
+
+/**
+ * One setting's value: the first of its flag, its environment variables and the config file that is
+ * set, else its default; records the origin, and every problem with where it came from.
+ */
+function resolveSetting(
+  s: Setting,
+  spec: ConfigSpec,
+  env: Env,
+  file: FileSpec,
+  configFile: string | undefined,
+  problems: string[],
+  origins: Record<string, Origin>,
+): string | number | undefined {
+  const candidates: Array<{ value: unknown; where: string; origin: Origin }> = [];
+  const flag = s.spec ? (spec as Record<string, unknown>)[s.spec] : undefined;
+  if (flag !== undefined && flag !== '') {
+    candidates.push({ value: flag, where: s.flag ?? `--${kebab(s.key)}`, origin: 'flag' });
+  }
+  const envName = s.env?.find((name) => nonEmpty(env[name]) !== undefined);
+  if (envName) candidates.push({ value: nonEmpty(env[envName]), where: envName, origin: 'env' });
+  const fromFile = s.inFile ? valueIn(file, s.key) : undefined;
+  if (fromFile !== undefined) {
+    candidates.push({ value: fromFile, where: `${configFile}: ${s.key}`, origin: 'file' });
+  }
+  origins[s.key] = candidates[0]?.origin ?? 'default';
+  let result = s.default;
+  candidates.forEach((candidate, i) => {
+    // The value that counts is the first; a file value hidden by a flag or the environment is still
+    // checked (#17): it takes effect as soon as the override goes away.
+    if (i > 0 && candidate.origin !== 'file') return;
+    const parsed = parseSettingValue(s.type, candidate.value);
+    if (parsed.ok) {
+      if (i === 0) result = parsed.value;
+      return;
+    }
+    const shown = maskUrlCredentials(String(candidate.value));
+    problems.push(`Invalid ${candidate.where} "${shown}": ${parsed.problem}`);
+  });
+  return result;
+}
+
+/** The config file's schema: every setting settable in the file, at its dotted path, and nothing else. */
+function fileSchemaOf(settings: readonly Setting[]): z.ZodType<FileSpec> {
+  interface Shape {
+    [key: string]: z.ZodType | Shape;
+  }
+  const shape: Shape = { $schema: z.string().optional() };
+  for (const s of settings) {
+    if (!s.inFile) continue;
+    const path = s.key.split('.');
+    let group = shape;
+    for (const part of path.slice(0, -1)) {
+      group[part] ??= {};
+      group = group[part] as Shape;
+    }
+    group[path.at(-1)!] =
+      s.type.kind === 'sources'
+        ? z.unknown().optional()
+        : s.type.kind === 'int'
+          ? z.number().optional()
+          : z.string().optional();
+  }
+  const build = (group: Shape): z.ZodType =>
+    z.strictObject(
+      Object.fromEntries(
+        Object.entries(group).map(([key, value]) => [
+          key,
+          value instanceof z.ZodType ? value : build(value as Shape).optional(),
+        ]),
+      ),
+    );
+  return build(shape) as z.ZodType<FileSpec>;
+}
+
+function valueIn(file: FileSpec, key: string): unknown {
+  let value: unknown = file;
+  for (const part of key.split('.')) {
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  return value;
 }
 
 /**
@@ -564,13 +412,6 @@ export function withSpotifyCredentials(config: Config, credentials: SpotifyCrede
     },
   });
 }
-
-type Picked = { value: unknown; where: string; shadow?: Picked } | undefined;
-
-const ENGINES = ['duckdb', 'athena'] as const;
-const CATALOGS = ['local', 'glue'] as const;
-const TIERS = ['development', 'extended'] as const;
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 function readConfigFile(path: string, problems: string[]): FileSpec {
   let text: string;
@@ -664,33 +505,6 @@ function nonEmpty(value: string | undefined): string | undefined {
 function kebab(key: string): string {
   const last = key.split('.').pop() ?? key;
   return last.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-function quoteList(values: readonly string[]): string {
-  const quoted = values.map((v) => `"${v}"`);
-  return quoted.length <= 2 ? quoted.join(' or ') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
-}
-
-/** " Did you mean "duckdb"?" when the value is one or two edits away from an allowed one. */
-function suggest(value: string, allowed: readonly string[]): string {
-  const best = allowed
-    .map((a) => ({ a, d: editDistance(value.toLowerCase(), a) }))
-    .sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= 2 ? ` Did you mean "${best.a}"?` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
 
 function deepFreeze<T>(value: T): T {

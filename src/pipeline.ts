@@ -53,7 +53,7 @@ export async function runLocked(runtime: Runtime, deps: RunDeps = {}): Promise<R
   progress({ phase: 'transform' });
   const transformInfo = await transform(runtime, {
     logger,
-    memoryLimit: runtime.config.duckdbMemoryLimit,
+    memoryLimit: runtime.config.duckdb.memoryLimit,
   });
   progress({ phase: 'catalog' });
   const catalogInfo = await register(runtime, { raw: deps.crawlRaw !== false });

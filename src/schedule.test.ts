@@ -26,15 +26,21 @@ describe('parseCron(expression)', () => {
     ['0 12 29 2 *', '2026-11-25T00:00:00Z', '2028-02-29T12:00:00.000Z'],
     ['0 8 * * 7', '2026-11-25T00:00:00Z', '2026-11-29T08:00:00.000Z'], // 7 is Sunday too
     ['0 8 1 * 1', '2026-11-25T00:00:00Z', '2026-11-30T08:00:00.000Z'], // day-of-month OR day-of-week
+    ['0 6 * * mon', '2026-11-25T00:00:00Z', '2026-11-30T06:00:00.000Z'], // day names
+    ['@daily', '2026-11-25T12:00:00Z', '2026-11-26T00:00:00.000Z'], // nicknames
+    ['0 9 1 jun-aug *', '2026-11-25T00:00:00Z', '2027-06-01T09:00:00.000Z'], // month names
   ])('%s after %s is %s', (expression, after, expected) => {
     expect(parseCron(expression).next(at(after)).toISOString()).toBe(expected);
   });
 
   it.each([
     ['0 6 * *', /expected 5 fields/],
-    ['60 * * * *', /minute field "60" is outside 0-59/],
-    ['0 24 * * *', /hour field/],
-    ['0 6 * * mon', /day of week field "mon"/],
+    ['0 0 6 * * *', /expected 5 fields .* got 6/],
+    ['60 * * * *', /Invalid --cron "60 \* \* \* \*": Invalid value for minute: 60/],
+    ['0 24 * * *', /Invalid value for hour: 24/],
+    ['*/0 * * * *', /illegal stepping/],
+    ['5-1 * * * *', /larger than/],
+    ['0 6 * * moon', /illegal characters/],
     ['0 6 31 2 *', /never matches/],
   ])('rejects %j with a clear message', (expression, message) => {
     try {

@@ -1,7 +1,8 @@
 // When the local scheduler (`tunelake schedule`) runs next: every fixed interval (`--every 30m`) or
 // on a five-field cron expression in UTC (`--cron "0 6 * * *"`: minute hour day-of-month month
-// day-of-week, with `*`, lists `a,b`, ranges `a-b` and steps `*/n` or `a-b/n`). It is the local
-// counterpart of the EventBridge schedule that invokes the extract Lambda in the cloud.
+// day-of-week). It is the local counterpart of the EventBridge schedule that invokes the extract
+// Lambda in the cloud.
+import { Cron } from 'croner';
 import { TunelakeError } from './errors.js';
 
 export interface Schedule {
@@ -27,93 +28,41 @@ export function parseEvery(text: string): Schedule {
   };
 }
 
-interface Field {
-  name: string;
-  min: number;
-  max: number;
-}
-
-const FIELDS: Field[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12 },
-  { name: 'day of week', min: 0, max: 6 },
-];
-
+/**
+ * A five-field cron expression in UTC, or a nickname (`@daily`, `@hourly`, `@weekly`, `@monthly`),
+ * parsed and stepped by croner (https://github.com/hexagon/croner). Day and month names are
+ * accepted (`mon-fri`, `jan`); when both day fields are restricted either may match, as in cron.
+ */
 export function parseCron(expression: string): Schedule {
-  const parts = expression.trim().split(/\s+/);
-  if (parts.length !== 5) {
+  const text = expression.trim();
+  const fields = text.split(/\s+/).length;
+  if (!text.startsWith('@') && fields !== 5) {
     throw new TunelakeError(
       'INVALID_ARGUMENT',
-      `Invalid --cron "${expression}": expected 5 fields (minute hour day-of-month month day-of-week), such as "0 6 * * *"; got ${parts.length}.`,
+      `Invalid --cron "${expression}": expected 5 fields (minute hour day-of-month month day-of-week), such as "0 6 * * *"; got ${fields}.`,
     );
   }
-  const sets = parts.map((part, i) => parseField(part, FIELDS[i]!, expression));
-  const [minutes, hours, days, months, weekdays] = sets as [
-    Set<number>,
-    Set<number>,
-    Set<number>,
-    Set<number>,
-    Set<number>,
-  ];
-  // As in cron: when both day fields are restricted, either may match.
-  const dayRestricted = parts[2] !== '*';
-  const weekdayRestricted = parts[4] !== '*';
-  const dayMatches = (d: Date) => {
-    const dom = days.has(d.getUTCDate());
-    const dow = weekdays.has(d.getUTCDay());
-    if (dayRestricted && weekdayRestricted) return dom || dow;
-    return dom && dow;
-  };
+  let cron: Cron;
+  try {
+    cron = new Cron(text, { timezone: 'UTC', paused: true, mode: '5-part', domAndDow: false });
+  } catch (error) {
+    const why = (error as Error).message.replace(/^CronPattern:\s*/, '');
+    throw new TunelakeError(
+      'INVALID_ARGUMENT',
+      `Invalid --cron "${expression}": ${why}. Expected minute hour day-of-month month day-of-week, such as "0 6 * * *".`,
+    );
+  }
   return {
     next(after) {
-      const t = new Date(Math.floor(after.getTime() / 60_000) * 60_000 + 60_000);
-      // At most four years of minutes: enough for any valid expression (Feb 29 included).
-      for (let i = 0; i < 4 * 366 * 24 * 60; ) {
-        if (!months.has(t.getUTCMonth() + 1) || !dayMatches(t)) {
-          t.setUTCDate(t.getUTCDate() + 1);
-          t.setUTCHours(0, 0, 0, 0);
-          i += 24 * 60;
-          continue;
-        }
-        if (!hours.has(t.getUTCHours())) {
-          t.setUTCHours(t.getUTCHours() + 1, 0, 0, 0);
-          i += 60;
-          continue;
-        }
-        if (minutes.has(t.getUTCMinutes())) return t;
-        t.setUTCMinutes(t.getUTCMinutes() + 1, 0, 0);
-        i++;
+      const next = cron.nextRun(after);
+      if (!next) {
+        throw new TunelakeError(
+          'INVALID_ARGUMENT',
+          `The cron expression "${expression}" never matches a date.`,
+        );
       }
-      throw new TunelakeError(
-        'INVALID_ARGUMENT',
-        `The cron expression "${expression}" never matches a date.`,
-      );
+      return next;
     },
-    describe: () => `cron "${expression.trim()}" (UTC)`,
+    describe: () => `cron "${text}" (UTC)`,
   };
-}
-
-function parseField(part: string, field: Field, expression: string): Set<number> {
-  const out = new Set<number>();
-  const fail = (why: string) =>
-    new TunelakeError(
-      'INVALID_ARGUMENT',
-      `Invalid --cron "${expression}": the ${field.name} field "${part}" ${why}.`,
-    );
-  for (const item of part.split(',')) {
-    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
-    if (!m) throw fail(`is not a number, range, list or step`);
-    const from = m[1] === '*' ? field.min : Number(m[2]);
-    const to =
-      m[1] === '*' ? field.max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? field.max : from;
-    const step = m[4] !== undefined ? Number(m[4]) : 1;
-    // Sunday may be written 7, as cron allows.
-    const max = field.name === 'day of week' ? 7 : field.max;
-    if (from < field.min || to > max || from > to) throw fail(`is outside ${field.min}-${field.max}`);
-    if (step < 1) throw fail('has a step below 1');
-    for (let v = from; v <= to; v += step) out.add(field.name === 'day of week' && v === 7 ? 0 : v);
-  }
-  return out;
 }

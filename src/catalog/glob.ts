@@ -2,6 +2,11 @@
 // against the key relative to the include path. `*` stays within one folder level, `**` crosses levels,
 // `?` is one character, `[a-z]` and `[!a-z]` are classes, `{a,b}` alternatives (not nested), `\` escapes.
 // A leading `.` is an ordinary character.
+//
+// Why a matcher of our own rather than a package such as picomatch: Glue's patterns are Java
+// PathMatcher globs, not shell globs. Tried here, picomatch 4 treats `**.json` as `*.json` (no
+// crossing of folders outside a `/**/` segment) and `[!5]` as a literal, so it would crawl objects
+// that Glue's own crawler excludes; glob.test.ts holds those cases.
 export function globToRegExp(glob: string): RegExp {
   let out = '';
   let inBraces = false;

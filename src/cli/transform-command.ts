@@ -41,7 +41,7 @@ export function registerTransformCommand(program: Command): void {
             const info = await transform(runtime, {
               logger,
               full: flags.full === true,
-              memoryLimit: runtime.config.duckdbMemoryLimit,
+              memoryLimit: runtime.config.duckdb.memoryLimit,
             });
             return { info, catalog: await register(runtime) };
           },

@@ -2,6 +2,7 @@
 // default), secrets masked, and a plain line when tunelake runs against its built-in emulator.
 import type { Config } from '../config.js';
 import { Secret } from '../secret.js';
+import { SETTINGS } from '../settings.js';
 import { checksOf, type DoctorCheck } from './check.js';
 
 export interface EmulatorInfo {
@@ -22,11 +23,15 @@ export function configChecks(config: Config, emulator: EmulatorInfo | undefined)
     summary: `credentials file: ${config.credentialsFile}`,
     evidence: 'where `tunelake login` keeps the refresh token',
   });
-  for (const key of Object.keys(config.origins).sort()) {
-    const origin = config.origins[key];
+  // Every setting of the table (src/settings.ts), in its order, with where its value came from.
+  for (const setting of SETTINGS) {
+    const key = setting.key;
+    if (key === 'configFile' || key === 'credentialsFile') continue; // the two lines above
+    const origin = config.origins[key] ?? 'default';
+    const fromEnv = origin === 'env' && setting.env ? ` (${setting.env.join(' or ')})` : '';
     lines.ok(`config.${key}`, {
-      summary: `${key} = ${show(valueAt(config, key))}`,
-      evidence: `origin: ${origin}`,
+      summary: `${key} = ${show(valueAt(config, key), setting.secret === true)}`,
+      evidence: `origin: ${origin}${fromEnv}`,
     });
   }
   if (emulator) {
@@ -47,9 +52,10 @@ function valueAt(config: Config, key: string): unknown {
   return value;
 }
 
-function show(value: unknown): string {
+function show(value: unknown, secret: boolean): string {
   if (value === undefined) return '(not set)';
   if (value instanceof Secret) return value.masked();
+  if (secret) return '(set)';
   if (typeof value === 'string') return value;
   if (isSources(value)) {
     const me = Object.entries(value.me)

@@ -73,8 +73,8 @@ describe('tunelake doctor', () => {
     }
     const secret = report.checks.find((c) => c.id === 'config.spotify.clientSecret')!;
     expect(secret.summary).toBe('spotify.clientSecret = tune***');
-    expect(secret.evidence).toBe('origin: env');
-    expect(report.checks.find((c) => c.id === 'config.lake')!.evidence).toBe('origin: env');
+    expect(secret.evidence).toBe('origin: env (SPOTIFY_CLIENT_SECRET)');
+    expect(report.checks.find((c) => c.id === 'config.lake')!.evidence).toBe('origin: env (TUNELAKE_LAKE)');
     expect(out).not.toContain('tunelake-demo-secret');
   });
 

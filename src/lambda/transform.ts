@@ -60,7 +60,7 @@ export function createTransformHandler(deps: HandlerDeps = {}) {
             transform(runtime, {
               logger,
               ...(config.cloud.tempDir ? { tempDir: config.cloud.tempDir } : {}),
-              memoryLimit: config.duckdbMemoryLimit,
+              memoryLimit: config.duckdb.memoryLimit,
             }),
           { logger },
         );

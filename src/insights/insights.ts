@@ -1,8 +1,8 @@
 // The insight tables: analytics over the lake's typed tables for music professionals (which artists
 // are rising, what enters and leaves the watched playlists, what the user plays, how fast catalogues
-// release). Each insight is one SQL file under sql/ that runs unchanged on DuckDB and on Athena; a
-// `<name>.athena.sql` next to it exists only where the dialects truly differ (docs/architecture.md,
-// "SQL that runs on both engines"). refresh.ts materialises them as `insights/<name>/` Parquet tables
+// release). Each insight is one SQL file under sql/ that runs on DuckDB and on Athena; where the
+// dialects spell a function differently, the file uses a dialect macro (DIALECT_MACROS below) that
+// insightSql() spells for the engine (docs/architecture.md, "SQL that runs on both engines"). refresh.ts materialises them as `insights/<name>/` Parquet tables
 // registered as `insight_<name>`. The portable subset: no QUALIFY or GROUP BY ALL, ratios through
 // CAST(... AS DOUBLE) (Trino divides integers as integers), day arithmetic through date_diff (a
 // weekday from the day number: 1970-01-01 was a Thursday), exact medians through window functions
@@ -540,13 +540,19 @@ export function selectInsights(names?: readonly string[]): InsightSpec[] {
   return INSIGHTS.filter((i) => names.includes(i.name));
 }
 
-/** The SQL of an insight for an engine: `sql/<name>.athena.sql` on Athena when it exists, else `sql/<name>.sql`. */
+/**
+ * Functions DuckDB and Athena (Trino) spell differently. An insight's SQL calls the macro's name and
+ * insightSql() writes the engine's spelling: one file per insight, no copied variants.
+ */
+export const DIALECT_MACROS: Readonly<Record<string, Readonly<Record<EngineName, string>>>> = {
+  // The ISO weekday, Monday 1 to Sunday 7: isodow() in DuckDB, day_of_week() in Trino
+  // (https://trino.io/docs/current/functions/datetime.html).
+  iso_weekday: { duckdb: 'isodow', athena: 'day_of_week' },
+};
+
+/** The SQL of an insight (`sql/<name>.sql`) for an engine, its dialect macros spelled for that engine. */
 export function insightSql(name: string, engine: EngineName = 'duckdb'): string {
   if (!INSIGHT_NAMES.includes(name)) selectInsights([name]);
-  if (engine === 'athena') {
-    const variant = tryRead(new URL(`./sql/${name}.athena.sql`, import.meta.url));
-    if (variant !== undefined) return variant;
-  }
   const text = tryRead(new URL(`./sql/${name}.sql`, import.meta.url));
   if (text === undefined) {
     throw new TunelakeError(
@@ -554,7 +560,16 @@ export function insightSql(name: string, engine: EngineName = 'duckdb'): string 
       `Cannot read src/insights/sql/${name}.sql: the insights' SQL files must ship next to their code.`,
     );
   }
-  return text;
+  return spellDialect(text, engine);
+}
+
+/** `sql` with every dialect macro call (`iso_weekday(`) replaced by the engine's function name. */
+export function spellDialect(sql: string, engine: EngineName): string {
+  let out = sql;
+  for (const [macro, spelling] of Object.entries(DIALECT_MACROS)) {
+    out = out.replace(new RegExp(`\\b${macro}\\s*\\(`, 'g'), `${spelling[engine]}(`);
+  }
+  return out;
 }
 
 function tryRead(url: URL): string | undefined {

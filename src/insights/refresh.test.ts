@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,14 @@ import { silentLogger } from '../log.js';
 import { type QueryEngine, stripComments } from '../query/engine.js';
 import { createQueryEngine, createRuntime, type Runtime } from '../runtime.js';
 import { headlineInsights } from './headlines.js';
-import { INSIGHT_NAMES, INSIGHTS, insightSql, insightTableName } from './insights.js';
+import {
+  DIALECT_MACROS,
+  INSIGHT_NAMES,
+  INSIGHTS,
+  insightSql,
+  insightTableName,
+  spellDialect,
+} from './insights.js';
 import { type InsightsInfo, insightKey, listInsights, refreshInsights } from './refresh.js';
 import { writeFixtureLake } from './test-support/fixture-lake.js';
 
@@ -116,7 +123,7 @@ describe('refreshInsights(runtime) on the golden dataset, extended tier', () => 
     expect(keys).toEqual([insightKey('content_mix')]);
   });
 
-  it('gives the same rows with the Athena variants, Trino functions defined as DuckDB macros', async () => {
+  it('gives the same rows with the Athena spelling, Trino functions defined as DuckDB macros', async () => {
     // Trino's day_of_week is the ISO weekday (https://trino.io/docs/current/functions/datetime.html), which DuckDB calls isodow.
     const trino = await createQueryEngine(runtime.config, { store: runtime.store, catalog: runtime.catalog });
     try {
@@ -153,6 +160,28 @@ describe('refreshInsights(runtime) on the golden dataset, extended tier', () => 
 });
 
 describe('insightSql(name, engine)', () => {
+  it('spells each dialect macro for the engine, and the SQL files call only the macros', () => {
+    expect(insightSql('listening_hours', 'duckdb')).toMatch(/\bisodow\(l\.listened_at\)/);
+    expect(insightSql('listening_hours', 'athena')).toMatch(/\bday_of_week\(l\.listened_at\)/);
+    for (const name of INSIGHT_NAMES) {
+      const text = readFileSync(new URL(`./sql/${name}.sql`, import.meta.url), 'utf8');
+      for (const spelling of Object.values(DIALECT_MACROS).flatMap((m) => Object.values(m))) {
+        expect(stripComments(text), `${name} calls ${spelling}() directly`).not.toMatch(
+          new RegExp(`\\b${spelling}\\s*\\(`),
+        );
+      }
+    }
+    expect(readdirSync(new URL('./sql/', import.meta.url)).filter((f) => f.endsWith('.athena.sql'))).toEqual(
+      [],
+    );
+  });
+
+  it('spellDialect leaves names that merely contain a macro name alone', () => {
+    expect(spellDialect('SELECT my_iso_weekday(x), iso_weekday (y)', 'athena')).toBe(
+      'SELECT my_iso_weekday(x), day_of_week(y)',
+    );
+  });
+
   // What DuckDB accepts and Athena (Trino) does not: the SQL Athena runs must avoid all of it.
   const DUCKDB_ONLY: Array<[string, RegExp]> = [
     ['QUALIFY', /\bQUALIFY\b/i],

@@ -7,9 +7,9 @@
 -- - minutes_played is what was played: ms_played for imported streams; a polled play gives no play
 --   duration, so it counts the track's full length (nothing when the lake has no length for it).
 -- - share_of_plays is the cell's share of every play in the history.
--- DuckDB spells the ISO weekday isodow(); Athena spells it day_of_week() (listening_hours.athena.sql).
+-- iso_weekday() is a dialect macro (insights.ts): isodow() in DuckDB, day_of_week() in Athena.
 WITH cells AS (
-  SELECT CAST(isodow(l.listened_at) AS INTEGER) AS weekday, CAST(hour(l.listened_at) AS INTEGER) AS hour_utc,
+  SELECT CAST(iso_weekday(l.listened_at) AS INTEGER) AS weekday, CAST(hour(l.listened_at) AS INTEGER) AS hour_utc,
     coalesce(l.ms_played, t.duration_ms) AS duration_ms
   FROM listens l LEFT JOIN tracks t ON t.id = l.track_id
   WHERE l.ms_played IS NULL OR l.ms_played >= 30000

@@ -118,16 +118,11 @@ export async function refreshInsights(
       await checkColumns(engine, spec, path);
       const { size } = await stat(path);
       const uploaded = await upload(store, spec.name, path, size);
-      const outcome = await catalog.upsertTable(
-        TABLES_DATABASE,
-        parquetTableInput({
-          name: table,
-          location,
-          description: `tunelake insight: ${spec.description}`,
-          columns: spec.columns.map((col) => ({ Name: col.name, Type: col.type, Comment: col.description })),
-          stats: { objectCount: 1, recordCount: rows, sizeKey: size },
-        }),
-      );
+      const outcome = await registerInsight(catalog, spec, location, {
+        objectCount: 1,
+        recordCount: rows,
+        sizeKey: size,
+      });
       logger.info(`insight ${spec.name}: ${rows} rows`, { uploaded, catalog: outcome });
       results.push({ name: spec.name, table, rows, status: 'written', location });
     }
@@ -136,6 +131,25 @@ export async function refreshInsights(
     await rm(dir, { recursive: true, force: true });
   }
   return { insights: results, durationMs: Math.max(0, Math.round(now() - started)) };
+}
+
+/** Points `insight_<name>` at `location` with the insight's columns and the written data's statistics. */
+function registerInsight(
+  catalog: Catalog,
+  spec: InsightSpec,
+  location: string,
+  stats: { objectCount: number; recordCount: number; sizeKey: number },
+) {
+  return catalog.upsertTable(
+    TABLES_DATABASE,
+    parquetTableInput({
+      name: insightTableName(spec.name),
+      location,
+      description: `tunelake insight: ${spec.description}`,
+      columns: spec.columns.map((col) => ({ Name: col.name, Type: col.type, Comment: col.description })),
+      stats,
+    }),
+  );
 }
 
 export interface InsightAvailability {
@@ -424,16 +438,11 @@ async function refreshOnAthena(
         objectCount++;
         size += info.size;
       }
-      const outcome = await catalog.upsertTable(
-        TABLES_DATABASE,
-        parquetTableInput({
-          name: table,
-          location,
-          description: `tunelake insight: ${spec.description}`,
-          columns: spec.columns.map((col) => ({ Name: col.name, Type: col.type, Comment: col.description })),
-          stats: { objectCount, recordCount: rows, sizeKey: size },
-        }),
-      );
+      const outcome = await registerInsight(catalog, spec, location, {
+        objectCount,
+        recordCount: rows,
+        sizeKey: size,
+      });
       await dropQuietly(catalog, temp);
       // Only now is nobody pointed at the old versions (and the DuckDB path's single file).
       const stale: string[] = [];

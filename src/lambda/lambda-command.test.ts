@@ -63,7 +63,7 @@ describe('tunelake lambda invoke and tunelake run on moto_server (child processe
 
   beforeAll(async () => {
     moto = await startMoto();
-    s3 = await motoS3Client(moto.endpoint, ['harness-lake', 'cli-lake']);
+    s3 = await motoS3Client(moto.endpoint, ['harness-lake', 'cli-lake', 'stages-lake']);
     glue = motoGlueClient(moto.endpoint);
     const athena = motoAthenaClient(moto.endpoint);
     await athena.send(new CreateWorkGroupCommand({ Name: 'tunelake' }));
@@ -227,4 +227,46 @@ describe('tunelake lambda invoke and tunelake run on moto_server (child processe
     expect(query.code, query.stderr).toBe(0);
     expect((JSON.parse(query.stdout) as Array<{ n: number }>)[0]?.n).toBeGreaterThan(0);
   });
+
+  test('tunelake extract, then transform, then query on an S3 lake with the Glue catalog (the stage commands)', async () => {
+    const env = {
+      ...aws,
+      TUNELAKE_LAKE: 's3://stages-lake/music',
+      TUNELAKE_CATALOG: 'glue',
+      TUNELAKE_CONFIG: join(dir, 'sources.json'),
+      SPOTIFY_CLIENT_ID: 'tunelake-demo',
+      SPOTIFY_CLIENT_SECRET: CLIENT_SECRET,
+      SPOTIFY_REFRESH_TOKEN: refreshToken,
+      SPOTIFY_ACCOUNTS_URL: emu.url,
+      SPOTIFY_API_URL: emu.apiUrl,
+      TUNELAKE_RATE_LIMIT: '1500',
+    };
+    const extracted = await tunelake(['extract', '--json'], dir, env);
+    expect(extracted.code, extracted.stderr).toBe(0);
+    const landed = (JSON.parse(extracted.stdout) as { records: Record<string, number> }).records;
+    const transformed = await tunelake(['transform', '--json'], dir, env);
+    expect(transformed.code, transformed.stderr).toBe(0);
+    const info = JSON.parse(transformed.stdout) as {
+      catalog: { tablesCreated: number; tablesUpdated: number };
+    };
+    expect(info.catalog.tablesCreated + info.catalog.tablesUpdated).toBeGreaterThan(5);
+    const tables = await glue.send(new GetTablesCommand({ DatabaseName: 'tunelake' }));
+    expect((tables.TableList ?? []).map((t) => t.StorageDescriptor?.Location)).toContain(
+      's3://stages-lake/music/tables/playlist_items/',
+    );
+    const raw = await tunelake(
+      ['query', 'select count(*) as n from tunelake_raw.playlist_items', '--format', 'json'],
+      dir,
+      env,
+    );
+    expect(raw.code, raw.stderr).toBe(0);
+    expect((JSON.parse(raw.stdout) as Array<{ n: number }>)[0]?.n).toBe(landed.playlist_items);
+    const typed = await tunelake(
+      ['query', 'select count(*) as n from playlist_items', '--format', 'json'],
+      dir,
+      env,
+    );
+    expect(typed.code, typed.stderr).toBe(0);
+    expect((JSON.parse(typed.stdout) as Array<{ n: number }>)[0]?.n).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -40,6 +40,11 @@ interface Graph {
   local: Map<string, Set<string>>;
   /** src-relative file -> package specifiers it imports. */
   packages: Map<string, Set<string>>;
+  /**
+   * src-relative file -> what loading it loads at once: static imports of values (not `import type`,
+   * not a dynamic `import()`), local files and packages alike.
+   */
+  eager: Map<string, Set<string>>;
 }
 
 /** Strips comments so that an import named in a comment does not count. */
@@ -50,6 +55,9 @@ function code(text: string): string {
 function buildGraph(): Graph {
   const local = new Map<string, Set<string>>();
   const packages = new Map<string, Set<string>>();
+  const eager = new Map<string, Set<string>>();
+  const staticValue =
+    /(?:^|\n)\s*(?:import|export)\s+(?!type\s)[^;]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'/g;
   const specifier = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g;
   for (const file of sourceFiles(SRC)) {
     const rel = relative(SRC, file);
@@ -64,8 +72,16 @@ function buildGraph(): Graph {
     }
     local.set(rel, locals);
     packages.set(rel, pkgs);
+    const loads = new Set<string>();
+    for (const m of code(readFileSync(file, 'utf8')).matchAll(staticValue)) {
+      const spec = m[1] ?? m[2]!;
+      loads.add(
+        spec.startsWith('.') ? relative(SRC, resolve(dirname(file), spec.replace(/\.js$/, '.ts'))) : spec,
+      );
+    }
+    eager.set(rel, loads);
   }
-  return { local, packages };
+  return { local, packages, eager };
 }
 
 /** Every elementary cycle's smallest representative, found by DFS over strongly connected parts. */
@@ -111,6 +127,20 @@ function cycles(graph: Map<string, Set<string>>): string[][] {
 
 const graph = buildGraph();
 const importsOf = (file: string) => [...(graph.local.get(file) ?? [])];
+
+/** Every file and package loading `file` loads at once (static value imports, transitively). */
+function loadedWith(file: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (f: string) => {
+    for (const t of graph.eager.get(f) ?? []) {
+      if (seen.has(t)) continue;
+      seen.add(t);
+      visit(t);
+    }
+  };
+  visit(file);
+  return seen;
+}
 
 /** The adapters: one per port and implementation. Only the composition root builds them. */
 const ADAPTERS = [
@@ -222,5 +252,13 @@ describe('the import graph of src/ (docs/architecture.md)', () => {
 
   it('the composition root starts no emulator', () => {
     expect(importsOf('runtime.ts').filter((t) => t.startsWith('emulator/'))).toEqual([]);
+  });
+
+  it('starting the CLI loads neither DuckDB nor the AWS SDK: commands load them when they run', () => {
+    const loaded = [...loadedWith('cli/main.ts')];
+    expect(loaded).toContain('cli/query-command.ts');
+    expect(loaded.filter((t) => /^@duckdb\/|^@aws-sdk\/|^@aws-lambda-powertools\//.test(t))).toEqual([]);
+    // The check sees an eager import when there is one: the query engine's module loads DuckDB.
+    expect([...loadedWith('query/duckdb-engine.ts')]).toContain('@duckdb/node-api');
   });
 });

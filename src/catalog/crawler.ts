@@ -37,7 +37,7 @@ import {
 import { globToRegExp } from './glob.js';
 import { type HiveType, mergeTypes, parseHiveType, renderType, struct } from './infer.js';
 import { mapLimit } from './map-limit.js';
-import { createParquetSchemaReader } from './parquet-schema.js';
+import type { ParquetSchemaReader } from './parquet-schema.js';
 import {
   type Classification,
   type Compression,
@@ -248,7 +248,15 @@ export async function crawl(
     }
   };
 
-  const parquet = createParquetSchemaReader();
+  // DuckDB reads the Parquet footers; its native module is loaded only when a crawl meets Parquet.
+  let footers: ParquetSchemaReader | undefined;
+  const parquet: ParquetSchemaReader = {
+    async read(path) {
+      footers ??= (await import('./parquet-schema.js')).createParquetSchemaReader();
+      return footers.read(path);
+    },
+    close: async () => footers?.close(),
+  };
   let tempFolder: string | undefined;
   const tempFile = async () => {
     tempFolder ??= await mkdtemp(join(deps.tempDir ?? tmpdir(), 'tunelake-crawl-'));

@@ -12,7 +12,7 @@
 // newest date only) exist for every insight that has a date column.
 import { TunelakeError } from '../errors.js';
 import { INSIGHTS, type InsightColumn, type InsightSpec, insightTableName } from '../insights/insights.js';
-import { sqlIdentifier, sqlString } from '../query/duckdb.js';
+import { sqlIdentifier, sqlString } from '../query/sql-text.js';
 
 /**
  * The columns a date range filters on, in order of preference: the day a row describes. Other date

@@ -4,7 +4,7 @@
 // from these rows on the page. Built here until the chart-history and track-journey insights (#18)
 // exist; the SQL is portable (DuckDB and Athena) and, as queries.ts, takes only checked values.
 import { TunelakeError } from '../errors.js';
-import { sqlString } from '../query/duckdb.js';
+import { sqlString } from '../query/sql-text.js';
 import { isSpotifyId } from '../spotify/ids.js';
 import type { InsightParams } from './params.js';
 

@@ -26,8 +26,8 @@ import type { AccessTier, Config } from '../config.js';
 import { isTunelakeError, TunelakeError } from '../errors.js';
 import { newRunId } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
-import { sqlString } from '../query/duckdb.js';
 import type { QueryEngine } from '../query/engine.js';
+import { sqlString } from '../query/sql-text.js';
 import { type ObjectStore, sameEtag } from '../storage/store.js';
 import { type InsightSpec, insightSql, insightTableName, selectInsights } from './insights.js';
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isTunelakeError } from '../errors.js';
-import { DuckDb, sqlString } from './duckdb.js';
+import { DuckDb } from './duckdb.js';
+import { sqlString } from './sql-text.js';
 
 describe('DuckDb.all(sql) over a damaged Parquet file', () => {
   it('fails with STORAGE_CORRUPT (exit 7, not a bad argument) and names the repair', async () => {

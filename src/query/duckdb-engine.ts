@@ -36,7 +36,7 @@ import {
 import { TunelakeError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { ObjectInfo, ObjectStore } from '../storage/store.js';
-import { DuckDb, sqlIdentifier, sqlString } from './duckdb.js';
+import { DuckDb } from './duckdb.js';
 import {
   assertQueryText,
   type QueryColumn,
@@ -48,6 +48,7 @@ import {
   uniqueColumnNames,
 } from './engine.js';
 import { bigIntegerValue, decimalValue, hiveToDuckDbType, isoTimestamp } from './hive-types.js';
+import { sqlIdentifier, sqlString } from './sql-text.js';
 
 export interface DuckDbEngineConfig {
   /** S3 lakes: where table files are mirrored. Default: `<os tmp>/tunelake-query-cache/<hash of the lake>`. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isTunelakeError } from '../errors.js';
-import { DuckDb, sqlIdentifier, sqlString } from './duckdb.js';
+import { DuckDb } from './duckdb.js';
+import { sqlIdentifier, sqlString } from './sql-text.js';
 
 describe('DuckDb.all(sql)', () => {
   it('returns plain JSON rows, with BIGINTs as numbers only while they are safe', async () => {

@@ -131,16 +131,6 @@ export class DuckDb {
   }
 }
 
-/** Escapes a value for a single-quoted SQL string literal. */
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-/** Quotes an identifier. */
-export function sqlIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 // DuckDB prefixes its messages with the error class: a statement the caller got wrong is an
 // argument problem, a file it could not read or write is storage, anything else is a bug.
 /** DuckDB's words for a Parquet file that is not one (truncated, overwritten, bit rot). */

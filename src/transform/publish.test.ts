@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DuckDb, sqlString } from '../query/duckdb.js';
+import { DuckDb } from '../query/duckdb.js';
+import { sqlString } from '../query/sql-text.js';
 import { writeTable } from './publish.js';
 
 let db: DuckDb;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { TunelakeError } from '../errors.js';
 import { tablePrefix } from '../lake.js';
 import type { DuckDb } from '../query/duckdb.js';
-import { sqlIdentifier, sqlString } from '../query/duckdb.js';
+import { sqlIdentifier, sqlString } from '../query/sql-text.js';
 import { type ObjectStore, sameEtag } from '../storage/store.js';
 
 export const PART_FILE = 'part-00000.parquet';

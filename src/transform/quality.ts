@@ -8,7 +8,7 @@
 // Everything runs in DuckDB, set-based: no JavaScript touches a row.
 import { TunelakeError } from '../errors.js';
 import type { DuckDb } from '../query/duckdb.js';
-import { sqlIdentifier, sqlString } from '../query/duckdb.js';
+import { sqlIdentifier, sqlString } from '../query/sql-text.js';
 import { readOrFail, TEXT_COLUMNS } from './raw-input.js';
 
 export interface Check {

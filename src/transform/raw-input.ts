@@ -20,7 +20,7 @@ import { verifyRawObjects } from '../integrity/raw-objects.js';
 import { parseRawKey } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { DuckDb } from '../query/duckdb.js';
-import { sqlIdentifier, sqlString } from '../query/duckdb.js';
+import { sqlIdentifier, sqlString } from '../query/sql-text.js';
 import type { ObjectStore } from '../storage/store.js';
 
 const DOWNLOAD_CONCURRENCY = 8;

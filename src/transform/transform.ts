@@ -26,8 +26,9 @@ import { TunelakeError } from '../errors.js';
 import { committedRunIds, type RunManifest, readManifest } from '../extract/manifest.js';
 import { isRunId, manifestKey } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
-import { DuckDb, sqlIdentifier, sqlString } from '../query/duckdb.js';
+import type { DuckDb } from '../query/duckdb.js';
 import { HIVE_TYPE_OF_DUCKDB } from '../query/hive-types.js';
+import { sqlIdentifier, sqlString } from '../query/sql-text.js';
 import type { ObjectStore } from '../storage/store.js';
 import {
   type OutputFile,
@@ -166,7 +167,9 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
   let db: DuckDb | undefined;
   try {
     // In memory; beyond its memory limit DuckDB spills to the temp folder.
-    db = await DuckDb.create({
+    // Loaded here, not at the top: commands that never transform do not load DuckDB's native module.
+    const duckdb = await import('../query/duckdb.js');
+    db = await duckdb.DuckDb.create({
       tempDir: join(work, 'duckdb'),
       threads: deps.threads,
       memoryLimit: deps.memoryLimit,

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDb, sqlString } from '../../src/query/duckdb.js';
+import { DuckDb } from '../../src/query/duckdb.js';
+import { sqlString } from '../../src/query/sql-text.js';
 import { type ChildResult, CLIENT_SECRET, startWorld, tunelake, type World } from './support.js';
 
 function filesOf(dir: string): string[] {

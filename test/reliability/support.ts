@@ -9,7 +9,8 @@ import type { Sources } from '../../src/config.js';
 import { catalogNowMs, catalogSummary } from '../../src/emulator/catalog.js';
 import { createRandom } from '../../src/emulator/random.js';
 import { Emulator, type FaultOptions } from '../../src/emulator/server.js';
-import { DuckDb, sqlString } from '../../src/query/duckdb.js';
+import { DuckDb } from '../../src/query/duckdb.js';
+import { sqlString } from '../../src/query/sql-text.js';
 import { CHAOS, PATH } from '../support/env.js';
 import type { PipelineChildArgs } from './pipeline-child.js';
 

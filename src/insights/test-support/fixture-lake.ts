@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Catalog } from '../../catalog/catalog.js';
 import { register } from '../../catalog/register.js';
-import { DuckDb, sqlIdentifier, sqlString } from '../../query/duckdb.js';
+import { DuckDb } from '../../query/duckdb.js';
 import { HIVE_TYPE_OF_DUCKDB } from '../../query/hive-types.js';
+import { sqlIdentifier, sqlString } from '../../query/sql-text.js';
 import type { ObjectStore } from '../../storage/store.js';
 import { commitTransformState, loadTransformState, type TableState } from '../../transform/state.js';
 

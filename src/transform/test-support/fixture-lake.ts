@@ -8,7 +8,8 @@ import type { RunManifest } from '../../extract/manifest.js';
 import type { WrittenObject } from '../../extract/raw-writer.js';
 import { emptyState } from '../../extract/state.js';
 import { manifestKey, RAW_DATASETS, type RawDataset, rawPartKey } from '../../lake.js';
-import { DuckDb, type Row, sqlString } from '../../query/duckdb.js';
+import { DuckDb, type Row } from '../../query/duckdb.js';
+import { sqlString } from '../../query/sql-text.js';
 import type { ObjectStore } from '../../storage/store.js';
 
 export const GOLDEN_DIR = new URL('../../../test/golden/transform/', import.meta.url);

@@ -197,6 +197,22 @@ function carryQuery(text: string): string {
     .replace(/;$/, '');
 }
 
+/**
+ * The other tables a table's final stage reads, as finished tables or as `<table>__passed` rows:
+ * every table name that occurs as a word in it (comments left out). Reading more is always safe: an
+ * incremental transform rebuilds a table when one of these changed, and builds these (unwritten) when
+ * a table that reads them is rebuilt.
+ */
+export function finalReads(name: string): string[] {
+  const text = tableSql(name)
+    .final.split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n');
+  return TABLES.map((t) => t.name).filter(
+    (other) => other !== name && new RegExp(`\\b${other}(__passed)?\\b`).test(text),
+  );
+}
+
 export function macrosSql(): string {
   return readSql(new URL('./macros.sql', import.meta.url));
 }

@@ -56,6 +56,7 @@ import {
   type TransformState,
 } from './state.js';
 import {
+  finalReads,
   macrosSql,
   objectsSql,
   QUARANTINE_SPEC,
@@ -175,7 +176,18 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
       memoryLimit: deps.memoryLimit,
     });
     const carried = full ? undefined : await stageCarry(store, state.carry!, batch, join(work, 'carried'));
-    const built = await build(db, store, manifests, newRuns, batch, carried, work, logger, checkpoint);
+    const built = await build(
+      db,
+      store,
+      manifests,
+      newRuns,
+      batch,
+      carried,
+      new Set(Object.keys(state.tables)),
+      work,
+      logger,
+      checkpoint,
+    );
     const plan = await writeOutputFiles(db, store, state, built, full, join(work, 'out'));
     await checkpoint('written');
     const published = await publish(store, plan.files, plan.scopes, checkpoint);
@@ -368,8 +380,10 @@ interface CarryFile {
 }
 
 interface Built {
-  /** Per table: output columns (partition column included, in table order) and their DuckDB types. */
+  /** Per table rebuilt: output columns (partition column included, in table order) and their DuckDB types. */
   columns: Map<string, Array<{ name: string; type: string }>>;
+  /** The tables this transform rebuilt and writes (every table on a full rebuild); the others stay as they are. */
+  changed: ReadonlySet<string>;
   checks: CheckResult[];
   quarantined: Record<string, number>;
   /** Ingestion dates of the new runs. */
@@ -387,6 +401,7 @@ async function build(
   newRuns: string[],
   batch: string[],
   carried: CarryInput | undefined,
+  previousTables: ReadonlySet<string>,
   work: string,
   logger: Logger,
   checkpoint: (name: string) => void | Promise<void>,
@@ -398,7 +413,7 @@ async function build(
   // keeping it saves DuckDB memory and time. It is switched back on before the files are written.
   await db.run('SET preserve_insertion_order = false');
   await db.run(macrosSql());
-  let lap = Date.now();
+  const loadStarted = Date.now();
   const paths = await stageRawObjects(store, manifests, work);
   await loadRaw(db, paths, logger);
   await db.run(objectsSql());
@@ -408,33 +423,48 @@ async function build(
     CREATE OR REPLACE TABLE batch_runs AS SELECT unnest(${runList(batch)}) AS run_id;
     ${QUARANTINE_DDL};
   `);
-  logger.debug('transform: raw zone loaded', { objects: paths.length, ms: Date.now() - lap });
+  logger.debug('transform: raw zone loaded', { objects: paths.length, ms: Date.now() - loadStarted });
   await checkpoint('loaded');
 
   const columns = new Map<string, Array<{ name: string; type: string }>>();
   const checks: CheckResult[] = [];
   const quarantined: Record<string, number> = {};
-  // Tables with carried rows to which the runs read added none.
-  const unchanged = new Set<string>();
+  // Every table's candidates and checks first: how many rows the runs read brought decides which
+  // tables this transform rebuilds (changedTables), and the others are neither built nor written.
+  const freshRows = new Map<string, number>();
   for (const spec of TABLES) {
-    lap = Date.now();
     const sql = tableSql(spec.name);
     quarantined[spec.name] = 0;
-    if (sql.candidates !== undefined) {
-      await db.run(sql.candidates);
-      const result = await applyChecks(db, spec.name, spec.checks);
-      checks.push(...result.results);
-      quarantined[spec.name] = result.quarantined;
-    }
+    if (sql.candidates === undefined) continue;
+    await db.run(sql.candidates);
+    const result = await applyChecks(db, spec.name, spec.checks);
+    checks.push(...result.results);
+    quarantined[spec.name] = result.quarantined;
+    const [row] = await db.all(`SELECT count(*) AS n FROM ${sqlIdentifier(`${spec.name}__passed`)}`);
+    freshRows.set(spec.name, Number(row?.n ?? 0));
+  }
+  const { changed, needed } = changedTables(freshRows, carried === undefined ? undefined : previousTables);
+  if (carried !== undefined) {
+    logger.debug('transform: tables to rebuild', {
+      changed: [...changed],
+      builtForOthers: [...needed].filter((t) => !changed.has(t)),
+    });
+  }
+  let lap = Date.now();
+  for (const spec of TABLES) {
+    if (!needed.has(spec.name)) continue;
+    lap = Date.now();
+    const sql = tableSql(spec.name);
     const carriedRows = carried?.files.get(spec.name);
     if (carried !== undefined && carriedRows !== undefined) {
-      if (await mergeCarried(db, spec.name, sql, carriedRows, carried, logger)) unchanged.add(spec.name);
+      await mergeCarried(db, spec.name, sql, carriedRows, carried, logger);
     } else if (sql.archive !== undefined) {
       await db.run(
         `CREATE OR REPLACE VIEW ${sqlIdentifier(`${spec.name}__recent`)} AS SELECT * FROM ${sqlIdentifier(`${spec.name}__passed`)}`,
       );
     }
     await db.run(sql.final);
+    if (!changed.has(spec.name)) continue;
     const described = await describe(db, spec.name);
     columns.set(spec.name, described);
     const unique = await applyUniqueKey(
@@ -453,9 +483,9 @@ async function build(
   await mkdir(join(work, 'carry'), { recursive: true });
   for (const spec of TABLES) {
     const kept = carried?.keys[spec.name];
-    if (unchanged.has(spec.name) && kept !== undefined) {
+    if (!changed.has(spec.name)) {
       // The runs read brought this table no row: what it carries (and archives) stays as it was.
-      carry.push({ table: spec.name, key: kept });
+      if (kept !== undefined) carry.push({ table: spec.name, key: kept });
       const index = carried?.keys[`${spec.name}${ARCHIVE_INDEX_SUFFIX}`];
       if (index !== undefined) carry.push({ table: `${spec.name}${ARCHIVE_INDEX_SUFFIX}`, key: index });
       continue;
@@ -490,15 +520,43 @@ async function build(
 
   const fresh = new Set(newRuns);
   const newDates = new Set(manifests.filter((m) => fresh.has(m.runId)).map((m) => m.dt));
-  return { columns, checks, quarantined, newDates: [...newDates].sort(), carry, archive };
+  // Table by table, as built: each table's checks, then its unique key.
+  const order = new Map(TABLES.map((t, i) => [t.name, i]));
+  checks.sort((a, b) => (order.get(a.table) ?? 0) - (order.get(b.table) ?? 0));
+  return { columns, changed, checks, quarantined, newDates: [...newDates].sort(), carry, archive };
+}
+
+/**
+ * Which tables an incremental transform rebuilds (`changed`), and which it builds without writing them
+ * (`needed` less `changed`: read by a rebuilt table). A table is rebuilt when the runs read brought it
+ * rows that passed its checks, or when a table its final stage reads (finalReads) is rebuilt: its
+ * carried rows then hold what its previous build held, and the same SQL gives the same table. A
+ * table without carried rows and no new row has nothing in the partitions the new runs touch. On a
+ * full rebuild (`previous` undefined) every table is rebuilt; a table the previous state lacks is too.
+ */
+export function changedTables(
+  fresh: ReadonlyMap<string, number>,
+  previous: ReadonlySet<string> | undefined,
+): { changed: Set<string>; needed: Set<string> } {
+  const all = TABLES.map((t) => t.name);
+  if (previous === undefined) return { changed: new Set(all), needed: new Set(all) };
+  const changed = new Set<string>();
+  for (const name of all) {
+    if ((fresh.get(name) ?? 0) > 0 || !previous.has(name) || finalReads(name).some((t) => changed.has(t)))
+      changed.add(name);
+  }
+  const needed = new Set(changed);
+  for (const name of [...all].reverse()) {
+    if (needed.has(name)) for (const t of finalReads(name)) needed.add(t);
+  }
+  return { changed, needed };
 }
 
 /**
  * Adds a table's carried rows to `<table>__passed`, less those of the runs read again now: the final
  * stage then sees what it would see over every run. A table with an archive (playlist_items) also
  * gets `<table>__recent` (carried rows and the runs read, for its archive query), and its archived
- * rows when the runs read need them (ARCHIVE_NEEDED). Returns true when the runs read brought the
- * table no row.
+ * rows when the runs read need them (ARCHIVE_NEEDED).
  */
 async function mergeCarried(
   db: DuckDb,
@@ -507,10 +565,9 @@ async function mergeCarried(
   path: string,
   carried: CarryInput,
   logger: Logger,
-): Promise<boolean> {
+): Promise<void> {
   const passed = sqlIdentifier(`${table}__passed`);
   const rows = sqlIdentifier(`${table}__carried`);
-  const [fresh] = await db.all(`SELECT count(*) AS n FROM ${passed}`);
   await db.run(`
     CREATE OR REPLACE TABLE ${rows} AS
     SELECT * FROM read_parquet(${sqlString(path)}) WHERE _run_id NOT IN (SELECT run_id FROM batch_runs)
@@ -543,7 +600,6 @@ async function mergeCarried(
     }
   }
   await db.run(`INSERT INTO ${passed} BY NAME SELECT * FROM ${rows}; DROP TABLE ${rows}`);
-  return Number(fresh?.n ?? 0) === 0;
 }
 
 /**
@@ -614,6 +670,23 @@ async function writeOutputFiles(
 ): Promise<Plan> {
   const plan: Plan = { files: [], scopes: [], tableInfos: [], tableStates: {}, rows: {}, partitionRows: {} };
   for (const spec of [...TABLES, QUARANTINE_SPEC]) {
+    const previous = state.tables[spec.name];
+    if (spec.name !== QUARANTINE_TABLE && !built.changed.has(spec.name) && previous !== undefined) {
+      // Not rebuilt (changedTables): its files, partitions and rows stay as the previous transform left them.
+      plan.rows[spec.name] = 0;
+      plan.tableStates[spec.name] = previous;
+      if (spec.partitionKey) plan.partitionRows[spec.name] = state.carry?.partitionRows[spec.name] ?? {};
+      plan.tableInfos.push({
+        name: spec.name,
+        location: `${store.uri(tablePrefix(spec.name).slice(0, -1))}/`,
+        columns: previous.columns,
+        partitionKeys: previous.partitionKeys,
+        partitionsWritten: [],
+        partitionsDeleted: [],
+        rowCount: previous.rowCount,
+      });
+      continue;
+    }
     const described = built.columns.get(spec.name)!;
     const pk = spec.partitionKey;
     const fileColumns = described.filter((c) => c.name !== pk);

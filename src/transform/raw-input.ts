@@ -349,6 +349,17 @@ export async function readOrFail(db: DuckDb, sql: string): Promise<void> {
   try {
     await db.run(sql);
   } catch (error) {
+    const message = (error as Error).message;
+    // Not damage: a raw zone too big for the memory limit (a full rebuild of a big lake at the 256MB default).
+    if (/Out of Memory Error/.test(message)) {
+      throw new TunelakeError(
+        'CONFIG_INVALID',
+        `DuckDB ran out of memory while reading the raw zone: ${message.replace(/^DuckDB could not run: /, '').split('\n')[0]} ` +
+          'A full rebuild reads the whole raw zone (the first transform, --full, a changed SQL, a late run). ' +
+          'Raise the memory limit for it, e.g. `TUNELAKE_DUCKDB_MEMORY_LIMIT=2GB tunelake transform --full` (docs/incremental.md, "Memory").',
+        { cause: error },
+      );
+    }
     // Extract writes one JSON object per line; anything else is damage, not a schema change.
     throw new TunelakeError(
       'STORAGE_FAILED',

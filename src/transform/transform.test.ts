@@ -336,6 +336,23 @@ describe('transform(runtime) run after run', () => {
     expect(state.runs).toEqual([]);
   });
 
+  it('fails with CONFIG_INVALID, naming the memory setting, when the raw zone does not fit the memory limit', async () => {
+    const lake = newLake();
+    const run = { runId: '20261101T080000Z-bigraw', dt: '2026-11-01', tier: 'development', committed: true };
+    const name = 'x'.repeat(2000);
+    const lines = Array.from({ length: 20_000 }, (_, i) =>
+      JSON.stringify({ context: {}, data: { id: `t${i}`, name } }),
+    );
+    await landRun(lake.store, run, { me: lines });
+    const error = await transform({ store: lake.store }, { memoryLimit: '8MB', threads: 1 }).catch(
+      (e: unknown) => e,
+    );
+    expect(isTunelakeError(error, 'CONFIG_INVALID')).toBe(true);
+    expect((error as Error).message).toMatch(
+      /ran out of memory while reading the raw zone.*TUNELAKE_DUCKDB_MEMORY_LIMIT/s,
+    );
+  });
+
   it('waits for no one: a held run lock stops it with RUN_IN_PROGRESS, as the commands start it', async () => {
     const lake = newLake();
     await landAll(lake.store);

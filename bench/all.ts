@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const BENCHMARKS = ['extract', 'transform', 'memory', 'queries', 'import'] as const;
+const BENCHMARKS = ['extract', 'transform', 'incremental', 'memory', 'queries', 'import'] as const;
 
 /** The full runs' arguments, one process per entry (default: one run without arguments). */
 const FULL_RUNS: Partial<Record<string, string[][]>> = {

@@ -4,10 +4,12 @@
 //                                            # the unmeasured first transform of each history dominate)
 //   npx tsx bench/incremental.ts --quick     # histories of 20k and 100k
 //   npx tsx bench/incremental.ts --history 100000,1000000 --daily 10000
+//   npm run bench:incremental -- --quick
 //
 // For each history size a raw zone of watched playlists is generated (bench/playlist-lake.ts: about
 // `--daily` playlist items land each simulated day, the first day lands every playlist), and every
-// run but the last is transformed (not measured). Then, side by side, each in a child process of its
+// run but the last is transformed (not measured; with `--history-memory-limit`, 2GB by default: a full
+// rebuild of a 1M-item raw zone does not fit the 256MB default, docs/incremental.md "Memory"). Then, side by side, each in a child process of its
 // own so that its peak RSS is its own:
 // - incremental: the last run transformed on top of the history (what a daily `tunelake run` does);
 // - alone: the same run's raw objects and manifest copied into an empty lake and transformed there.
@@ -31,7 +33,7 @@ import { generatePlaylistLake, type PlaylistLakeInfo } from './playlist-lake.js'
 import { formatTable, machineInfo, maxRssBytes, mib, sampleRss, writeResults } from './support.js';
 
 const USAGE =
-  'Usage: npx tsx bench/incremental.ts [--quick] [--history N,N,...] [--daily N] [--playlists N] [--seed N] [--out FILE]';
+  'Usage: npx tsx bench/incremental.ts [--quick] [--history N,N,...] [--daily N] [--playlists N] [--seed N] [--history-memory-limit SIZE] [--out FILE]';
 const TARGET_RATIO = 1.5;
 const TARGET_RSS_MIB = 512;
 
@@ -114,6 +116,7 @@ async function measureSize(
   playlists: number,
   seed: number,
   memoryLimit: string | undefined,
+  historyMemoryLimit: string,
   log: (m: string) => void,
 ): Promise<SizeResult> {
   const root = mkdtempSync(join(tmpdir(), 'tl-bench-incremental-'));
@@ -144,7 +147,7 @@ async function measureSize(
     const manifest = store.localPath!(manifestKey(last.runId));
     renameSync(manifest, `${manifest}.aside`);
     const t0 = performance.now();
-    await transform({ store }, { memoryLimit });
+    await transform({ store }, { memoryLimit: historyMemoryLimit });
     const historyTransformMs = Math.round(performance.now() - t0);
     renameSync(`${manifest}.aside`, manifest);
     log(
@@ -196,6 +199,7 @@ async function main(): Promise<void> {
       daily: { type: 'string' },
       playlists: { type: 'string' },
       seed: { type: 'string' },
+      'history-memory-limit': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -216,6 +220,7 @@ async function main(): Promise<void> {
   }
   // The default settings, as `tunelake run` has them.
   const memoryLimit = loadConfig({}, {}).duckdb.memoryLimit;
+  const historyMemoryLimit = values['history-memory-limit'] ?? '2GB';
   const log = (m: string) => console.error(`[bench/incremental] ${m}`);
   log(
     `DuckDB memory limit: ${memoryLimit ?? "DuckDB's default"}; ${playlists} playlists, ~${daily} items a day`,
@@ -223,7 +228,7 @@ async function main(): Promise<void> {
 
   const results: SizeResult[] = [];
   for (const history of histories)
-    results.push(await measureSize(history, daily, playlists, seed, memoryLimit, log));
+    results.push(await measureSize(history, daily, playlists, seed, memoryLimit, historyMemoryLimit, log));
 
   const table = formatTable(
     [
@@ -260,7 +265,7 @@ async function main(): Promise<void> {
   await writeResults(out, {
     benchmark: 'incremental',
     machine: machineInfo(),
-    params: { histories, daily, playlists, seed, memoryLimit: memoryLimit ?? null },
+    params: { histories, daily, playlists, seed, memoryLimit: memoryLimit ?? null, historyMemoryLimit },
     targets: { ratio: TARGET_RATIO, peakRssMiB: TARGET_RSS_MIB },
     results,
   });

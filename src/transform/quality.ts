@@ -157,6 +157,7 @@ export const QUARANTINE_DDL = `CREATE OR REPLACE TABLE ${QUARANTINE_TABLE} (
 
 /**
  * `<table>__candidates` -> `<table>__passed`, with every failing row appended to the quarantine.
+ * Returns the checks' results, the rows quarantined (of the new runs) and the rows passed (of all).
  * Needs the raw tables (to fetch the offending object by row id and JSON path) and `new_runs`.
  * Usually no row fails: one scan counts the failing rows, and when there are none the candidates
  * table becomes the passed table as it is (a rename, no copy). Otherwise the candidates are scanned
@@ -166,7 +167,7 @@ export async function applyChecks(
   db: DuckDb,
   table: string,
   checks: readonly Check[],
-): Promise<{ results: CheckResult[]; quarantined: number }> {
+): Promise<{ results: CheckResult[]; quarantined: number; passed: number }> {
   const candidates = sqlIdentifier(`${table}__candidates`);
   const failed = sqlIdentifier(`${table}__failed`);
   const passed = sqlIdentifier(`${table}__passed`);
@@ -178,9 +179,10 @@ export async function applyChecks(
   const reasonOf = `CASE r ${checks.map((c) => `WHEN ${sqlString(c.rule)} THEN ${sqlString(c.description)}`).join(' ')} END`;
   const [counts] = await db.all(`
     SELECT count(*) FILTER (WHERE _run_id IN (SELECT run_id FROM new_runs)) AS checked,
-      count(*) FILTER (WHERE NOT (${allPass})) AS failing
+      count(*) FILTER (WHERE NOT (${allPass})) AS failing, count(*) AS total
     FROM ${candidates}
   `);
+  const passedRows = Number(counts?.total ?? 0) - Number(counts?.failing ?? 0);
   const checked = Number(counts?.checked ?? 0);
   if (Number(counts?.failing ?? 0) === 0) {
     await db.run(`DROP TABLE IF EXISTS ${passed}; ALTER TABLE ${candidates} RENAME TO ${passed}`);
@@ -188,7 +190,7 @@ export async function applyChecks(
       const { rule, description } = c;
       return { table, rule, description, checked, passed: checked, quarantined: 0 };
     });
-    return { results, quarantined: 0 };
+    return { results, quarantined: 0, passed: passedRows };
   }
   await db.run(`
     CREATE OR REPLACE TABLE ${passed} AS SELECT * FROM ${candidates} WHERE ${allPass};
@@ -214,7 +216,7 @@ export async function applyChecks(
     const n = Number(row?.[`f${i}`] ?? 0);
     return { table, rule: c.rule, description: c.description, checked, passed: checked - n, quarantined: n };
   });
-  return { results, quarantined: Number(row?.quarantined ?? 0) };
+  return { results, quarantined: Number(row?.quarantined ?? 0), passed: passedRows };
 }
 
 const RECORD_TEXT = 'quarantine__records';

@@ -440,8 +440,7 @@ async function build(
     const result = await applyChecks(db, spec.name, spec.checks);
     checks.push(...result.results);
     quarantined[spec.name] = result.quarantined;
-    const [row] = await db.all(`SELECT count(*) AS n FROM ${sqlIdentifier(`${spec.name}__passed`)}`);
-    freshRows.set(spec.name, Number(row?.n ?? 0));
+    freshRows.set(spec.name, result.passed);
   }
   const { changed, needed } = changedTables(freshRows, carried === undefined ? undefined : previousTables);
   if (carried !== undefined) {

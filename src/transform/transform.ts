@@ -566,44 +566,46 @@ async function mergeCarried(
   logger: Logger,
 ): Promise<void> {
   const passed = sqlIdentifier(`${table}__passed`);
-  const rows = sqlIdentifier(`${table}__carried`);
+  const batch = 'SELECT run_id FROM batch_runs';
+  // Straight into the passed rows: copying them into a table of their own first, then into
+  // `__recent`, then here, cost playlist_items three copies of every watched playlist's items.
   await db.run(`
-    CREATE OR REPLACE TABLE ${rows} AS
-    SELECT * FROM read_parquet(${sqlString(path)}) WHERE _run_id NOT IN (SELECT run_id FROM batch_runs)
+    INSERT INTO ${passed} BY NAME
+    SELECT * FROM read_parquet(${sqlString(path)}) WHERE _run_id NOT IN (${batch})
   `);
-  if (sql.archive !== undefined) {
-    await db.run(`
-      CREATE OR REPLACE TABLE ${sqlIdentifier(`${table}__recent`)} AS
-      SELECT * FROM ${passed} UNION ALL BY NAME SELECT * FROM ${rows}
-    `);
-    const need = ARCHIVE_NEEDED[table];
-    if (need === undefined)
-      throw new TunelakeError('INTERNAL', `Table ${table} has an archive but no rule for reading it.`);
-    // What the archive holds, in brief (archiveIndexQuery): read instead of the archive itself.
-    const index = carried.files.get(`${table}${ARCHIVE_INDEX_SUFFIX}`);
-    await db.run(`
-      CREATE OR REPLACE TABLE ${sqlIdentifier(`${table}__archived`)} AS
-      ${index === undefined ? `SELECT * FROM (${archiveIndexQuery(table, rows)}) WHERE false` : `SELECT * FROM read_parquet(${sqlString(index)})`}
-    `);
-    const [row] = await db.all(need(carried.latestCarriedRun));
-    if (Number(row?.n ?? 0) > 0) {
-      const paths = await carried.archive(table);
-      logger.debug('transform: reading archived rows', { table, files: paths.length });
-      if (paths.length > 0) {
-        await db.run(`
-          INSERT INTO ${passed} BY NAME
-          SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}])
-          WHERE _run_id NOT IN (SELECT run_id FROM batch_runs)
-        `);
-      }
-    }
+  if (sql.archive === undefined) return;
+  // The passed rows are the runs read (all in batch_runs) and the carried ones (none in it).
+  const rows = sqlIdentifier(`${table}__carried`);
+  const recent = sqlIdentifier(`${table}__recent`);
+  await db.run(`CREATE OR REPLACE VIEW ${rows} AS SELECT * FROM ${passed} WHERE _run_id NOT IN (${batch})`);
+  const need = ARCHIVE_NEEDED[table];
+  if (need === undefined)
+    throw new TunelakeError('INTERNAL', `Table ${table} has an archive but no rule for reading it.`);
+  // What the archive holds, in brief (archiveIndexQuery): read instead of the archive itself.
+  const index = carried.files.get(`${table}${ARCHIVE_INDEX_SUFFIX}`);
+  await db.run(`
+    CREATE OR REPLACE TABLE ${sqlIdentifier(`${table}__archived`)} AS
+    ${index === undefined ? `SELECT * FROM (${archiveIndexQuery(table, rows)}) WHERE false` : `SELECT * FROM read_parquet(${sqlString(index)})`}
+  `);
+  const [row] = await db.all(need(carried.latestCarriedRun));
+  const paths = Number(row?.n ?? 0) > 0 ? await carried.archive(table) : [];
+  if (paths.length === 0) {
+    // `__recent` (the archive query's input) is the passed rows as they are now: no copy.
+    await db.run(`CREATE OR REPLACE VIEW ${recent} AS SELECT * FROM ${passed}`);
+    return;
   }
-  await db.run(`INSERT INTO ${passed} BY NAME SELECT * FROM ${rows}; DROP TABLE ${rows}`);
+  // Rare (docs/incremental.md): the archived rows join the passed ones, but not `__recent`.
+  logger.debug('transform: reading archived rows', { table, files: paths.length });
+  await db.run(`CREATE OR REPLACE TABLE ${recent} AS SELECT * FROM ${passed}`);
+  await db.run(`
+    INSERT INTO ${passed} BY NAME
+    SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}]) WHERE _run_id NOT IN (${batch})
+  `);
 }
 
 /**
- * When a table's archived rows must be read (a query counting the reasons; run before the carried
- * rows are added, so `<table>__passed` holds the runs read, and `<table>__archived` the archive's
+ * When a table's archived rows must be read (a query counting the reasons; run when `<table>__passed`
+ * holds the runs read and the carried rows (`<table>__carried`), and `<table>__archived` the archive's
  * index). playlist_items: a day the runs read observe a (playlist, snapshot) that the archive holds
  * and whose items are neither carried (its playlist's latest landing) nor landed by a run read that
  * day or before and newer than every carried run. (A snapshot that never landed, such as one of a
@@ -624,7 +626,7 @@ const ARCHIVE_NEEDED: Record<string, (latestCarriedRun: string) => string> = {
       SELECT id AS playlist_id, snapshot_id, _dt FROM playlists__passed
       WHERE _dataset = 'playlists' AND snapshot_id IS NOT NULL AND _run_id IN (SELECT run_id FROM batch_runs)
       UNION
-      SELECT playlist_id, snapshot_id, _dt FROM playlist_items__passed
+      SELECT playlist_id, snapshot_id, _dt FROM playlist_items__passed WHERE _run_id IN (SELECT run_id FROM batch_runs)
     ), carried AS (
       SELECT DISTINCT playlist_id, snapshot_id FROM playlist_items__carried
     ), landed AS (

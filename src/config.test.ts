@@ -186,6 +186,21 @@ describe('loadConfig(spec, env)', () => {
     expect(error.message).toContain('TUNELAKE_DUCKDB_MEMORY_LIMIT "lots": expected a size such as 512MB');
   });
 
+  it('publishes no brief by default, and takes an SNS topic ARN from TUNELAKE_BRIEF_TOPIC_ARN', () => {
+    expect(loadConfig({}, noFile).cloud.briefTopicArn).toBeUndefined();
+    const arn = 'arn:aws:sns:eu-west-1:123456789012:tunelake-alarms';
+    expect(loadConfig({}, { ...noFile, TUNELAKE_BRIEF_TOPIC_ARN: arn }).cloud.briefTopicArn).toBe(arn);
+  });
+
+  it('rejects a TUNELAKE_BRIEF_TOPIC_ARN that is not an SNS topic ARN, with an example', () => {
+    const error = configError(() =>
+      loadConfig({}, { ...noFile, TUNELAKE_BRIEF_TOPIC_ARN: 'arn:aws:sqs:us-east-1:123456789012:q' }),
+    );
+    expect(error.message).toBe(
+      'Invalid TUNELAKE_BRIEF_TOPIC_ARN "arn:aws:sqs:us-east-1:123456789012:q": expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:tunelake-alarms, or unset to publish no brief.',
+    );
+  });
+
   it('rejects an s3 lake with an invalid bucket name', () => {
     const error = configError(() => loadConfig({ lake: 's3://Bad_Bucket/x' }, noFile));
     expect(error.message).toContain('valid bucket name');

@@ -110,6 +110,11 @@ export interface CloudConfig {
   tempDir: string | undefined;
   /** TUNELAKE_STACK: the CloudFormation stack `tunelake deploy` creates and `doctor` checks; default `Tunelake`. */
   stackName: string;
+  /**
+   * TUNELAKE_BRIEF_TOPIC_ARN: an SNS topic the catalog function publishes the daily brief to after it
+   * refreshes the insights; undefined (the default): no brief is published.
+   */
+  briefTopicArn: string | undefined;
 }
 
 export interface Config {
@@ -233,6 +238,7 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     glueCrawler: text('cloud.glueCrawler'),
     tempDir: text('cloud.tempDir'),
     stackName: text('cloud.stackName')!,
+    briefTopicArn: text('cloud.briefTopicArn'),
   };
 
   const sourcesInput = spec.sources ?? file.sources;

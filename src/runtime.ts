@@ -14,15 +14,19 @@ import { type AccessTier, type Config, deriveConfig, type Sources } from './conf
 import { type AwsDeployment, createAwsDeployment } from './doctor/aws-deployment.js';
 import { TunelakeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import type { Notifier } from './notify/notifier.js';
+import { createSnsNotifier, type SnsClientLike } from './notify/sns.js';
 import type { AthenaClientLike } from './query/athena.js';
 import type { QueryEngine } from './query/engine.js';
 import { Secret } from './secret.js';
+import { SNS_TOPIC_ARN } from './settings.js';
 import { createSpotifyClient, type SpotifyApi } from './spotify/client.js';
 import { createLocalObjectStore } from './storage/local.js';
 import { createS3ObjectStore, type S3ClientLike } from './storage/s3.js';
 import { type ObjectStore, parseS3Location } from './storage/store.js';
 
 export type { GlueClientLike } from './catalog/glue.js';
+export type { SnsClientLike } from './notify/sns.js';
 export type { AthenaClientLike } from './query/athena.js';
 export type { S3ClientLike } from './storage/s3.js';
 
@@ -38,6 +42,8 @@ export interface Runtime {
   emulator: SpotifyStandIn | undefined;
   /** The pipeline's clock: wall time, or the emulator's simulated time. */
   now: () => Date;
+  /** Where the daily brief is published (TUNELAKE_BRIEF_TOPIC_ARN); undefined: nowhere (the default). */
+  notifier: Notifier | undefined;
   /** Opens the configured query engine on this lake and catalog; the caller closes it. */
   openEngine(options?: EngineOptions): Promise<QueryEngine>;
   /** The deployed stack's resources (CloudFormation, the schedule, the secret), for doctor. */
@@ -82,6 +88,8 @@ export interface RuntimeDeps {
   glueClient?: GlueClientLike;
   /** An Athena client for TUNELAKE_ENGINE=athena (tests pass one configured for moto). */
   athenaClient?: AthenaClientLike;
+  /** An SNS client for TUNELAKE_BRIEF_TOPIC_ARN (tests pass one configured for moto). */
+  snsClient?: SnsClientLike;
   /**
    * false for commands that never call Spotify (transform, crawl, query): `runtime.spotify` throws if
    * used. Default true.
@@ -111,6 +119,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
   const spotify = wantsSpotify
     ? createSpotifyClient(effective, { logger, now: () => Date.now() })
     : noSpotify();
+  const notifier = createNotifier(effective, { logger, snsClient: deps.snsClient });
   return {
     config: effective,
     store,
@@ -120,6 +129,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     logger,
     emulator,
     now,
+    notifier,
     openEngine: (options = {}) =>
       createQueryEngine(effective, {
         store,
@@ -131,6 +141,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
       }),
     openAwsDeployment: () => createAwsDeployment({ region: effective.awsRegion }),
     async close() {
+      await notifier?.close();
       await catalog.close();
       await store.close();
       if (deps.ownsEmulator) await emulator?.close();
@@ -250,6 +261,23 @@ export async function createQueryEngine(
     { cacheDir: deps.cacheDir },
     { store: deps.store, catalog: deps.catalog, logger: deps.logger, readOnly: deps.readOnly },
   );
+}
+
+/** Where the brief goes: the SNS topic TUNELAKE_BRIEF_TOPIC_ARN names (in the topic's own region), or nowhere. */
+export function createNotifier(
+  config: Pick<Config, 'cloud'>,
+  deps: { snsClient?: SnsClientLike | undefined; logger?: Logger | undefined } = {},
+): Notifier | undefined {
+  const topicArn = config.cloud.briefTopicArn;
+  if (topicArn === undefined) return undefined;
+  const region = SNS_TOPIC_ARN.exec(topicArn)?.[1];
+  if (region === undefined) {
+    throw new TunelakeError(
+      'CONFIG_INVALID',
+      `Invalid TUNELAKE_BRIEF_TOPIC_ARN "${topicArn}": expected an SNS topic ARN.`,
+    );
+  }
+  return createSnsNotifier({ topicArn, region }, { snsClient: deps.snsClient, logger: deps.logger });
 }
 
 /** The runtime of a command that does not talk to Spotify: using the client is a bug. */

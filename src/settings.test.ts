@@ -35,6 +35,7 @@ const SAMPLES: Record<string, string> = {
   'cloud.glueCrawler': 'tunelake-raw',
   'cloud.stackName': 'MyLake',
   'cloud.tempDir': '/tmp/tl',
+  'cloud.briefTopicArn': 'arn:aws:sns:eu-north-1:123456789012:tunelake-alarms',
 };
 /** A value each validated setting refuses. */
 const INVALID: Record<string, string> = {
@@ -58,6 +59,7 @@ const INVALID: Record<string, string> = {
   'athena.database': 'my-db',
   'cloud.glueCrawler': 'a/b',
   'cloud.stackName': '1stack',
+  'cloud.briefTopicArn': 'arn:aws:sqs:eu-north-1:123456789012:q',
 };
 
 const resolved = SETTINGS.filter((s) => s.key !== 'configFile' && s.type.kind !== 'sources');

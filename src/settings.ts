@@ -59,6 +59,9 @@ const TIERS = ['development', 'extended'] as const;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 const S3_LOCATION = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 
+/** arn:<partition>:sns:<region>:<account>:<topic>; the region is where the brief is published. */
+export const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
 export const SETTINGS: readonly Setting[] = [
   {
     key: 'spotify.clientId',
@@ -340,6 +343,21 @@ export const SETTINGS: readonly Setting[] = [
     },
     default: 'Tunelake',
     description: 'the CloudFormation stack `deploy` and `doctor` use',
+  },
+  {
+    key: 'cloud.briefTopicArn',
+    env: ['TUNELAKE_BRIEF_TOPIC_ARN'],
+    inFile: false,
+    type: {
+      kind: 'name',
+      pattern: SNS_TOPIC_ARN,
+      expected:
+        'an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:tunelake-alarms, or unset to publish no brief',
+      label: 'an SNS topic ARN',
+    },
+    defaultText: 'unset: no brief is published',
+    description:
+      "an SNS topic the catalog function publishes the daily brief to after refreshing the insights (stack context `publishBrief=true` sets it to the stack's topic)",
   },
   {
     key: 'cloud.tempDir',

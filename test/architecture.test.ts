@@ -150,13 +150,21 @@ const ADAPTERS = [
   'catalog/glue.ts',
   'query/duckdb-engine.ts',
   'query/athena.ts',
+  'notify/sns.ts',
 ];
-const PORTS = ['storage/store.ts', 'catalog/catalog.ts', 'query/engine.ts', 'spotify/client.ts'];
+const PORTS = [
+  'storage/store.ts',
+  'catalog/catalog.ts',
+  'query/engine.ts',
+  'spotify/client.ts',
+  'notify/notifier.ts',
+];
 /** Files that may talk to AWS through its SDK or Powertools. */
 const AWS_ADAPTERS = [
   'storage/s3.ts',
   'catalog/glue.ts',
   'query/athena.ts',
+  'notify/sns.ts',
   'doctor/aws-deployment.ts',
   'lambda/secrets.ts',
   'lambda/logger.ts',

@@ -5,13 +5,20 @@
 //    transform` run): every table the transform's state describes with its partitions reconciled,
 //    the new runs' raw partitions, and the Glue crawler only when a raw schema may have changed;
 // 2. refreshes the insight tables on the configured engine (Athena: CTAS into Parquet);
-// 3. emits PipelineSucceeded, which the stack's "no successful run in 25 h" alarm watches.
+// 3. publishes the daily brief (src/brief/publish.ts) to the SNS topic TUNELAKE_BRIEF_TOPIC_ARN names,
+//    when it names one (off by default). A failed publish is logged and reported in the result, not
+//    thrown: the tables and insights are in place, and a retry would only redo them;
+// 4. emits PipelineSucceeded, which the stack's "no successful run in 25 h" alarm watches.
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { type PublishedBrief, publishBrief } from '../brief/publish.js';
 import { register } from '../catalog/register.js';
+import { toTunelakeError } from '../errors.js';
 import { refreshInsights } from '../insights/refresh.js';
 import { newRunId } from '../lake.js';
 import { withRunLock } from '../lock.js';
+import type { Logger } from '../log.js';
+import type { Runtime } from '../runtime.js';
 import type { ObjectStore } from '../storage/store.js';
 import { loadTransformState } from '../transform/state.js';
 import { createHandlerRuntime, type HandlerDeps, type HandlerFailure, invoke } from './runtime.js';
@@ -46,6 +53,8 @@ export interface CatalogResult {
   schemaChanges?: string[];
   crawler?: 'started' | 'already-running' | 'crawled-in-process' | 'not-needed';
   insights?: Array<{ name: string; status: 'written' | 'unavailable'; rows: number }>;
+  /** The daily brief, when TUNELAKE_BRIEF_TOPIC_ARN names a topic. */
+  brief?: ({ status: 'published'; topicArn: string } & PublishedBrief) | BriefFailure;
   durationMs?: number;
 }
 
@@ -80,6 +89,8 @@ export function createCatalogHandler(deps: HandlerDeps = {}) {
               ...(config.cloud.tempDir ? { tempDir: config.cloud.tempDir } : {}),
             });
             const written = insights.insights.filter((i) => i.status === 'written').length;
+            const brief = runtime.notifier ? await sendBrief(runtime, logger) : undefined;
+            if (brief?.status === 'published') metrics.count('BriefPublished', 1);
             const durationMs = Math.round(performance.now() - started);
             metrics.count('InsightsRefreshed', written);
             metrics.count('PipelineSucceeded', 1);
@@ -100,6 +111,7 @@ export function createCatalogHandler(deps: HandlerDeps = {}) {
               schemaChanges: registered.raw.schemaChanges,
               crawler,
               insights: insights.insights.map((i) => ({ name: i.name, status: i.status, rows: i.rows })),
+              ...(brief ? { brief } : {}),
               durationMs,
             };
           },
@@ -112,6 +124,34 @@ export function createCatalogHandler(deps: HandlerDeps = {}) {
 }
 
 export const handler = createCatalogHandler();
+
+interface BriefFailure {
+  status: 'failed';
+  topicArn: string;
+  error: { code: string; message: string };
+}
+
+/** Builds the day's brief and publishes it; a failure is logged and returned, never thrown. */
+async function sendBrief(runtime: Runtime, logger: Logger): Promise<CatalogResult['brief']> {
+  const notifier = runtime.notifier!;
+  try {
+    const engine = await runtime.openEngine({ readOnly: true });
+    try {
+      const published = await publishBrief({ ...runtime, engine }, notifier);
+      logger.info('catalog: daily brief published', { topicArn: notifier.target, ...published });
+      return { status: 'published', topicArn: notifier.target, ...published };
+    } finally {
+      await engine.close();
+    }
+  } catch (error) {
+    const err = toTunelakeError(error);
+    logger.error(`catalog: the daily brief was not published: ${err.message}`, {
+      topicArn: notifier.target,
+      code: err.code,
+    });
+    return { status: 'failed', topicArn: notifier.target, error: { code: err.code, message: err.message } };
+  }
+}
 
 /** Whether the transform has committed any table yet. */
 async function hasTables(runtime: { store: ObjectStore }): Promise<boolean> {

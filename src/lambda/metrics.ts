@@ -19,6 +19,7 @@ export type PipelineMetricName =
   | 'RowsWritten'
   | 'RecordsQuarantined'
   | 'InsightsRefreshed'
+  | 'BriefPublished'
   | 'CrawlerStarted';
 
 export interface PipelineMetrics {

@@ -28,6 +28,7 @@ export interface HandlerDeps {
   s3Client?: RuntimeDeps['s3Client'];
   glueClient?: RuntimeDeps['glueClient'];
   athenaClient?: RuntimeDeps['athenaClient'];
+  snsClient?: RuntimeDeps['snsClient'];
   secretsClient?: SecretsClientLike;
   /** Read the secret again instead of using the cached value. */
   forceFetchSecret?: boolean;
@@ -119,5 +120,6 @@ export async function createHandlerRuntime(
     ...(deps.s3Client ? { s3Client: deps.s3Client } : {}),
     ...(deps.glueClient ? { glueClient: deps.glueClient } : {}),
     ...(deps.athenaClient ? { athenaClient: deps.athenaClient } : {}),
+    ...(deps.snsClient ? { snsClient: deps.snsClient } : {}),
   });
 }

@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 
 export interface Moto {
   /** http://127.0.0.1:PORT */
@@ -197,6 +198,82 @@ export function motoGlueClient(endpoint: string): GlueClient {
 
 export function motoAthenaClient(endpoint: string): AthenaClient {
   return new AthenaClient(motoClientConfig(endpoint));
+}
+
+export function motoSnsClient(endpoint: string): SNSClient {
+  return new SNSClient(motoClientConfig(endpoint));
+}
+
+/** One message as SNS delivers it to a subscribed SQS queue (the JSON envelope, not raw delivery). */
+export interface SnsEnvelope {
+  Type: string;
+  TopicArn: string;
+  Subject?: string;
+  Message: string;
+  MessageId: string;
+}
+
+export interface MotoTopicWithQueue {
+  topicArn: string;
+  /** Every message the queue holds now, oldest first, removed from the queue. */
+  drain(): Promise<SnsEnvelope[]>;
+}
+
+/**
+ * An SNS topic with an SQS queue subscribed to it, so that a test reads back what was published. SQS
+ * is called with its JSON protocol over fetch: the project has no SQS SDK client, and moto reads no
+ * signature.
+ */
+export async function motoTopicWithQueue(endpoint: string, name: string): Promise<MotoTopicWithQueue> {
+  const sqs = async (action: string, body: Record<string, unknown>) => {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `AmazonSQS.${action}`,
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`SQS ${action} on moto failed: HTTP ${response.status} ${text}`);
+    return JSON.parse(text || '{}') as Record<string, unknown>;
+  };
+  const sns = motoSnsClient(endpoint);
+  try {
+    const topic = await sns.send(new CreateTopicCommand({ Name: name }));
+    const { QueueUrl } = (await sqs('CreateQueue', { QueueName: `${name}-queue` })) as { QueueUrl: string };
+    const attributes = (await sqs('GetQueueAttributes', { QueueUrl, AttributeNames: ['QueueArn'] })) as {
+      Attributes: { QueueArn: string };
+    };
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: topic.TopicArn,
+        Protocol: 'sqs',
+        Endpoint: attributes.Attributes.QueueArn,
+      }),
+    );
+    return {
+      topicArn: topic.TopicArn!,
+      async drain() {
+        const out: SnsEnvelope[] = [];
+        for (;;) {
+          const received = (await sqs('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10 })) as {
+            Messages?: Array<{ Body: string; ReceiptHandle: string }>;
+          };
+          const messages = received.Messages ?? [];
+          if (messages.length === 0) return out;
+          for (const m of messages) {
+            out.push(JSON.parse(m.Body) as SnsEnvelope);
+            await sqs('DeleteMessage', { QueueUrl, ReceiptHandle: m.ReceiptHandle });
+          }
+        }
+      },
+    };
+  } finally {
+    sns.destroy();
+  }
 }
 
 export type MotoS3 = S3Client;

@@ -13,6 +13,7 @@ export interface StackSettingsSpec {
   sourcesFile?: string;
   alarmEmail?: string;
   spotifySecretArn?: string;
+  publishBrief?: string;
 }
 
 export interface StackSettings {
@@ -29,6 +30,11 @@ export interface StackSettings {
   alarmEmail: string | undefined;
   /** An existing Secrets Manager secret to read the Spotify credentials from, instead of a new one. */
   spotifySecretArn: string | undefined;
+  /**
+   * The catalog function publishes the daily brief to the alarm topic after each refresh
+   * (TUNELAKE_BRIEF_TOPIC_ARN), so that its email subscribers get it. Default false.
+   */
+  publishBrief: boolean;
 }
 
 export const DEFAULT_STACK_NAME = 'Tunelake';
@@ -41,6 +47,7 @@ export const CONTEXT_KEYS = [
   'sourcesFile',
   'alarmEmail',
   'spotifySecretArn',
+  'publishBrief',
 ] as const;
 
 /** Which file the functions' sources come from when the context names none. */
@@ -103,6 +110,11 @@ export function resolveStackSettings(
       `Invalid context spotifySecretArn "${spotifySecretArn}": expected a complete secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>).`,
     );
   }
+  const publishText = (text(spec.publishBrief) ?? 'false').toLowerCase();
+  if (publishText !== 'true' && publishText !== 'false') {
+    problems.push(`Invalid context publishBrief "${spec.publishBrief}": expected "true" or "false".`);
+  }
+  const publishBrief = publishText === 'true';
   if (problems.length > 0) {
     throw new TunelakeError(
       'CONFIG_INVALID',
@@ -112,5 +124,15 @@ export function resolveStackSettings(
       { details: { problems } },
     );
   }
-  return { stackName, bucketName, lakePrefix, schedule, tier, sourcesFile, alarmEmail, spotifySecretArn };
+  return {
+    stackName,
+    bucketName,
+    lakePrefix,
+    schedule,
+    tier,
+    sourcesFile,
+    alarmEmail,
+    spotifySecretArn,
+    publishBrief,
+  };
 }

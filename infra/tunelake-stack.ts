@@ -399,6 +399,12 @@ export class TunelakeStack extends Stack {
     catalogRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [bucketArn] }),
     );
+    if (settings.publishBrief) {
+      // The daily brief (src/brief/publish.ts) goes to the alarm topic's subscribers; only the catalog
+      // function may publish to it. grantPublish also grants the topic's KMS key, if it has one.
+      fns.catalog.addEnvironment('TUNELAKE_BRIEF_TOPIC_ARN', alarmTopic.topicArn);
+      alarmTopic.grantPublish(fns.catalog);
+    }
 
     // ---- triggers -------------------------------------------------------------------------------
     // The manifest runs/<runId>.json is the extract's commit point: it starts the transform.

@@ -64,7 +64,7 @@ export function registerQueryCommand(program: Command, deps: QueryCommandDeps = 
         const engine = await runtime.openEngine(deps.cacheDir ? { cacheDir: deps.cacheDir } : {});
         try {
           const result = await engine.query(sql, flags.database ? { database: flags.database } : {});
-          write(formatResult(result, flags.format));
+          write(formatResult(readableColumnNames(result), flags.format));
         } finally {
           await engine.close();
         }
@@ -77,6 +77,31 @@ export function registerQueryCommand(program: Command, deps: QueryCommandDeps = 
 function parseFormat(value: string): OutputFormat {
   if (value === 'table' || value === 'csv' || value === 'json') return value;
   throw new InvalidArgumentError(`expected "table", "csv" or "json", got "${value}".`);
+}
+
+/**
+ * DuckDB names an unaliased count(*) `count_star()`, its internal function, which reads as a bug in a
+ * header: show `count` instead, or `count(*)` inside a longer expression (`(count_star() + 1)` reads
+ * `(count(*) + 1)`). A name the query already uses is never taken twice: then the column keeps its own.
+ */
+export function readableColumnNames(result: QueryResult): QueryResult {
+  const taken = new Set(result.columns.map((c) => c.name));
+  const renames = new Map<string, string>();
+  for (const { name } of result.columns) {
+    if (!name.includes('count_star()')) continue;
+    const wanted = name === 'count_star()' ? 'count' : name.replaceAll('count_star()', 'count(*)');
+    const readable = [wanted, name.replaceAll('count_star()', 'count(*)')].find((n) => !taken.has(n));
+    if (readable === undefined) continue;
+    taken.add(readable);
+    renames.set(name, readable);
+  }
+  if (renames.size === 0) return result;
+  const rename = (name: string) => renames.get(name) ?? name;
+  return {
+    ...result,
+    columns: result.columns.map((c) => ({ ...c, name: rename(c.name) })),
+    rows: result.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [rename(k), v]))),
+  };
 }
 
 /** The whole output, ending in a newline. */

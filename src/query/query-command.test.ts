@@ -114,6 +114,25 @@ describe('tunelake query', () => {
     }
   });
 
+  test("an unaliased count(*) is headed `count`, not DuckDB's count_star(), in every format", async () => {
+    expect(await run(['SELECT count(*) FROM tracks'])).toBe(
+      ['count', '-----', '    2', '(1 row)', ''].join('\n'),
+    );
+    expect(await run(['SELECT COUNT(*) FROM tracks', '--format', 'csv'])).toBe('count\r\n2\r\n');
+    expect(JSON.parse(await run(['SELECT count(*) FROM tracks', '--format', 'json']))).toEqual([
+      { count: 2 },
+    ]);
+    // Inside an expression, the expression as written; an alias is left alone.
+    expect(await run(['SELECT count(*) + 1, count(*) AS n FROM tracks', '--format', 'csv'])).toBe(
+      '(count(*) + 1),n\r\n3,2\r\n',
+    );
+  });
+
+  test('a column the query names `count` keeps its name; the count(*) beside it reads count(*)', async () => {
+    const out = await run(['SELECT 7 AS count, count(*) FROM tracks', '--format', 'csv']);
+    expect(out).toBe('count,count(*)\r\n7,2\r\n');
+  });
+
   test('refuses an unknown --format before doing anything', async () => {
     await expect(run(['SELECT 1', '--format', 'xml'])).rejects.toMatchObject({
       code: 'commander.invalidArgument',

@@ -1,5 +1,6 @@
 // headlineInsights(): a few one-line facts from the insight tables, for the end of `tunelake demo`
-// ("Biggest climber on 2026-11-03: ...", "Listening peak: Fridays 21:00 UTC ..."). Each fact comes
+// ("Biggest climber on 2026-11-03: ...", "New peak on ...", "New this week ...", "Noteworthy on ...",
+// "Listening peak: Fridays 21:00 UTC ..."). Each fact comes
 // from one insight table's latest day; a table that is missing or empty gives no line. The queries
 // are plain SELECTs over the `insight_*` tables, valid on DuckDB and Athena alike.
 import { TABLES_DATABASE } from '../catalog/catalog.js';
@@ -20,6 +21,9 @@ interface Headline {
 }
 
 const t = (name: string) => `"${insightTableName(name)}"`;
+
+/** The new releases named in their headline; the rest are counted. */
+const NEW_RELEASES_LISTED = 3;
 
 const HEADLINES: Headline[] = [
   {
@@ -53,6 +57,24 @@ const HEADLINES: Headline[] = [
         : undefined,
   },
   {
+    insight: 'chart_history',
+    // A new peak: the track's best place so far, first reached on the latest day, by climbing (an entry
+    // or a re-entry has no previous place and is told by the line above). The best place first, then
+    // the longest climb to it.
+    sql: `SELECT snapshot_date, playlist_name, playlist_id, track_name, track_id, artist_name, position,
+        previous_position, days_on_playlist
+      FROM ${t('chart_history')}
+      WHERE snapshot_date = (SELECT max(snapshot_date) FROM ${t('chart_history')})
+        AND peak_date = snapshot_date AND previous_position IS NOT NULL AND position < previous_position
+      ORDER BY position, previous_position - position DESC, playlist_id, track_id
+      LIMIT 1`,
+    render: ([r]) =>
+      r &&
+      `New peak on ${r.snapshot_date}: ${quoted(r.track_name ?? r.track_id)}${by(r.artist_name)} reached ` +
+        `#${r.position} in ${quoted(r.playlist_name ?? r.playlist_id)} (from #${r.previous_position}), its best ` +
+        `in ${count(r.days_on_playlist, 'observed day', 'observed days')} there.`,
+  },
+  {
     insight: 'artist_presence',
     sql: `SELECT snapshot_date, artist_name, artist_id, playlists, positions, best_position
       FROM ${t('artist_presence')}
@@ -64,6 +86,22 @@ const HEADLINES: Headline[] = [
       `Most present artist on ${r.snapshot_date}: ${r.artist_name ?? r.artist_id}, in ` +
         `${count(r.playlists, 'watched playlist', 'watched playlists')} (${count(r.positions, 'position', 'positions')}, ` +
         `best #${r.best_position}).`,
+  },
+  {
+    insight: 'noteworthy',
+    // The latest day with a spike, and its strongest one (rank 1); the date says how recent it is.
+    sql: `SELECT snapshot_date, signal, artist_name, artist_id, value, baseline_median, robust_z
+      FROM ${t('noteworthy')}
+      WHERE "rank" = 1
+      ORDER BY snapshot_date DESC
+      LIMIT 1`,
+    render: ([r]) =>
+      r &&
+      `Noteworthy on ${r.snapshot_date}: ${r.artist_name ?? r.artist_id} ` +
+        (r.signal === 'plays'
+          ? `had ${count(r.value, 'play', 'plays')}`
+          : `held ${count(r.value, 'place', 'places')} in the watched playlists`) +
+        `, against a usual ${r.baseline_median} (robust z ${r.robust_z}).`,
   },
   {
     insight: 'release_recency',
@@ -117,6 +155,30 @@ const HEADLINES: Headline[] = [
       r &&
       `Latest release among watched artists: ${r.artist_name ?? r.artist_id}, ` +
         `${count(r.days_since_last_release, 'day', 'days')} ago (${r.last_release_date}).`,
+  },
+  {
+    insight: 'new_releases',
+    // Out in the 7 days up to the table's as_of_date (announced ones, a negative age, are not out yet).
+    sql: `SELECT release_date, album_name, album_id, album_type, artist_name, artist_id, as_of_date
+      FROM ${t('new_releases')}
+      WHERE days_since_release BETWEEN 0 AND 6
+      ORDER BY release_date DESC, artist_id, album_id`,
+    render: (rows) => {
+      const [first] = rows;
+      if (!first) return undefined;
+      const listed = rows
+        .slice(0, NEW_RELEASES_LISTED)
+        .map(
+          (r) =>
+            `${r.artist_name ?? r.artist_id}, ${quoted(r.album_name ?? r.album_id)} ` +
+            `(${r.album_type ? `${r.album_type}, ` : ''}${r.release_date})`,
+        );
+      const more = rows.length - listed.length;
+      return (
+        `New this week (7 days to ${first.as_of_date}): ${count(rows.length, 'release', 'releases')} by watched ` +
+        `artists: ${listed.join('; ')}${more > 0 ? `; and ${more} more` : ''}.`
+      );
+    },
   },
   {
     insight: 'listening_hours',

@@ -9,6 +9,7 @@ import { loadConfig } from '../config.js';
 import { silentLogger } from '../log.js';
 import type { Row } from '../query/engine.js';
 import { createQueryEngine, createRuntime } from '../runtime.js';
+import { headlineInsights } from './headlines.js';
 import { insightSql } from './insights.js';
 import { refreshInsights } from './refresh.js';
 import { type FixtureRow, writeFixtureLake } from './test-support/fixture-lake.js';
@@ -63,6 +64,7 @@ function listens(): FixtureRow[] {
 describe('refreshInsights(runtime) writes noteworthy: spikes above their own trend', () => {
   let lake: string;
   let rows: Row[];
+  let headlines: string[];
 
   beforeAll(async () => {
     lake = mkdtempSync(join(tmpdir(), 'tunelake-noteworthy-'));
@@ -81,6 +83,7 @@ describe('refreshInsights(runtime) writes noteworthy: spikes above their own tre
       });
       try {
         rows = (await engine.query('SELECT * FROM insight_noteworthy')).rows;
+        headlines = await headlineInsights(runtime, { engine });
         // The same rows from the Athena SQL (the same file: no dialect variant is needed).
         expect(insightSql('noteworthy', 'athena')).toBe(insightSql('noteworthy', 'duckdb'));
       } finally {
@@ -120,6 +123,12 @@ describe('refreshInsights(runtime) writes noteworthy: spikes above their own tre
         window_days: 9,
         rank: 2,
       },
+    ]);
+  });
+
+  it('headlineInsights() tells the strongest spike of the latest day with one (rank 1)', () => {
+    expect(headlines).toEqual([
+      'Noteworthy on 2026-11-10: Alma held 8 places in the watched playlists, against a usual 2 (robust z 4.05).',
     ]);
   });
 });

@@ -146,6 +146,8 @@ describe('refreshInsights(runtime) on the golden dataset, extended tier', () => 
     expect(await headlineInsights(runtime)).toEqual([
       'Biggest climber on 2026-12-01: "Five" by Eve in "Morning Mix", past 2 tracks (#4 -> #1).',
       'Playlist changes on 2026-12-01: 0 entries and 1 exit across 1 watched playlist.',
+      // chart_history on 12-01: t5 at #1 from #4, its best place, first reached that day (t3 and t1 fell).
+      'New peak on 2026-12-01: "Five" by Eve reached #1 in "Morning Mix" (from #4), its best in 3 observed days there.',
       // Eve, Alma and Bruno all hold 1 playlist and 1 position on 12-01: Eve's #1 is the best place.
       'Most present artist on 2026-12-01: Eve, in 1 watched playlist (1 position, best #1).',
       'Newest releases share: 33% of the tracks in the watched playlists came out in the last 30 days (1 of 3, 2026-12-01).',

@@ -289,9 +289,53 @@ describe('DashboardServer.create(runtime) after two simulated days', () => {
     ).toBe(true);
   });
 
+  it('GET /api/tracks/<id>?view=chart_history and ?view=track_journey give its rows of those insights', async () => {
+    const movers = (await getJson(`${server.url}api/insights/playlist_movers?view=latest`)).body
+      .rows as Array<{
+      track_id: string | null;
+      to_position: number | null;
+    }>;
+    const trackOnPlaylists = movers.find((r) => r.track_id !== null && r.to_position !== null)!.track_id!;
+    const places = (await getJson(`${server.url}api/tracks/${trackOnPlaylists}`)).body.rows as Array<{
+      snapshot_date: string;
+      playlist_id: string;
+      place: number;
+    }>;
+    const history = (await getJson(`${server.url}api/tracks/${trackOnPlaylists}?view=chart_history`)).body;
+    expect(history.error, JSON.stringify(history.error)).toBeUndefined();
+    expect(history.view).toBe('chart_history');
+    // The insight's places are the base table's, day by day and playlist by playlist.
+    expect(
+      history.rows.map((r: { snapshot_date: string; playlist_id: string; position: number }) => [
+        r.snapshot_date,
+        r.playlist_id,
+        r.position,
+      ]),
+    ).toEqual(places.map((r) => [r.snapshot_date, r.playlist_id, r.place]));
+    expect(history.rows.every((r: { track_id: string }) => r.track_id === trackOnPlaylists)).toBe(true);
+
+    const journey = (await getJson(`${server.url}api/tracks/${trackOnPlaylists}?view=track_journey`)).body;
+    expect(journey.error, JSON.stringify(journey.error)).toBeUndefined();
+    const playlists = [...new Set(places.map((r) => r.playlist_id))].sort();
+    expect(journey.rows.map((r: { playlist_id: string }) => r.playlist_id).sort()).toEqual(playlists);
+    expect(journey.rows.map((r: { step: number }) => r.step)).toEqual(playlists.map((_, i) => i + 1));
+
+    const last = places.at(-1)!.snapshot_date;
+    const narrowed = (
+      await getJson(`${server.url}api/tracks/${trackOnPlaylists}?view=chart_history&from=${last}`)
+    ).body;
+    expect(narrowed.applied).toEqual({ from: last });
+    expect(narrowed.rows.length).toBeGreaterThan(0);
+    expect(narrowed.rows.every((r: { snapshot_date: string }) => r.snapshot_date === last)).toBe(true);
+  });
+
   it.each([
     ['/api/tracks/abc', 'is not a Spotify track id'],
-    ['/api/tracks/0000000000000000000000?artist=0000000000000000000000', 'leave out artist and view'],
+    ['/api/tracks/0000000000000000000000?artist=0000000000000000000000', 'only: leave out artist.'],
+    [
+      '/api/tracks/0000000000000000000000?view=latest',
+      'view (rows, chart_history, track_journey) only: view "latest" is none of them.',
+    ],
     ['/api/tracks/0000000000000000000000?from=2026-02-30', 'is not a date'],
   ])('GET %s -> 400 with a clear message', async (path, message) => {
     const { status, body } = await getJson(`${server.url}${path.slice(1)}`);

@@ -16,7 +16,7 @@ import type { QueryEngine, Row } from '../query/engine.js';
 import type { ObjectStore } from '../storage/store.js';
 import { type InsightParams, parseInsightParams } from './params.js';
 import { buildInsightSql, type InsightFilters, insightQueries } from './queries.js';
-import { trackHistorySql } from './track.js';
+import { type TrackView, trackHistorySql, trackViewTable } from './track.js';
 
 /** A run older than this is shown as stale: the schedule runs daily (as doctor's lake.last-run). */
 export const STALE_RUN_HOURS = 25;
@@ -101,6 +101,8 @@ export interface InsightAnswer {
 
 export interface TrackAnswer {
   track: string;
+  /** rows (places from playlist_items), chart_history or track_journey. */
+  view: string;
   applied: InsightFilters;
   limit: number;
   truncated: boolean;
@@ -113,7 +115,7 @@ export interface Dashboard {
   filters(): Promise<DashboardFilters>;
   /** One view of one insight; `query` holds every value of each query-string key. */
   insight(name: string, query: Record<string, string[]>): Promise<InsightAnswer>;
-  /** One track's places in the watched playlists by day (the track page; from, to, playlist, limit). */
+  /** One track's chart history or journey (the track page; from, to, playlist, limit, view). */
   track(id: string, query: Record<string, string[]>): Promise<TrackAnswer>;
   close(): Promise<void>;
 }
@@ -291,10 +293,12 @@ export async function createDashboard(runtime: DashboardRuntime, deps: Dashboard
     async track(id, query) {
       const params = parseInsightParams(query);
       const sql = trackHistorySql(id, params);
-      if (!(await tableExists(runtime.catalog, 'playlist_items'))) {
+      const table = trackViewTable(params.view as TrackView);
+      if (!(await tableExists(runtime.catalog, table))) {
         throw new TunelakeError(
           'STORAGE_NOT_FOUND',
-          'This lake has no playlist_items table yet: run npx tunelake run (or npx tunelake demo --days 14).',
+          `This lake has no ${table} table yet: run npx tunelake run (or npx tunelake demo --days 14)` +
+            (table === 'playlist_items' ? '.' : ', which refreshes the insights (or npx tunelake insights).'),
         );
       }
       await checkKnownIds(params, await filters());
@@ -305,6 +309,7 @@ export async function createDashboard(runtime: DashboardRuntime, deps: Dashboard
       if (params.playlist !== undefined) applied.playlist = params.playlist;
       return {
         track: id,
+        view: params.view,
         applied,
         limit: params.limit,
         truncated: result.rows.length > params.limit,

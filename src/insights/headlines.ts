@@ -16,6 +16,8 @@ export interface HeadlineOptions {
 
 interface Headline {
   insight: string;
+  /** Other insight tables the query reads. */
+  also?: string[];
   sql: string;
   render(rows: Row[]): string | undefined;
 }
@@ -58,15 +60,18 @@ const HEADLINES: Headline[] = [
   },
   {
     insight: 'chart_history',
-    // A new peak: the track's best place so far, first reached on the latest day, by climbing (an entry
-    // or a re-entry has no previous place and is told by the line above). The best place first, then
-    // the longest climb to it.
-    sql: `SELECT snapshot_date, playlist_name, playlist_id, track_name, track_id, artist_name, position,
-        previous_position, days_on_playlist
-      FROM ${t('chart_history')}
-      WHERE snapshot_date = (SELECT max(snapshot_date) FROM ${t('chart_history')})
-        AND peak_date = snapshot_date AND previous_position IS NOT NULL AND position < previous_position
-      ORDER BY position, previous_position - position DESC, playlist_id, track_id
+    also: ['playlist_movers'],
+    // A new peak: the track's best place so far, first reached on the latest day by a real climb
+    // (playlist_movers: it overtook tracks), not by being pushed up by an exit above it; an entry has
+    // no previous place and is told by the line above. The best place first, then the longest climb.
+    sql: `SELECT c.snapshot_date, c.playlist_name, c.playlist_id, c.track_name, c.track_id, c.artist_name,
+        c.position, c.previous_position, c.days_on_playlist
+      FROM ${t('chart_history')} c
+      JOIN ${t('playlist_movers')} m ON m.snapshot_date = c.snapshot_date AND m.playlist_id = c.playlist_id
+        AND m.track_id = c.track_id AND m.move = 'climb'
+      WHERE c.snapshot_date = (SELECT max(snapshot_date) FROM ${t('chart_history')})
+        AND c.peak_date = c.snapshot_date AND c.previous_position IS NOT NULL
+      ORDER BY c.position, m.rank_change DESC, c.playlist_id, c.track_id
       LIMIT 1`,
     render: ([r]) =>
       r &&
@@ -232,7 +237,9 @@ export async function headlineInsights(
   } catch {
     return [];
   }
-  const wanted = HEADLINES.filter((h) => tables.has(insightTableName(h.insight)));
+  const wanted = HEADLINES.filter((h) =>
+    [h.insight, ...(h.also ?? [])].every((name) => tables.has(insightTableName(name))),
+  );
   if (wanted.length === 0) return [];
   const engine = options.engine ?? (await runtime.openEngine({ readOnly: true }));
   const lines: string[] = [];

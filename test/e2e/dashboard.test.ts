@@ -24,6 +24,8 @@ import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { UPDATE_GOLDEN } from '../support/env.js';
 
 const DAYS = 14;
+// biome-ignore lint/suspicious/noExplicitAny: ECharts options, read field by field
+type Json = any;
 const ARTIFACTS = UPDATE_GOLDEN
   ? join(import.meta.dirname, '..', 'artifacts', 'dashboard')
   : join(import.meta.dirname, '..', '..', 'test-artifacts', 'dashboard');
@@ -553,6 +555,31 @@ describe('tunelake serve in Chromium', () => {
     expect(journey).toBe(history.series.length);
     expect(await page.locator('[data-panel="track-journey"] [data-csv="track-journey"]').count()).toBe(1);
     expect(await page.locator('[data-png="track-history"]').count()).toBe(1);
+    // Read from insight_chart_history and insight_track_journey: place 1 on top, each line's peak
+    // pinned; the journey a timeline with a bar per playlist reached, step 1 first.
+    const options = await page.evaluate(() => {
+      const charts = (window as unknown as { tunelakeCharts: Map<string, { getOption(): Json }> })
+        .tunelakeCharts;
+      const history = charts.get('track-history')!.getOption();
+      const journey = charts.get('track-journey')?.getOption();
+      return {
+        inverse: history.yAxis[0].inverse,
+        peaks: history.series.map((s: Json) => s.markPoint?.data?.[0]?.type),
+        steps: journey?.yAxis[0].data as string[] | undefined,
+        bars: journey?.series[1].data as number[] | undefined,
+      };
+    });
+    expect(options.inverse).toBe(true);
+    expect(options.peaks).toEqual(history.series.map(() => 'min'));
+    expect(options.steps).toHaveLength(journey);
+    expect(options.steps![0]).toMatch(/^1\. /);
+    expect(options.bars!.every((days) => days >= 1)).toBe(true);
+    expect(await page.locator('[data-png="track-journey"]').count()).toBe(1);
+    const requested = await page.evaluate(() =>
+      performance.getEntriesByType('resource').map((e) => new URL(e.name).search),
+    );
+    expect(requested.some((q) => q.includes('view=chart_history'))).toBe(true);
+    expect(requested.some((q) => q.includes('view=track_journey'))).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'track.png'), fullPage: true });
   });
 

@@ -1125,65 +1125,174 @@ const PAGES = [
     intro:
       'Where this track stood in the watched playlists, day by day (place 1 = top), and the order in ' +
       'which it reached them.',
-    build: () =>
-      state.track
-        ? [
-            {
-              id: 'track-history',
-              filters: TRACK_FILTERS,
-              url: `/api/tracks/${encodeURIComponent(state.track)}?${trackQuery()}`,
-              title: 'Chart history',
-              sub: 'Its place in each watched playlist by day; gaps are days it was not on it.',
-              wide: true,
-              render: ({ rows }) => {
-                state.trackName = rows.find((r) => r.track_name)?.track_name ?? null;
-                const title = document.querySelector('#page h1');
-                if (title && state.trackName) title.textContent = state.trackName;
-                const option = linesByKey(
-                  rows,
-                  'snapshot_date',
-                  'playlist_id',
-                  'place',
-                  (r) => r.playlist_name ?? r.playlist_id,
-                );
-                option.yAxis = { type: 'value', inverse: true, min: 1, name: 'place', minInterval: 1 };
-                // A day off the playlist is a gap in its line, not a slope to the next day on it.
-                for (const series of option.series) series.connectNulls = false;
-                return [chart('track-history', option), csvLink('track-history', rows)];
-              },
-            },
-            {
-              id: 'track-journey',
-              filters: TRACK_FILTERS,
-              url: `/api/tracks/${encodeURIComponent(state.track)}?${trackQuery()}`,
-              title: 'Journey through the watched playlists',
-              sub: 'In the order the track reached them.',
-              wide: true,
-              render: ({ rows }) => {
-                const journey = journeyOf(rows);
-                return [
-                  table(
-                    [
-                      { key: 'order', label: '#', num: true },
-                      { key: 'playlist_name', label: 'Playlist', link: (r) => ['playlist', r.playlist_id] },
-                      { key: 'first_seen', label: 'First seen' },
-                      { key: 'last_seen', label: 'Last seen' },
-                      { key: 'days', label: 'Days on', num: true },
-                      { key: 'peak', label: 'Peak', num: true },
-                      { key: 'peak_date', label: 'Peak on' },
-                      { key: 'place', label: 'Latest place', num: true },
-                    ],
-                    journey,
-                    { sortKey: 'order', sortDir: 'asc', name: 'track-journey' },
-                  ),
-                  csvLink('track-journey', journey),
-                ];
-              },
-            },
-          ]
-        : [],
+    build: () => (state.track ? [trackHistoryPanel(), trackJourneyPanel()] : []),
   },
 ];
+
+/** Whether an insight's table is written in this lake (the track page falls back to playlist_items). */
+const written = (name) => insightStatus(name)?.rows !== undefined;
+
+/**
+ * The chart history: the track's place in each watched playlist by day (insight_chart_history; before
+ * the insights are refreshed, its places in playlist_items), place 1 at the top, its peak marked.
+ */
+function trackHistoryPanel() {
+  const insight = written('chart_history');
+  return {
+    id: 'track-history',
+    filters: TRACK_FILTERS,
+    url: trackUrl(insight ? 'chart_history' : 'rows'),
+    title: 'Chart history',
+    sub:
+      'Its place in each watched playlist by day (1 = top; the pin is its peak); gaps are days it was ' +
+      'not on it.',
+    wide: true,
+    render: ({ rows }) => {
+      state.trackName = rows.find((r) => r.track_name)?.track_name ?? null;
+      const title = document.querySelector('#page h1');
+      if (title && state.trackName) title.textContent = state.trackName;
+      const placeKey = insight ? 'position' : 'place';
+      const option = linesByKey(
+        rows,
+        'snapshot_date',
+        'playlist_id',
+        placeKey,
+        (r) => r.playlist_name ?? r.playlist_id,
+      );
+      option.yAxis = { type: 'value', inverse: true, min: 1, name: 'place', minInterval: 1 };
+      for (const series of option.series) {
+        // A day off the playlist is a gap in its line, not a slope to the next day on it.
+        series.connectNulls = false;
+        // On an inverted axis the smallest place is the highest point: the peak.
+        series.markPoint = {
+          symbolSize: 36,
+          label: { formatter: '#{c}' },
+          data: [{ type: 'min', name: 'peak' }],
+        };
+      }
+      return [chart('track-history', option), csvLink('track-history', rows)];
+    },
+  };
+}
+
+/**
+ * The journey: the watched playlists the track reached, in order (insight_track_journey), drawn as a
+ * timeline of days since it reached the first one, each bar its time on that playlist; and the table.
+ */
+function trackJourneyPanel() {
+  const insight = written('track_journey');
+  return {
+    id: 'track-journey',
+    filters: insight ? { date: 'reached_date', playlist: true, artist: false } : TRACK_FILTERS,
+    url: trackUrl(insight ? 'track_journey' : 'rows'),
+    title: 'Journey through the watched playlists',
+    sub: insight
+      ? 'In the order the track reached them: each bar starts the day it reached the playlist and spans ' +
+        'the days until it was last seen there.'
+      : 'In the order the track reached them.',
+    wide: true,
+    render: ({ rows }) => {
+      if (!insight) {
+        const journey = journeyOf(rows);
+        return [
+          table(
+            [
+              { key: 'order', label: '#', num: true },
+              { key: 'playlist_name', label: 'Playlist', link: (r) => ['playlist', r.playlist_id] },
+              { key: 'first_seen', label: 'First seen' },
+              { key: 'last_seen', label: 'Last seen' },
+              { key: 'days', label: 'Days on', num: true },
+              { key: 'peak', label: 'Peak', num: true },
+              { key: 'peak_date', label: 'Peak on' },
+              { key: 'place', label: 'Latest place', num: true },
+            ],
+            journey,
+            { sortKey: 'order', sortDir: 'asc', name: 'track-journey' },
+          ),
+          csvLink('track-journey', journey),
+        ];
+      }
+      return [
+        chart('track-journey', journeyTimeline(rows)),
+        table(
+          [
+            { key: 'step', label: '#', num: true },
+            { key: 'playlist_name', label: 'Playlist', link: (r) => ['playlist', r.playlist_id] },
+            { key: 'reached_date', label: 'Reached' },
+            { key: 'days_after_release', label: 'Days after release', num: true },
+            { key: 'days_after_first_step', label: 'Days after step 1', num: true },
+            { key: 'last_seen_date', label: 'Last seen' },
+            { key: 'days_on_playlist', label: 'Days on', num: true },
+            { key: 'peak_position', label: 'Peak', num: true },
+          ],
+          rows,
+          { sortKey: 'step', sortDir: 'asc', name: 'track-journey' },
+        ),
+        csvLink('track-journey', rows),
+      ];
+    },
+  };
+}
+
+const DAY_MS = 86_400_000;
+const daysBetween = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
+
+/** Journey rows -> a horizontal timeline: one bar per playlist (step 1 on top), offset by its start. */
+function journeyTimeline(rows) {
+  const steps = [...rows].sort((a, b) => a.step - b.step);
+  const names = steps.map((r) => `${r.step}. ${r.playlist_name ?? r.playlist_id}`);
+  return {
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      formatter: (items) => {
+        const r = steps[items[0]?.dataIndex ?? 0];
+        if (!r) return '';
+        const release = r.days_after_release === null ? '' : `, ${r.days_after_release} days after release`;
+        return `${names[items[0].dataIndex]}<br>reached ${r.reached_date}${release}<br>last seen ${r.last_seen_date}, peak #${r.peak_position}`;
+      },
+    },
+    grid: { left: 16 },
+    xAxis: {
+      type: 'value',
+      name: 'days since step 1',
+      nameLocation: 'middle',
+      nameGap: 28,
+      min: 0,
+      minInterval: 1,
+    },
+    yAxis: { type: 'category', data: names, inverse: true },
+    series: [
+      // The invisible part: from step 1 to the day it reached this playlist.
+      {
+        type: 'bar',
+        stack: 'journey',
+        name: 'before',
+        itemStyle: { color: 'transparent' },
+        emphasis: { disabled: true },
+        data: steps.map((r) => r.days_after_first_step),
+      },
+      {
+        type: 'bar',
+        stack: 'journey',
+        name: 'on the playlist',
+        label: {
+          show: true,
+          position: 'insideLeft',
+          formatter: (p) => `#${steps[p.dataIndex].peak_position} peak`,
+        },
+        data: steps.map((r) => Math.max(1, daysBetween(r.reached_date, r.last_seen_date) + 1)),
+      },
+    ],
+  };
+}
+
+/** GET /api/tracks/<id> for a view (rows, chart_history, track_journey) with the page's filters. */
+function trackUrl(view) {
+  const params = trackQuery();
+  if (view !== 'rows') params.set('view', view);
+  return `/api/tracks/${encodeURIComponent(state.track)}?${params}`;
+}
 
 const TRACK_FILTERS = { date: 'snapshot_date', playlist: true, artist: false };
 

@@ -99,3 +99,42 @@ describe('headlineInsights(runtime) for new_releases', () => {
     expect(await headlinesOf(DATASET, ['new_releases'])).toEqual([]);
   });
 });
+
+describe('headlineInsights(runtime) for chart_history', () => {
+  const day = (date: string, tracks: string[]): FixtureRow[] =>
+    tracks.map((track_id, position) => ({
+      playlist_id: 'pl_x',
+      position,
+      item_type: 'track',
+      track_id,
+      snapshot_id: `s-${date}`,
+      snapshot_date: date,
+    }));
+
+  it('tells no new peak for a track only pushed up by an exit above it (a shift, not a climb)', async () => {
+    // t1 leaves from #1: t2 and t3 each gain a place and reach their best, without overtaking anyone.
+    const lines = await headlinesOf(
+      {
+        ...DATASET,
+        playlist_items: [...day('2026-11-01', ['t1', 't2', 't3']), ...day('2026-11-02', ['t2', 't3'])],
+      },
+      ['chart_history', 'playlist_movers'],
+    );
+    expect(lines).toEqual([
+      'Playlist changes on 2026-11-02: 0 entries and 1 exit across 1 watched playlist.',
+    ]);
+  });
+
+  it('tells the new peak of a track that overtook another', async () => {
+    const lines = await headlinesOf(
+      {
+        ...DATASET,
+        playlist_items: [...day('2026-11-01', ['t1', 't2', 't3']), ...day('2026-11-02', ['t1', 't3', 't2'])],
+      },
+      ['chart_history', 'playlist_movers'],
+    );
+    expect(lines).toContain(
+      'New peak on 2026-11-02: "Three" by Bruno reached #2 in "Morning Mix" (from #3), its best in 2 observed days there.',
+    );
+  });
+});

@@ -1159,7 +1159,15 @@ function trackHistoryPanel() {
         placeKey,
         (r) => r.playlist_name ?? r.playlist_id,
       );
-      option.yAxis = { type: 'value', inverse: true, min: 1, name: 'place', minInterval: 1 };
+      // The axis name at its start: with place 1 on top, that is above the plot, clear of the dates.
+      option.yAxis = {
+        type: 'value',
+        inverse: true,
+        min: 1,
+        name: 'place',
+        nameLocation: 'start',
+        minInterval: 1,
+      };
       for (const series of option.series) {
         // A day off the playlist is a gap in its line, not a slope to the next day on it.
         series.connectNulls = false;
@@ -1276,6 +1284,7 @@ function journeyTimeline(rows) {
         type: 'bar',
         stack: 'journey',
         name: 'on the playlist',
+        barMaxWidth: 28,
         label: {
           show: true,
           position: 'insideLeft',

@@ -37,7 +37,10 @@ export function registerDoctorCommand(program: Command, deps: DoctorCommandDeps 
       'Check the configuration, Spotify credentials and access tier, the sources and the lake: one line per ' +
         'check with its evidence and fix; exits non-zero when the next run would fail.',
     )
-    .option('--json', 'print {ok, checks: [{id, group, status, summary, evidence, fix}]}')
+    .option(
+      '--json',
+      'print {ok, checks: [{id, group, status, summary, evidence, fix}], tier: {configured, evidence: {batch, fields, pageSize}, verdict: {tier, uncertain, safe}}}',
+    )
     .addOption(configOption())
     .addOption(lakeOption())
     .option('--tier <tier>', 'the access tier you expect: development or extended')

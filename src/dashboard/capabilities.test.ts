@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeFor } from '../cli/runtime-for.js';
 import { loadConfig } from '../config.js';
+import type { FaultOptions } from '../emulator/faults.js';
 import { Emulator } from '../emulator/server.js';
 import { silentLogger } from '../log.js';
 import { createRuntime, type Runtime } from '../runtime.js';
@@ -30,9 +31,9 @@ function apiRequests(emulator: Emulator): Record<string, number> {
 }
 
 /** A lake, an emulator of the tier, a runtime over it and a dashboard with a clock the test moves. */
-async function setUp(tier: 'development' | 'extended') {
+async function setUp(tier: 'development' | 'extended', faults: Partial<FaultOptions> = {}) {
   const lake = mkdtempSync(join(tmpdir(), `tunelake-caps-${tier}-`));
-  const emulator = await Emulator.create({ port: 0, tier, seed: 7 });
+  const emulator = await Emulator.create({ port: 0, tier, seed: 7, faults });
   const runtime = await createRuntime(loadConfig({ lake, tier }, ENV), { emulator, logger: silentLogger });
   const clock = { ms: Date.parse('2026-11-25T12:00:00Z') };
   const server = await DashboardServer.create(runtime, { port: 0, now: () => new Date(clock.ms) });
@@ -62,6 +63,10 @@ describe('GET /api/capabilities against the development-tier emulator', () => {
       configured: 'development',
       detected: 'development',
       effective: 'development',
+      uncertain: '',
+      safe: 'development',
+      // The batch was refused: development mode's page size is documented, so it is not probed.
+      evidence: { batch: 'forbidden', fields: 'absent', pageSize: null },
     });
     expect(body.reachable).toBe(true);
     expect(byId(body.endpoints, 'id', 'artists.batch')).toMatchObject({ status: 'forbidden' });
@@ -117,6 +122,38 @@ describe('GET /api/capabilities against the development-tier emulator', () => {
   });
 });
 
+describe('GET /api/capabilities against an older development-mode app (olderDevelopmentApp)', () => {
+  let ctx: Awaited<ReturnType<typeof setUp>>;
+
+  beforeAll(async () => {
+    ctx = await setUp('development', { olderDevelopmentApp: true });
+  });
+  afterAll(async () => {
+    await ctx?.server.close();
+    await ctx?.runtime.close();
+    await ctx?.emulator.close();
+    if (ctx?.lake) rmSync(ctx.lake, { recursive: true, force: true });
+  });
+
+  it('names no tier although the batch endpoint answers, and says development is the safe setting', async () => {
+    const { body } = await getJson(`${ctx.server.url}api/capabilities`);
+    expect(byId(body.endpoints, 'id', 'artists.batch')).toMatchObject({ status: 'answers' });
+    expect(body.tier).toMatchObject({
+      configured: 'development',
+      detected: null,
+      effective: 'development',
+      safe: 'development',
+      evidence: { batch: 'allowed', fields: 'absent', pageSize: { asked: 50, accepted: false } },
+    });
+    expect(body.tier.uncertain).toContain('created before 2026-02-11');
+    expect(byId(body.fields, 'field', 'artist.popularity').status).toBe('absent');
+    // The development rules judge the tables: no snapshots without popularity.
+    expect(byId(body.tables, 'name', 'artist_snapshots').populated).toBe(false);
+    // batch, me, search at 50 (refused), search at 1.
+    expect(body.requests).toBe(4);
+  });
+});
+
 describe('GET /api/capabilities against the extended-tier emulator', () => {
   let ctx: Awaited<ReturnType<typeof setUp>>;
 
@@ -135,6 +172,11 @@ describe('GET /api/capabilities against the extended-tier emulator', () => {
     expect(status).toBe(200);
     expect(body.target.description).toContain('emulator in extended tier');
     expect(body.tier.detected).toBe('extended');
+    expect(body.tier.evidence).toEqual({
+      batch: 'allowed',
+      fields: 'present',
+      pageSize: { asked: 50, accepted: true },
+    });
     expect(body.endpoints.map((e: Json) => [e.id, e.status])).toEqual([
       ['artists.batch', 'answers'],
       ['me', 'answers'],

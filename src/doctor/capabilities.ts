@@ -1,19 +1,20 @@
 // The access-tier probes of `tunelake doctor` as data: which endpoints this Spotify app may call,
 // which artist fields it receives, and which tables and insights that leaves empty (with the reason).
-// The same requests as spotify-checks.ts' access-tier group, one per endpoint: the batch lookup (its
-// 403 tells the tier), GET /me (only with a user token), and search with limit 1 (its artist shows the
-// fields). The dashboard's freshness panel shows it. No probe throws: a failed one is `unknown` with
+// The same requests as spotify-checks.ts' access-tier group: the batch lookup, GET /me (only with a
+// user token), and search (its artist shows the fields; unless the batch was refused it first asks for
+// a page of 50, the page size evidence). The tier is named only when these agree (judgeTier). The dashboard's freshness panel shows it. No probe throws: a failed one is `unknown` with
 // its error, so a server without network still answers.
 import type { AccessTier, Config } from '../config.js';
 import { type ErrorCode, type TunelakeError, toTunelakeError } from '../errors.js';
 import { INSIGHTS } from '../insights/insights.js';
 import { redact } from '../secret.js';
 import type { SpotifyApi } from '../spotify/client.js';
-import { TIER_PROBE_ARTIST_ID } from '../spotify/tiers.js';
+import { judgeTier, TIER_PROBE_ARTIST_ID, type TierEvidence } from '../spotify/tiers.js';
 import { TABLES } from '../transform/tables.js';
 import { said } from './check.js';
 import type { EmulatorInfo } from './config-checks.js';
-import { BatchArtistsSchema, emptyTables, fieldPresence, SearchArtistsSchema } from './spotify-checks.js';
+import { BatchArtistsSchema, emptyTables, fieldPresence } from './spotify-checks.js';
+import { pageSizeSaid, probeSearch, searchRequest, tierFields } from './tier-probe.js';
 
 export type EndpointStatus = 'answers' | 'forbidden' | 'unknown' | 'not probed';
 export type FieldStatus = 'present' | 'empty' | 'absent' | 'unknown';
@@ -50,10 +51,16 @@ export interface CapabilityMatrix {
   target: { kind: 'spotify' | 'emulator'; url: string; description: string };
   tier: {
     configured: AccessTier;
-    /** From the batch probe; null when it did not tell. */
+    /** Named only when the probes agree (judgeTier); null when they did not tell or disagree. */
     detected: AccessTier | null;
     /** What tables and insights are judged by: detected, else configured. */
     effective: AccessTier;
+    /** Why `detected` is null ('' when it is named). */
+    uncertain: string;
+    /** The SPOTIFY_ACCESS_TIER that cannot break a run: detected, else development. */
+    safe: AccessTier;
+    /** What the probes saw: the batch endpoint, popularity and followers, the page size. */
+    evidence: TierEvidence;
   };
   /** Every probe failed without an answer (no network, bad credentials): statuses are unknown. */
   reachable: boolean;
@@ -86,9 +93,9 @@ export async function probeCapabilities(input: CapabilityProbeInput): Promise<Ca
   const configured = config.spotify.tier;
   let requests = 0;
 
-  // 1. The batch endpoint: removed for development-mode apps, so its status is the tier.
+  // 1. The batch endpoint: removed for development-mode apps, but older ones still get 200 (judgeTier).
   const batchRequest = `GET /artists?ids=${TIER_PROBE_ARTIST_ID}`;
-  let detected: AccessTier | null = null;
+  let batchAnswer: TierEvidence['batch'] = 'unknown';
   let batch: EndpointCapability;
   let sample: FieldSample | undefined;
   // Set when the batch probe could not get an app token or reach Spotify: the next probes would only
@@ -97,13 +104,19 @@ export async function probeCapabilities(input: CapabilityProbeInput): Promise<Ca
   requests++;
   try {
     const body = await spotify.get('/artists', BatchArtistsSchema, { query: { ids: TIER_PROBE_ARTIST_ID } });
-    detected = 'extended';
+    batchAnswer = 'allowed';
     sample = sampleOf(body.artists, batchRequest);
-    batch = endpoint('artists.batch', batchRequest, 'answers', '200', 'batch lookups: extended quota mode');
+    batch = endpoint(
+      'artists.batch',
+      batchRequest,
+      'answers',
+      '200',
+      'batch lookups: extended quota mode, or a development-mode app created before 2026-02-11',
+    );
   } catch (error) {
     const err = toTunelakeError(error);
     if (err.code === 'SPOTIFY_FORBIDDEN' && !/premium/i.test(err.message)) {
-      detected = 'development';
+      batchAnswer = 'forbidden';
       batch = endpoint(
         'artists.batch',
         batchRequest,
@@ -157,35 +170,37 @@ export async function probeCapabilities(input: CapabilityProbeInput): Promise<Ca
   }
 
   // 3. Search with limit 1: it answers in both tiers, and its artist shows the fields of the tier.
-  const searchRequest = 'GET /search?q=a&type=artist&limit=1';
+  // 3. Search: it answers in both tiers, and its artist shows the fields of the tier. Unless the batch
+  //    was refused, it asks for a page of 50 first: the page size evidence (src/doctor/tier-probe.ts).
   let search: EndpointCapability;
+  let pageSize: TierEvidence['pageSize'] = null;
   if (blocked) {
     search = endpoint(
       'search',
-      searchRequest,
+      searchRequest(1),
       'unknown',
       `not sent: ${evidence(blocked.error)}`,
       'search sources need an app token',
     );
   } else {
-    requests++;
-    try {
-      const body = await spotify.get('/search', SearchArtistsSchema, {
-        query: { q: 'a', type: 'artist', limit: 1 },
-      });
-      sample ??= sampleOf(body.artists.items, searchRequest);
+    const probe = await probeSearch(spotify, batchAnswer !== 'forbidden');
+    requests += probe.requests;
+    pageSize = probe.pageSize;
+    const request = searchRequest(probe.pageSize?.accepted ? probe.pageSize.asked : 1);
+    if (probe.items) {
+      sample ??= sampleOf(probe.items, request);
       search = endpoint(
         'search',
-        searchRequest,
+        request,
         'answers',
-        `200, ${body.artists.items.length} item`,
-        detected === 'development' ? 'search sources (pages of at most 10 results)' : 'search sources',
+        redact(probe.said.join('; ')),
+        `search sources; page size ${pageSizeSaid(pageSize, batchAnswer === 'forbidden')}`,
       );
-    } catch (error) {
-      const err = toTunelakeError(error);
+    } else {
+      const err = probe.error!;
       search = endpoint(
         'search',
-        searchRequest,
+        request,
         err.code === 'SPOTIFY_FORBIDDEN' ? 'forbidden' : 'unknown',
         evidence(err),
         'search sources will fail',
@@ -194,8 +209,11 @@ export async function probeCapabilities(input: CapabilityProbeInput): Promise<Ca
   }
 
   // 4. Fields, then the tables and insights they leave empty (the rules of doctor's tier.tables).
-  const effective = detected ?? configured;
   const present = sample ? fieldPresence(sample.artist) : undefined;
+  const tierEvidence: TierEvidence = { batch: batchAnswer, fields: tierFields(present), pageSize };
+  const verdict = judgeTier(tierEvidence);
+  const detected = verdict.tier;
+  const effective = detected ?? configured;
   const fields: FieldCapability[] = [
     ...TIER_FIELDS.map((f) => ({
       field: `artist.${f}`,
@@ -242,7 +260,14 @@ export async function probeCapabilities(input: CapabilityProbeInput): Promise<Ca
           url,
           description: `the Spotify app ${config.spotify.clientId ?? '(no client id)'} at ${url}`,
         },
-    tier: { configured, detected, effective },
+    tier: {
+      configured,
+      detected,
+      effective,
+      uncertain: verdict.uncertain,
+      safe: verdict.safe,
+      evidence: tierEvidence,
+    },
     reachable: endpoints.some((e) => e.status === 'answers' || e.status === 'forbidden'),
     endpoints,
     fields,
@@ -270,7 +295,14 @@ export function unknownCapabilities(
       url: config.spotify.apiUrl,
       description: `the Spotify app ${config.spotify.clientId ?? '(no client id)'} at ${config.spotify.apiUrl}`,
     },
-    tier: { configured: tier, detected: null, effective: tier },
+    tier: {
+      configured: tier,
+      detected: null,
+      effective: tier,
+      uncertain: 'no probe could be sent',
+      safe: 'development',
+      evidence: { batch: 'unknown', fields: 'unknown', pageSize: null },
+    },
     reachable: false,
     endpoints: [
       endpoint(

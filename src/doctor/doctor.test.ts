@@ -109,8 +109,18 @@ describe('runDoctor(runtime) against the emulator', () => {
     expect(line(report, 'credentials.app-token').status).toBe('ok');
     expect(line(report, 'credentials.refresh-token').status).toBe('ok');
     expect(line(report, 'tier.batch')).toMatchObject({ status: 'ok' });
-    expect(line(report, 'tier.batch').summary).toContain('development mode');
     expect(line(report, 'tier.batch').evidence).toContain('403');
+    expect(line(report, 'tier.verdict')).toMatchObject({
+      status: 'ok',
+      summary: 'access tier: development mode (as configured)',
+    });
+    // Development mode's page size is documented (10): not probed, so search costs one request.
+    expect(line(report, 'tier.page-size').status).toBe('skip');
+    expect(report.tier).toMatchObject({
+      configured: 'development',
+      evidence: { batch: 'forbidden', fields: 'absent', pageSize: null },
+      verdict: { tier: 'development', uncertain: '', safe: 'development' },
+    });
     expect(line(report, 'tier.fields').status).toBe('warn');
     expect(line(report, 'tier.fields').summary).toMatch(/lack popularity and followers/);
     expect(line(report, 'tier.tables').summary).toMatch(/artist_snapshots .*track_snapshots/);
@@ -153,7 +163,8 @@ describe('runDoctor(runtime) against the emulator', () => {
       emulator: ext,
       sources: { playlists: [TOP_50_GLOBAL_ID], artists },
     });
-    expect(line(report, 'tier.batch').summary).toContain('extended quota mode');
+    expect(line(report, 'tier.verdict').summary).toBe('access tier: extended quota mode (as configured)');
+    expect(line(report, 'tier.page-size').summary).toBe('page size: a search page of 50 was accepted');
     expect(line(report, 'tier.fields').status).toBe('ok');
     expect(report.checks.some((c) => c.id === 'tier.insight.rising_artists')).toBe(false);
     expect(report.checks.some((c) => c.id === 'tier.insight.label_share')).toBe(false);
@@ -169,10 +180,49 @@ describe('runDoctor(runtime) against the emulator', () => {
 
   it('says the app runs in development mode when SPOTIFY_ACCESS_TIER=extended is configured', async () => {
     const { report } = await doctor({ emulator: dev, tier: 'extended' });
-    const batch = line(report, 'tier.batch');
-    expect(batch.status).toBe('fail');
-    expect(batch.fix).toContain('SPOTIFY_ACCESS_TIER=development');
+    const verdict = line(report, 'tier.verdict');
+    expect(verdict.status).toBe('fail');
+    expect(verdict.fix).toContain('SPOTIFY_ACCESS_TIER=development');
     expect(doctorExitCode(report)).toBe(4);
+  });
+
+  it('an older development-mode app (batch 200, no popularity, page of 50 refused): no tier named, development is the safe setting', async () => {
+    const older = await Emulator.create({
+      port: 0,
+      tier: 'development',
+      seed: 7,
+      faults: { olderDevelopmentApp: true },
+    });
+    try {
+      const asExtended = await doctor({ emulator: older, tier: 'extended' });
+      expect(line(asExtended.report, 'tier.batch').evidence).toContain(': 200');
+      expect(line(asExtended.report, 'tier.page-size').summary).toContain(
+        'a search page of 50 was refused (400 Invalid limit)',
+      );
+      const verdict = line(asExtended.report, 'tier.verdict');
+      expect(verdict.status).toBe('warn');
+      expect(verdict.summary).toContain(
+        'access tier uncertain: batch endpoints answer, but artists lack popularity',
+      );
+      expect(verdict.summary).not.toContain('extended quota mode (as configured)');
+      expect(verdict.fix).toContain('set SPOTIFY_ACCESS_TIER=development (the safe setting)');
+      expect(verdict.evidence).toBe(
+        'batch endpoints allowed, popularity and followers absent, page size a search page of 50 was refused (400 Invalid limit): pages of 10 (the client falls back on its own)',
+      );
+      expect(asExtended.report.tier).toMatchObject({
+        evidence: { batch: 'allowed', fields: 'absent', pageSize: { asked: 50, accepted: false } },
+        verdict: { tier: null, safe: 'development' },
+      });
+      // Tables are judged by what was seen: no popularity, so no snapshots.
+      expect(line(asExtended.report, 'tier.tables').summary).toContain('artist_snapshots');
+
+      const asDevelopment = await doctor({ emulator: older, tier: 'development' });
+      const ok = line(asDevelopment.report, 'tier.verdict');
+      expect(ok.status).toBe('ok');
+      expect(ok.summary).toContain('SPOTIFY_ACCESS_TIER=development (as configured) is the safe setting');
+    } finally {
+      await older.close();
+    }
   });
 
   it('flags an editorial playlist and a playlist owned by someone else in development mode', async () => {

@@ -15,7 +15,7 @@ import type { AwsDeployment } from './aws-deployment.js';
 import type { CheckGroup, DoctorCheck } from './check.js';
 import { configChecks, type EmulatorInfo } from './config-checks.js';
 import { lakeChecks } from './lake-checks.js';
-import { spotifyChecks } from './spotify-checks.js';
+import { spotifyChecks, type TierProbeReport } from './spotify-checks.js';
 
 export type { CheckGroup, CheckStatus, DoctorCheck } from './check.js';
 
@@ -48,6 +48,8 @@ export interface DoctorReport {
   /** No check failed: the next run has what it needs. */
   ok: boolean;
   checks: DoctorCheck[];
+  /** The access-tier probes and the verdict; absent when the configuration was invalid. */
+  tier?: TierProbeReport;
 }
 
 export const GROUP_ORDER: readonly CheckGroup[] = [
@@ -60,15 +62,16 @@ export const GROUP_ORDER: readonly CheckGroup[] = [
 ];
 
 export async function runDoctor(target: DoctorTarget, deps: DoctorDeps = {}): Promise<DoctorReport> {
+  const spotify = await spotifyChecks({
+    config: target.config,
+    spotify: target.spotify,
+    emulator: target.emulator,
+    now: target.now,
+    readFile: deps.readFile ?? readIfExists,
+  });
   const checks: DoctorCheck[] = [
     ...configChecks(target.config, target.emulator),
-    ...(await spotifyChecks({
-      config: target.config,
-      spotify: target.spotify,
-      emulator: target.emulator,
-      now: target.now,
-      readFile: deps.readFile ?? readIfExists,
-    })),
+    ...spotify.checks,
     ...(await lakeChecks({
       config: target.config,
       store: target.store,
@@ -86,7 +89,7 @@ export async function runDoctor(target: DoctorTarget, deps: DoctorDeps = {}): Pr
   ];
   // Stable: within a group, checks keep the order they ran in.
   checks.sort((a, b) => GROUP_ORDER.indexOf(a.group) - GROUP_ORDER.indexOf(b.group));
-  return { ok: !checks.some((c) => c.status === 'fail'), checks };
+  return { ok: !checks.some((c) => c.status === 'fail'), checks, tier: spotify.tier };
 }
 
 /** 0 when nothing failed, else the exit code mapped from the first failure's error code. */
@@ -100,9 +103,11 @@ export function doctorExitCode(report: DoctorReport): number {
 export function reportJson(report: DoctorReport): {
   ok: boolean;
   checks: Array<Pick<DoctorCheck, 'id' | 'group' | 'status' | 'summary' | 'evidence' | 'fix'>>;
+  tier?: TierProbeReport;
 } {
   return {
     ok: report.ok,
+    ...(report.tier ? { tier: report.tier } : {}),
     checks: report.checks.map(({ id, group, status, summary, evidence, fix }) => ({
       id,
       group,

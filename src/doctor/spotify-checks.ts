@@ -9,10 +9,11 @@ import { type ErrorCode, type TunelakeError, toTunelakeError } from '../errors.j
 import { INSIGHTS } from '../insights/insights.js';
 import type { SpotifyApi } from '../spotify/client.js';
 import { ArtistSchema, type PrivateUser } from '../spotify/schemas.js';
-import { TIER_PROBE_ARTIST_ID } from '../spotify/tiers.js';
+import { judgeTier, TIER_PROBE_ARTIST_ID, type TierEvidence, type TierVerdict } from '../spotify/tiers.js';
 import { TABLES } from '../transform/tables.js';
 import { checksOf, type DoctorCheck, said } from './check.js';
 import type { EmulatorInfo } from './config-checks.js';
+import { pageSizeSaid, probeSearch, tierFields } from './tier-probe.js';
 
 export interface SpotifyCheckInput {
   config: Config;
@@ -41,9 +42,6 @@ const TOKEN_CODES = new Set<ErrorCode>([
 
 type ArtistObject = z.infer<typeof ArtistSchema>;
 export const BatchArtistsSchema = z.looseObject({ artists: z.array(ArtistSchema.nullable()) });
-export const SearchArtistsSchema = z.looseObject({
-  artists: z.looseObject({ items: z.array(ArtistSchema.nullable()) }),
-});
 const PlaylistProbeSchema = z.looseObject({
   id: z.string().optional(),
   name: z.string().optional(),
@@ -53,7 +51,16 @@ const PlaylistProbeSchema = z.looseObject({
   tracks: z.unknown().optional(),
 });
 
-export async function spotifyChecks(input: SpotifyCheckInput): Promise<DoctorCheck[]> {
+/** What the access-tier probes saw and what doctor concluded (`doctor --json` carries it). */
+export interface TierProbeReport {
+  configured: AccessTier;
+  evidence: TierEvidence;
+  verdict: TierVerdict;
+}
+
+export async function spotifyChecks(
+  input: SpotifyCheckInput,
+): Promise<{ checks: DoctorCheck[]; tier: TierProbeReport }> {
   const { config, spotify } = input;
   const out: DoctorCheck[] = [];
   const cred = checksOf('credentials', out);
@@ -67,19 +74,19 @@ export async function spotifyChecks(input: SpotifyCheckInput): Promise<DoctorChe
   const probeIds = sources.artists.length > 0 ? sources.artists.slice(0, 50) : [TIER_PROBE_ARTIST_ID];
   const batchLabel = `GET /artists?ids=${probeIds.length === 1 ? probeIds[0] : `<${probeIds.length} ids>`}`;
   let appError: TunelakeError | undefined;
-  let detected: AccessTier | undefined;
+  let batchAnswer: 'allowed' | 'forbidden' | undefined;
   let batch: Array<ArtistObject | null> | undefined;
   let premiumMissing: TunelakeError | undefined;
   let batchError: TunelakeError | undefined;
   try {
     batch = (await spotify.get('/artists', BatchArtistsSchema, { query: { ids: probeIds.join(',') } }))
       .artists;
-    detected = 'extended';
+    batchAnswer = 'allowed';
   } catch (error) {
     const err = toTunelakeError(error);
     if (err.code === 'SPOTIFY_FORBIDDEN') {
       if (/premium/i.test(err.message)) premiumMissing = err;
-      else detected = 'development';
+      else batchAnswer = 'forbidden';
     } else if (TOKEN_CODES.has(err.code) || err.details.grant !== undefined) {
       appError = err;
     } else {
@@ -172,7 +179,8 @@ export async function spotifyChecks(input: SpotifyCheckInput): Promise<DoctorChe
     await tokenAge(input, refreshOrigin, cred);
   }
 
-  // 3. The tier, from the batch probe.
+  // 3. The batch probe itself: allowed or refused. What it means is judged below, with the fields and
+  //    the page size: older development-mode apps still get 200 here (judgeTier).
   const configured = config.spotify.tier;
   if (premiumMissing) {
     tier.fail('tier.batch', {
@@ -190,63 +198,54 @@ export async function spotifyChecks(input: SpotifyCheckInput): Promise<DoctorChe
     });
   } else if (appError) {
     tier.skip('tier.batch', { summary: 'access tier not probed: no app token', evidence: '' });
-  } else if (detected) {
-    const evidence =
-      detected === 'development'
-        ? `${batchLabel}: 403 (batch endpoints are removed for development-mode apps since February 2026)`
-        : `${batchLabel}: 200 (batch endpoints answer: extended quota mode)`;
-    const mode = detected === 'development' ? 'development mode' : 'extended quota mode';
-    if (detected === configured) {
-      tier.ok('tier.batch', { summary: `access tier: ${mode} (as configured)`, evidence });
-    } else if (configured === 'extended') {
-      tier.fail('tier.batch', {
-        summary: `access tier: ${mode}, but SPOTIFY_ACCESS_TIER=extended: batch lookups and larger pages will be refused`,
-        evidence,
-        fix: 'set SPOTIFY_ACCESS_TIER=development (or spotify.tier in tunelake.config.json), or get extended quota mode for the app',
-        code: 'SPOTIFY_FORBIDDEN',
-      });
-    } else {
-      tier.warn('tier.batch', {
-        summary: `access tier: ${mode}, but SPOTIFY_ACCESS_TIER=development: runs use more, smaller requests than needed`,
-        evidence,
-        fix: 'set SPOTIFY_ACCESS_TIER=extended',
-      });
-    }
+  } else if (batchAnswer === 'forbidden') {
+    tier.ok('tier.batch', {
+      summary: 'batch endpoints are refused, as for development-mode apps',
+      evidence: `${batchLabel}: 403 (batch endpoints are removed for development-mode apps since February 2026)`,
+    });
+  } else if (batchAnswer === 'allowed') {
+    tier.ok('tier.batch', {
+      summary: 'batch endpoints answer',
+      evidence: `${batchLabel}: 200 (extended quota mode, or a development-mode app created before 2026-02-11)`,
+    });
   }
 
-  // 4. Search with limit 1: it answers in both tiers, and its artist shows which fields the tier gets.
+  // 4. Search: it answers in both tiers, and its artist shows which fields the tier gets. Unless the
+  //    batch was refused (development mode: 10 at most), it asks for a page of 50 to see the page size.
   let sample: ArtistObject | undefined = batch?.find((a): a is ArtistObject => a !== null);
+  let pageSize: TierEvidence['pageSize'] = null;
   if (appError) {
     tier.skip('tier.search', { summary: 'GET /search not probed: no app token', evidence: '' });
   } else {
-    try {
-      const body = await spotify.get('/search', SearchArtistsSchema, {
-        query: { q: 'a', type: 'artist', limit: 1 },
-      });
-      const first = body.artists.items.find((a): a is ArtistObject => a !== null);
-      sample ??= first;
-      tier.ok('tier.search', {
-        summary: 'GET /search answers',
-        evidence: `GET /search?q=a&type=artist&limit=1: 200, ${body.artists.items.length} item`,
-      });
-    } catch (error) {
-      const err = toTunelakeError(error);
+    const probe = await probeSearch(spotify, batchAnswer !== 'forbidden');
+    pageSize = probe.pageSize;
+    sample ??= probe.items?.find((a): a is ArtistObject => a !== null);
+    if (probe.items) {
+      tier.ok('tier.search', { summary: 'GET /search answers', evidence: probe.said.join('; ') });
+    } else {
+      const err = probe.error!;
       tier.fail('tier.search', {
         summary: 'GET /search fails',
-        evidence: `GET /search?q=a&type=artist&limit=1: ${said(err)}`,
+        evidence: probe.said.join('; '),
         fix: 'search sources will fail: see the evidence',
         code: err.code,
       });
     }
+    const pageLine = pageSizeSaid(pageSize, batchAnswer === 'forbidden');
+    if (pageSize === null) tier.skip('tier.page-size', { summary: `page size ${pageLine}`, evidence: '' });
+    else
+      tier.ok('tier.page-size', {
+        summary: `page size: ${pageLine}`,
+        evidence: probe.said.slice(0, 1).join(''),
+      });
   }
 
-  // 5. Fields, and therefore which tables and insights can fill.
-  const effectiveTier = detected ?? configured;
+  // 5. Fields, then the tier from every probe together.
   const fields = sample ? fieldPresence(sample) : undefined;
   if (fields) {
     const missing = (['popularity', 'followers'] as const).filter((f) => !fields[f]);
     const genres = fields.genres === 'absent' ? 'genres absent' : `genres ${fields.genres}`;
-    const evidence = `artist ${sample!.id} from ${batch ? 'GET /artists?ids=' : 'GET /search'}: ${[
+    const evidence = `artist ${sample!.id} from ${batch?.some((a) => a?.id === sample!.id) ? 'GET /artists?ids=' : 'GET /search'}: ${[
       'popularity',
       'followers',
     ]
@@ -264,6 +263,14 @@ export async function spotifyChecks(input: SpotifyCheckInput): Promise<DoctorChe
   } else if (!appError) {
     tier.skip('tier.fields', { summary: 'no artist object to inspect', evidence: '' });
   }
+  const tierEvidence: TierEvidence = {
+    batch: batchAnswer ?? 'unknown',
+    fields: tierFields(fields),
+    pageSize,
+  };
+  const verdict = judgeTier(tierEvidence);
+  if (!appError && !premiumMissing) verdictLine(verdict, tierEvidence, configured, tier);
+  const effectiveTier = verdict.tier ?? configured;
   const hasPopularity = fields ? fields.popularity && fields.followers : effectiveTier === 'extended';
   const empty = emptyTables(config, hasPopularity, spotify.hasUserToken && !userError, effectiveTier);
   const filled = TABLES.map((t) => t.name).filter((n) => !empty.has(n));
@@ -354,10 +361,61 @@ export async function spotifyChecks(input: SpotifyCheckInput): Promise<DoctorChe
       evidence: 'GET /search is checked under access tier',
     });
   }
-  return out;
+  return { checks: out, tier: { configured, evidence: tierEvidence, verdict } };
 }
 
 type Lines = ReturnType<typeof checksOf>;
+
+const MODE: Record<AccessTier, string> = {
+  development: 'development mode',
+  extended: 'extended quota mode',
+};
+
+/** `tier.verdict`: the tier named only on unambiguous evidence, else what is uncertain and the safe setting. */
+function verdictLine(
+  verdict: TierVerdict,
+  evidence: TierEvidence,
+  configured: AccessTier,
+  tier: Lines,
+): void {
+  const seen =
+    `batch endpoints ${evidence.batch}, popularity and followers ${evidence.fields}, ` +
+    `page size ${pageSizeSaid(evidence.pageSize, evidence.batch === 'forbidden')}`;
+  const detected = verdict.tier;
+  if (detected === null) {
+    const summary = `access tier uncertain: ${verdict.uncertain}`;
+    if (configured === verdict.safe) {
+      tier.ok('tier.verdict', {
+        summary: `${summary}; SPOTIFY_ACCESS_TIER=${verdict.safe} (as configured) is the safe setting`,
+        evidence: seen,
+      });
+    } else {
+      tier.warn('tier.verdict', {
+        summary: `${summary}; SPOTIFY_ACCESS_TIER=${configured} may be wrong`,
+        evidence: seen,
+        fix: `set SPOTIFY_ACCESS_TIER=${verdict.safe} (the safe setting) unless Spotify granted this app extended quota mode`,
+      });
+    }
+    return;
+  }
+  const mode = MODE[detected];
+  if (detected === configured) {
+    tier.ok('tier.verdict', { summary: `access tier: ${mode} (as configured)`, evidence: seen });
+  } else if (configured === 'extended') {
+    tier.fail('tier.verdict', {
+      summary: `access tier: ${mode}, but SPOTIFY_ACCESS_TIER=extended: batch lookups and larger pages will be refused`,
+      evidence: seen,
+      fix: 'set SPOTIFY_ACCESS_TIER=development (or spotify.tier in tunelake.config.json), or get extended quota mode for the app',
+      code: 'SPOTIFY_FORBIDDEN',
+    });
+  } else {
+    tier.warn('tier.verdict', {
+      summary: `access tier: ${mode}, but SPOTIFY_ACCESS_TIER=development: runs use more, smaller requests than needed`,
+      evidence: seen,
+      fix: 'set SPOTIFY_ACCESS_TIER=extended',
+    });
+  }
+}
 
 function appFix(error: TunelakeError): string {
   if (error.code === 'AUTH_INVALID_CLIENT') {

@@ -151,7 +151,7 @@ export interface PageSizes {
 /** What a listing falls back to on `400 Invalid limit`: the OpenAPI's maximum for both. */
 export const FALLBACK_PAGE_SIZE = 10;
 
-function isInvalidLimit(error: unknown): boolean {
+export function isInvalidLimit(error: unknown): boolean {
   if (!isTunelakeError(error, 'SPOTIFY_BAD_REQUEST')) return false;
   return /invalid limit/i.test(String(error.details.spotifyMessage ?? error.message));
 }

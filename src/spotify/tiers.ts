@@ -106,3 +106,58 @@ export function tierFromProbeStatus(status: number): AccessTier | undefined {
   if (status >= 200 && status < 300) return 'extended';
   return undefined;
 }
+
+/** What the tier probes saw (doctor and `serve`'s capability matrix send the same requests). */
+export interface TierEvidence {
+  /** `GET /artists?ids=`: 200 (allowed), 403 (forbidden), or no answer. */
+  batch: 'allowed' | 'forbidden' | 'unknown';
+  /** popularity and followers on an artist object: both present, either absent, or no artist seen. */
+  fields: 'present' | 'absent' | 'unknown';
+  /** The largest `limit` asked of search and whether it was accepted; null when not probed. */
+  pageSize: { asked: number; accepted: boolean } | null;
+}
+
+export interface TierVerdict {
+  /** Named only when the evidence is unambiguous; null otherwise. */
+  tier: AccessTier | null;
+  /** Why the tier is not named ('' when it is). */
+  uncertain: string;
+  /** The SPOTIFY_ACCESS_TIER that cannot break a run: the named tier, else development. */
+  safe: AccessTier;
+}
+
+/**
+ * The tier from every probe together. The batch probe alone misleads: apps created before
+ * 2026-02-11 keep the batch endpoints while getting development-mode fields and quotas (removals
+ * postponed on 2026-03-09, developer.spotify.com/documentation/web-api/references/changes/february-2026).
+ * A refused page size above 10 is no tier signal on its own: Spotify's OpenAPI caps it at 10 for every
+ * tier and nobody has published what extended-quota apps get.
+ */
+export function judgeTier(evidence: TierEvidence): TierVerdict {
+  const named = (tier: AccessTier): TierVerdict => ({ tier, uncertain: '', safe: tier });
+  const unsure = (why: string): TierVerdict => ({ tier: null, uncertain: why, safe: 'development' });
+  const page = evidence.pageSize;
+  if (evidence.batch === 'unknown') return unsure('the batch probe got no answer');
+  if (evidence.batch === 'forbidden') {
+    if (evidence.fields === 'present')
+      return unsure(
+        'batch endpoints are refused (development mode) yet artists carry popularity and followers',
+      );
+    if (page?.accepted && page.asked > 10)
+      return unsure(
+        `batch endpoints are refused (development mode) yet a page of ${page.asked} was accepted`,
+      );
+    return named('development');
+  }
+  if (evidence.fields === 'present') return named('extended');
+  if (evidence.fields === 'absent') {
+    return unsure(
+      'batch endpoints answer, but artists lack popularity and followers: an app created before ' +
+        '2026-02-11 in development mode keeps the batch endpoints, so this is not proof of extended quota mode' +
+        (page && !page.accepted ? `; a page of ${page.asked} was refused, as in development mode` : ''),
+    );
+  }
+  return unsure(
+    'batch endpoints answer, but no artist object showed whether popularity and followers are sent',
+  );
+}

@@ -1481,7 +1481,9 @@ function drawCapabilities(body, load) {
   const m = state.capabilities;
   const tierText = m.tier.detected
     ? `${m.tier.detected}${m.tier.detected === m.tier.configured ? ' (as configured)' : ` (configured: ${m.tier.configured})`}`
-    : `unknown (configured: ${m.tier.configured})`;
+    : m.tier.uncertain
+      ? `uncertain (configured: ${m.tier.configured}; safe setting: ${m.tier.safe}): ${m.tier.uncertain}`
+      : `unknown (configured: ${m.tier.configured})`;
   const badge = (status) => el('span', { class: `tag cap-${CAP_TONE[status] ?? 'warn'}`, text: status });
   const row = (kind, id, what, status, detail) =>
     el(

@@ -5,6 +5,7 @@
 // manifest (create-only, the commit point, carrying the new state); the state copy (compare-and-swap);
 // the pending marker's removal. A crash anywhere leaves either nothing visible or a complete run.
 import type { Config } from '../config.js';
+import { isTunelakeError, toTunelakeError } from '../errors.js';
 import { newRunId, utcDate } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { SpotifyApi } from '../spotify/client.js';
@@ -26,7 +27,7 @@ import { enrich } from './sources/enrich.js';
 import { extractMe } from './sources/me.js';
 import { extractPlaylists } from './sources/playlists.js';
 import { extractSearches } from './sources/search.js';
-import { commitState, loadState } from './state.js';
+import { commitState, type ExtractState, loadState, type NotBefore, notBeforeError } from './state.js';
 
 export interface ExtractInfo {
   runId: string;
@@ -56,6 +57,11 @@ export interface ExtractDeps {
   runId?: string;
   /** Test hook: called at named points so a test can crash the process there. */
   checkpoint?: (name: string) => void | Promise<void>;
+  /**
+   * The real time, which Retry-After counts in (the Spotify client's clock); `now` may be the
+   * emulator's simulated day. Default: the system clock.
+   */
+  wallClock?: () => Date;
 }
 
 export async function extract(
@@ -80,6 +86,12 @@ export async function extract(
   await checkpoint('recovered');
 
   const { state, etag } = await loadState(store);
+  // Spotify asked for a long wait in an earlier run: stop before any request (#14).
+  if (state.notBefore) {
+    const wall = (deps.wallClock ?? (() => new Date()))();
+    if (Date.parse(state.notBefore.until) > wall.getTime()) throw notBeforeError(state.notBefore, wall);
+    logger.info('the wait Spotify asked for is over', { notBefore: state.notBefore.until });
+  }
   await markPending(store, { runId, dt, startedAt: started.toISOString() });
   const writer = createRawWriter(store, { runId, dt });
   const ctx: RunContext = {
@@ -98,20 +110,31 @@ export async function extract(
     full: { tracks: new Set(), albums: new Set(), artists: new Set() },
   };
 
+  delete ctx.state.notBefore;
   // A page size Spotify refused in an earlier run is not asked for again (#14).
   spotify.usePageSizes(ctx.state.pageSizes ?? {});
   const { sources } = config;
-  await extractPlaylists(ctx, sources.playlists);
-  await checkpoint('playlists');
-  await extractArtists(ctx, sources.artists);
-  await checkpoint('artists');
-  await extractSearches(ctx);
-  await extractMe(ctx);
-  await checkpoint('me');
-  const importedTracks = await enrichImportedTracks(ctx, store);
-  await enrich(ctx);
-  await writer.flush();
-  await checkpoint('flushed');
+  let importedTracks: Awaited<ReturnType<typeof enrichImportedTracks>>;
+  try {
+    await extractPlaylists(ctx, sources.playlists);
+    await checkpoint('playlists');
+    await extractArtists(ctx, sources.artists);
+    await checkpoint('artists');
+    await extractSearches(ctx);
+    await extractMe(ctx);
+    await checkpoint('me');
+    importedTracks = await enrichImportedTracks(ctx, store);
+    await enrich(ctx);
+    await writer.flush();
+    await checkpoint('flushed');
+  } catch (error) {
+    await rememberNotBefore(store, state, etag, error, runId).catch((failed: unknown) =>
+      logger.warn('could not record the wait Spotify asked for in the extract state', {
+        error: toTunelakeError(failed).message,
+      }),
+    );
+    throw error;
+  }
 
   progress({ phase: 'commit' });
   ctx.state.lastRunId = runId;
@@ -162,6 +185,30 @@ export async function extract(
   await store.delete(pendingKey(runId));
   info.durationMs = Math.round(performance.now() - startedMs);
   return info;
+}
+
+/**
+ * A 429 whose wait is too long to sleep through stops the run: the time goes into the state the run
+ * started from (the run itself commits nothing, so nothing it read is half-recorded), and the next
+ * runs stop before asking (#14). Its raw objects are cleaned up by the next run's recovery.
+ */
+async function rememberNotBefore(
+  store: ObjectStore,
+  state: ExtractState,
+  etag: string | undefined,
+  error: unknown,
+  runId: string,
+): Promise<void> {
+  if (!isTunelakeError(error, 'SPOTIFY_RATE_LIMITED') && !isTunelakeError(error, 'SPOTIFY_QUOTA_EXCEEDED'))
+    return;
+  const until = error.details.notBefore;
+  if (typeof until !== 'string') return;
+  const route = typeof error.details.route === 'string' ? error.details.route : 'a request';
+  const next: ExtractState = {
+    ...state,
+    notBefore: { until, code: error.code as NotBefore['code'], route, runId },
+  };
+  await commitState(store, next, etag);
 }
 
 function requestCounts(spotify: SpotifyApi): { requests: number; tokenRequests: number; retries: number } {

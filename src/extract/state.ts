@@ -55,6 +55,12 @@ export interface ExtractState {
   recentlyPlayedAfter: number | null;
   /** Saved tracks: the newest added_at landed; paging stops at the first one not newer. */
   savedTracksNewest: string | null;
+  /**
+   * Spotify asked for a wait longer than tunelake sleeps through (a 429 with an hours-long
+   * Retry-After, or a spent quota): no run calls Spotify before `until` (#14). Kept when the run
+   * that met it stopped, removed by the first run after it.
+   */
+  notBefore?: NotBefore;
   /** Page sizes Spotify refused with `400 Invalid limit` and the smaller ones used since (#14). */
   pageSizes?: { artistAlbums?: number; search?: number };
   /**
@@ -64,6 +70,36 @@ export interface ExtractState {
    * Absent in states written before it existed.
    */
   owed?: OwedWork;
+}
+
+export interface NotBefore {
+  /** ISO time: the 429's arrival plus its Retry-After. */
+  until: string;
+  code: 'SPOTIFY_RATE_LIMITED' | 'SPOTIFY_QUOTA_EXCEEDED';
+  /** The request that was refused, e.g. `GET /v1/artists/{id}`. */
+  route: string;
+  /** The run that met the 429. */
+  runId: string;
+}
+
+/**
+ * The error of a run that starts before `notBefore.until`: raised before any request, with the time,
+ * and not retryable (a Lambda returns it instead of letting AWS retry into the ban).
+ */
+export function notBeforeError(notBefore: NotBefore, now: Date): TunelakeError {
+  const minutes = Math.ceil((Date.parse(notBefore.until) - now.getTime()) / 60_000);
+  const wait = minutes >= 120 ? `${(minutes / 60).toFixed(1)} h` : `${minutes} min`;
+  return new TunelakeError(
+    notBefore.code,
+    `Spotify asked tunelake not to call again before ${notBefore.until} (${wait} from now; a 429 ` +
+      `${notBefore.code === 'SPOTIFY_QUOTA_EXCEEDED' ? 'QUOTA_EXCEEDED ' : ''}on ${notBefore.route} in run ${notBefore.runId}), ` +
+      'so this run stops without a request and lands nothing; nothing landed earlier is lost. Run again after that time ' +
+      '(the schedule will); calling earlier only prolongs the ban.',
+    {
+      retryable: false,
+      details: { notBefore: notBefore.until, route: notBefore.route, runId: notBefore.runId },
+    },
+  );
 }
 
 export interface OwedWork {

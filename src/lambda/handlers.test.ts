@@ -30,6 +30,7 @@ import { loadConfig } from '../config.js';
 import { catalogSummary } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
 import { readManifest } from '../extract/manifest.js';
+import { commitState, loadState } from '../extract/state.js';
 import { insightTableName } from '../insights/insights.js';
 import { silentLogger } from '../log.js';
 import { createCatalog, createObjectStore } from '../runtime.js';
@@ -385,6 +386,26 @@ describe('the Lambda handlers (extract, transform, catalog) on moto_server', () 
       clientSecret: CLIENT_SECRET,
       refreshToken,
     });
+  });
+
+  test('extract before the "not before" time of a long Retry-After returns a terminal SPOTIFY_RATE_LIMITED (no Lambda retry into the ban)', async () => {
+    const store = createObjectStore(loadConfig({}, env), { s3Client: s3 });
+    const { state, etag } = await loadState(store);
+    const until = new Date(Date.now() + 5 * 3_600_000).toISOString();
+    const etagWith = await commitState(
+      store,
+      { ...state, notBefore: { until, code: 'SPOTIFY_RATE_LIMITED', route: 'GET /v1/search', runId: 'r0' } },
+      etag,
+    );
+    try {
+      const { result } = await captured(() =>
+        createExtractHandler(deps)({ scheduledTime: '2026-11-29T06:00:00Z' }),
+      );
+      expect(result).toMatchObject({ ok: false, error: { code: 'SPOTIFY_RATE_LIMITED', retryable: false } });
+      expect((result as { error: { message: string } }).error.message).toContain(until);
+    } finally {
+      await commitState(store, state, etagWith);
+    }
   });
 
   test('a retryable failure is thrown (for Lambda to retry), not returned', async () => {

@@ -5,6 +5,9 @@
 // Errors: a retryable TunelakeError is thrown, so that Lambda's asynchronous invoke retries it (twice)
 // and then sends the event to the DLQ; any other error is logged and returned as `{ ok: false, error }`,
 // since retrying a bad secret or a bug only repeats it (and costs another Spotify quota slice).
+// A 429 whose Retry-After is above TUNELAKE_MAX_RETRY_AFTER (or a spent quota) is terminal too: its
+// error is `retryable: false`, and the "not before" time it leaves in the lake's state makes the
+// next scheduled invocations return the same terminal error at once, without calling Spotify (#14).
 import type { Context } from 'aws-lambda';
 import { type Config, type ConfigSpec, loadConfig, withSpotifyCredentials } from '../config.js';
 import { toTunelakeError } from '../errors.js';

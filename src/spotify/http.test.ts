@@ -101,6 +101,11 @@ describe('request() on 429', () => {
     expect(error.code).toBe('SPOTIFY_RATE_LIMITED');
     expect(error.message).toContain('TUNELAKE_MAX_RETRY_AFTER');
     expect(error.message).toContain('Retry-After: 3600');
+    // Not retryable (a Lambda must not retry into the ban), with the time the extract keeps (#14).
+    expect(error.retryable).toBe(false);
+    const notBefore = new Date(time.now() + 3_600_000).toISOString();
+    expect(error.details.notBefore).toBe(notBefore);
+    expect(error.message).toContain(`Run it again after ${notBefore}`);
     expect(time.sleeps).toEqual([]);
     expect(emu.stats().total).toBe(1);
     // Requests queued after it fail the same way without being sent.

@@ -251,6 +251,14 @@ export function createTransport(http: HttpConfig, deps: ResolvedDeps, stats: Cli
       spotifyMessage,
       attempts,
     };
+    // A wait too long to sleep through: the time is kept in the lake's state (src/extract/state.ts
+    // `notBefore`) so that no run asks again before it, and the error is not retryable, so that neither
+    // the Lambda's automatic retries nor a scheduler call again into the ban (#14).
+    const notBefore =
+      retryAfter !== undefined && (reason === 'QUOTA_EXCEEDED' || retryAfter > http.maxRetryAfterSeconds)
+        ? new Date(now() + retryAfter * 1000).toISOString()
+        : undefined;
+    if (notBefore) Object.assign(details, { notBefore });
     if (reason === 'QUOTA_EXCEEDED') {
       const error = new TunelakeError(
         'SPOTIFY_QUOTA_EXCEEDED',
@@ -267,8 +275,9 @@ export function createTransport(http: HttpConfig, deps: ResolvedDeps, stats: Cli
         'SPOTIFY_RATE_LIMITED',
         `Spotify rate-limited ${request.label} and asked tunelake to wait ${formatSeconds(retryAfter)} ` +
           `(Retry-After: ${retryAfter}), longer than the ${http.maxRetryAfterSeconds} s tunelake is willing to ` +
-          'sleep, so the run stops here. Run it again later, or raise the cap with TUNELAKE_MAX_RETRY_AFTER=<seconds>.',
-        { details },
+          `sleep, so the run stops here. Run it again after ${notBefore} (runs before then stop at once), or ` +
+          'raise the cap with TUNELAKE_MAX_RETRY_AFTER=<seconds>.',
+        { retryable: false, details },
       );
       if (request.kind === 'api') limiter.blockUntil(now() + retryAfter * 1000, error);
       throw error;

@@ -3,6 +3,11 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { committedRunIds } from '../../src/extract/manifest.js';
+import { commitState, emptyState } from '../../src/extract/state.js';
+import { silentLogger } from '../../src/log.js';
+import { createObjectStore } from '../../src/runtime.js';
 import { PATH } from '../support/env.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tunelake.js');
@@ -64,6 +69,31 @@ describe('tunelake extract (the command)', () => {
     expect(out.ok).toBe(false);
     expect(out.error.code).toBe('STORAGE_FAILED');
     expect(result.stderr).toContain(notADir);
+  });
+
+  it('stops at once with exit 5 and the time while the lake holds a "not before" time from a long Retry-After (#14)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelake-cli-'));
+    const lake = join(dir, 'lake');
+    const until = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const store = createObjectStore(loadConfig({ lake }, {}), { logger: silentLogger });
+    await commitState(
+      store,
+      {
+        ...emptyState(),
+        notBefore: { until, code: 'SPOTIFY_RATE_LIMITED', route: 'GET /v1/artists/{id}', runId: 'r1' },
+      },
+      undefined,
+    );
+    for (const command of ['extract', 'run']) {
+      const result = tunelake([command, '--json', '--lake', lake], dir);
+      expect([command, result.code]).toEqual([command, 5]);
+      const out = JSON.parse(result.stdout) as { ok: boolean; error: { code: string; message: string } };
+      expect(out.error.code).toBe('SPOTIFY_RATE_LIMITED');
+      expect(out.error.message).toContain(`not to call again before ${until}`);
+      expect(result.stderr).toContain(until);
+    }
+    // Nothing landed: no run was committed.
+    expect(await committedRunIds(store)).toEqual([]);
   });
 
   it('prints help for every command', () => {

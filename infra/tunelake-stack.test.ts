@@ -303,6 +303,8 @@ describe('TunelakeStack: IAM', () => {
       );
     };
     expect(policyOf(FUNCTION_NAMES.extract)).toContain('secretsmanager:GetSecretValue');
+    // Only the extract writes the secret: a rotated refresh token (#14).
+    expect(policyOf(FUNCTION_NAMES.extract)).toContain('secretsmanager:PutSecretValue');
     expect(policyOf(FUNCTION_NAMES.extract)).not.toContain('glue:');
     expect(policyOf(FUNCTION_NAMES.transform)).not.toContain('secretsmanager:');
     expect(policyOf(FUNCTION_NAMES.transform)).not.toContain('athena:');

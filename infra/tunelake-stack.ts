@@ -354,6 +354,10 @@ export class TunelakeStack extends Stack {
       role.addToPrincipalPolicy(listBucketStatement(bucketArn, listed));
     }
     secret.grantRead(fns.extract);
+    // A refresh token Spotify rotates is written back (src/lambda/secrets.ts), or the next run fails (#14).
+    fns.extract.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }),
+    );
     for (const stage of ['transform', 'catalog'] as const) {
       fns[stage].role!.addToPrincipalPolicy(
         new iam.PolicyStatement({

@@ -20,7 +20,9 @@ import type { AthenaClientLike } from './query/athena.js';
 import type { QueryEngine } from './query/engine.js';
 import { Secret } from './secret.js';
 import { SNS_TOPIC_ARN } from './settings.js';
+import type { SaveRefreshToken } from './spotify/auth.js';
 import { createSpotifyClient, type SpotifyApi } from './spotify/client.js';
+import { saveRotatedRefreshToken } from './spotify/login.js';
 import { createLocalObjectStore } from './storage/local.js';
 import { createS3ObjectStore, type S3ClientLike } from './storage/s3.js';
 import { type ObjectStore, parseS3Location } from './storage/store.js';
@@ -95,6 +97,11 @@ export interface RuntimeDeps {
    * used. Default true.
    */
   spotify?: boolean;
+  /**
+   * Where a refresh token Spotify rotates is persisted (the Lambda passes its secret's writer).
+   * Default: the credentials file when the token came from it; none for SPOTIFY_REFRESH_TOKEN.
+   */
+  saveRefreshToken?: SaveRefreshToken;
 }
 
 /** The emulator's demo app credentials (public: they only open the local emulator). */
@@ -116,8 +123,17 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     ...(deps.now ? { now: deps.now } : {}),
   });
   const crawler = createRawCrawler(effective, { store, catalog, logger, glueClient: deps.glueClient });
+  const saveRefreshToken =
+    deps.saveRefreshToken ??
+    (!emulator && config.origins['spotify.refreshToken'] === 'file'
+      ? (token: Secret) => saveRotatedRefreshToken(config.credentialsFile, token)
+      : undefined);
   const spotify = wantsSpotify
-    ? createSpotifyClient(effective, { logger, now: () => Date.now() })
+    ? createSpotifyClient(effective, {
+        logger,
+        now: () => Date.now(),
+        ...(saveRefreshToken ? { saveRefreshToken } : {}),
+      })
     : noSpotify();
   const notifier = createNotifier(effective, { logger, snsClient: deps.snsClient });
   return {

@@ -43,6 +43,8 @@ export interface AuthStore {
   expireAccessToken(token: string): void;
   issueRefreshToken(grant: Grant, options?: { issuedAt?: number; publicClient?: boolean }): string;
   findRefreshToken(token: string): RefreshGrant | undefined;
+  /** A new refresh token for the same grant and original authorisation time; the old one stops working. */
+  rotateRefreshToken(token: string): string | undefined;
   refreshTokenExpired(grant: RefreshGrant): boolean;
   issueCode(grant: Omit<CodeGrant, 'expiresAt'>): string;
   /** Codes are single use: taking one deletes it. */
@@ -135,6 +137,14 @@ export function createAuthStore(options: AuthStoreOptions): AuthStore {
       return value;
     },
     findRefreshToken: (value) => refresh.get(value),
+    rotateRefreshToken: (value) => {
+      const record = refresh.get(value);
+      if (!record) return undefined;
+      refresh.delete(value);
+      const next = token('AQ', 96);
+      refresh.set(next, { ...record });
+      return next;
+    },
     refreshTokenExpired: (grant) => now() - grant.issuedAt > maxAgeMs,
     issueCode: (grant) => {
       const value = token('AQ', 72);

@@ -42,6 +42,12 @@ export interface FaultOptions {
   ownerNotPremium: boolean;
   /** Every /v1 call with a user token: 403 "User not registered in the Developer Dashboard". */
   userNotRegistered: boolean;
+  /**
+   * The refresh grant answers with a new refresh_token and the one it was asked with stops working,
+   * as Spotify's documentation allows ("might include a new refresh token"); off by default since
+   * Spotify stopped rotating around 2026-07-20 (aome510/spotify-player#1041).
+   */
+  rotateRefreshTokens: boolean;
   /** Probability that a request that would succeed answers 404 instead (an object listed a moment ago is gone). */
   rate404: number;
   /**
@@ -69,6 +75,7 @@ export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
   olderDevelopmentApp: false,
   ownerNotPremium: false,
   userNotRegistered: false,
+  rotateRefreshTokens: false,
   rate404: 0,
   faultRoutes: Object.freeze([]) as readonly string[],
 });
@@ -80,6 +87,7 @@ const BOOLEANS = [
   'olderDevelopmentApp',
   'ownerNotPremium',
   'userNotRegistered',
+  'rotateRefreshTokens',
 ] as const;
 
 /** The Retry-After sent with QUOTA_EXCEEDED: hours, as seen in the wild (ShareList#23). */

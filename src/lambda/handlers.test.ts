@@ -13,7 +13,11 @@ import {
 } from '@aws-sdk/client-athena';
 import { CreateCrawlerCommand, GetCrawlerCommand, type GlueClient } from '@aws-sdk/client-glue';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   listBucketKeys,
@@ -430,6 +434,43 @@ describe('the Lambda handlers (extract, transform, catalog) on moto_server', () 
     } finally {
       const store = createObjectStore(loadConfig({}, env), { s3Client: s3 });
       await store.delete('state/lock.json');
+    }
+  });
+
+  // Last: it rotates the secret's refresh token, which the tests above compare with.
+  test('extract writes a refresh token Spotify rotates back into the secret, keeping its other keys; the next invocation refreshes with it (#14)', async () => {
+    emu.setFaults({ rotateRefreshTokens: true });
+    const secretId = env.TUNELAKE_SPOTIFY_SECRET_ID!;
+    try {
+      const first = await captured(() =>
+        createExtractHandler({ ...deps, forceFetchSecret: true })({ scheduledTime: '2026-12-01T06:00:00Z' }),
+      );
+      expect(first.result).toMatchObject({ ok: true, status: 'committed', errors: [] });
+      const stored = JSON.parse(
+        (await secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString!,
+      ) as Record<string, string>;
+      expect(stored.client_id).toBe('tunelake-demo');
+      expect(stored.client_secret).toBe(CLIENT_SECRET);
+      expect(stored.refresh_token).toMatch(/^AQ/);
+      expect(stored.refresh_token).not.toBe(refreshToken);
+      // Never in the logs: neither the old token nor the new one.
+      for (const line of first.lines) {
+        expect(line).not.toContain(refreshToken);
+        expect(line).not.toContain(stored.refresh_token);
+      }
+
+      // The old token is dead (the emulator rotated it away); the next run reads the new one and lands
+      // the user's sources again, rotating once more.
+      const second = await captured(() =>
+        createExtractHandler(deps)({ scheduledTime: '2026-12-02T06:00:00Z' }),
+      );
+      expect(second.result).toMatchObject({ ok: true, status: 'committed', errors: [] });
+      const again = JSON.parse(
+        (await secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString!,
+      ) as Record<string, string>;
+      expect(again.refresh_token).not.toBe(stored.refresh_token);
+    } finally {
+      emu.setFaults({ rotateRefreshTokens: false });
     }
   });
 });

@@ -16,7 +16,7 @@ import { createRuntime, type Runtime, type RuntimeDeps } from '../runtime.js';
 import { redact } from '../secret.js';
 import { createLambdaLogger, type LambdaLogger } from './logger.js';
 import { createPipelineMetrics, type PipelineMetrics } from './metrics.js';
-import { loadSpotifyCredentials, type SecretsClientLike } from './secrets.js';
+import { loadSpotifyCredentials, type SecretsClientLike, saveRefreshTokenToSecret } from './secrets.js';
 
 /** Effects and clients a handler can be given (the harness and tests); defaults are the Lambda's own. */
 export interface HandlerDeps {
@@ -104,12 +104,20 @@ export async function createHandlerRuntime(
   options: { spotify: boolean },
 ): Promise<Runtime> {
   let effective = config;
+  let saveRefreshToken: RuntimeDeps['saveRefreshToken'];
   if (options.spotify && !deps.emulator && config.cloud.spotifySecretId) {
     const credentials = await loadSpotifyCredentials(config.cloud.spotifySecretId, {
       ...(deps.secretsClient ? { secretsClient: deps.secretsClient } : {}),
       ...(deps.forceFetchSecret ? { forceFetch: true } : {}),
     });
     effective = withSpotifyCredentials(config, credentials);
+    const secretId = config.cloud.spotifySecretId;
+    saveRefreshToken = (token) =>
+      saveRefreshTokenToSecret(
+        secretId,
+        token,
+        deps.secretsClient ? { secretsClient: deps.secretsClient } : {},
+      );
     logger.debug('Spotify credentials read from Secrets Manager', {
       secretId: config.cloud.spotifySecretId,
       refreshToken: credentials.refreshToken !== undefined,
@@ -118,6 +126,7 @@ export async function createHandlerRuntime(
   return createRuntime(effective, {
     logger,
     spotify: options.spotify,
+    ...(saveRefreshToken ? { saveRefreshToken } : {}),
     ...(deps.emulator ? { emulator: deps.emulator } : {}),
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.s3Client ? { s3Client: deps.s3Client } : {}),

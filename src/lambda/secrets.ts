@@ -5,11 +5,15 @@
 // fails with an error that says which secret and the command that fills it.
 
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import type { SpotifyCredentials } from '../config.js';
 import { TunelakeError } from '../errors.js';
-import { registerSecretValue } from '../secret.js';
+import { registerSecretValue, type Secret } from '../secret.js';
 
 /** How long a fetched secret is reused (Powertools' default is 5 s; the credentials rarely change). */
 const MAX_AGE_SECONDS = 300;
@@ -39,7 +43,9 @@ export async function loadSpotifyCredentials(
     `'{"client_id":"...","client_secret":"...","refresh_token":"..."}'`;
   let value: unknown;
   try {
-    const options = { transform: 'json' as const, maxAge: MAX_AGE_SECONDS, forceFetch: deps.forceFetch };
+    // A token this container wrote back is newer than Powertools' cached copy.
+    const forceFetch = deps.forceFetch || rewritten.delete(secretId) || undefined;
+    const options = { transform: 'json' as const, maxAge: MAX_AGE_SECONDS, forceFetch };
     if (deps.secretsClient) {
       const { SecretsProvider } = await import('@aws-lambda-powertools/parameters/secrets');
       value = await new SecretsProvider({ awsSdkV3Client: deps.secretsClient }).get(secretId, options);
@@ -69,6 +75,45 @@ export async function loadSpotifyCredentials(
     );
   }
   return { clientId: client_id, clientSecret: client_secret, refreshToken: refresh_token };
+}
+
+/** Secrets this container has written a rotated refresh token to: read afresh, not from the cache. */
+const rewritten = new Set<string>();
+
+/**
+ * Writes a refresh token that Spotify rotated on refresh into the secret, keeping its other keys
+ * (#14): read the current value, replace `refresh_token`, put a new version. The function's role
+ * needs secretsmanager:PutSecretValue on it (infra/tunelake-stack.ts grants it). The token is
+ * never logged; an error names the secret only.
+ */
+export async function saveRefreshTokenToSecret(
+  secretId: string,
+  token: Secret,
+  deps: { secretsClient?: SecretsManagerClient } = {},
+): Promise<void> {
+  const client = deps.secretsClient ?? new SecretsManagerClient({});
+  try {
+    const current = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const parsed = current.SecretString ? (JSON.parse(current.SecretString) as Record<string, unknown>) : {};
+    await client.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        SecretString: JSON.stringify({ ...parsed, refresh_token: token.reveal() }),
+      }),
+    );
+    rewritten.add(secretId);
+  } catch (error) {
+    const name = (error as { name?: string })?.name ?? 'Error';
+    throw new TunelakeError(
+      'STORAGE_FAILED',
+      `Could not write the rotated Spotify refresh token to the secret ${secretId} (${name}). The function's ` +
+        'role needs secretsmanager:GetSecretValue and secretsmanager:PutSecretValue on it; if the next run ' +
+        'fails with invalid_grant, run `tunelake login` and put the new token in the secret.',
+      { cause: error, details: { secretId } },
+    );
+  } finally {
+    if (!deps.secretsClient) client.destroy();
+  }
 }
 
 function secretsError(secretId: string, error: unknown, fix: string): TunelakeError {

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { SpotifyConfig } from '../config.js';
 import { TunelakeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { registerSecretValue } from '../secret.js';
+import { registerSecretValue, Secret } from '../secret.js';
 import type { SendResult, Transport } from './http.js';
 import { AuthErrorBodySchema, type TokenResponse, TokenResponseSchema } from './schemas.js';
 
@@ -26,7 +26,12 @@ export interface AuthContext {
   transport: Transport;
   now: () => number;
   logger: Logger;
+  /** Persists a refresh token the refresh grant rotated (the credentials file, or the AWS secret). */
+  saveRefreshToken?: SaveRefreshToken;
 }
+
+/** Where a rotated refresh token is written back; the composition root picks it (src/runtime.ts). */
+export type SaveRefreshToken = (token: Secret) => Promise<void>;
 
 const RENEW_BEFORE_EXPIRY_MS = 60_000;
 
@@ -120,9 +125,28 @@ export function createUserTokenProvider(ctx: AuthContext): TokenProvider | undef
       throw error;
     }
     // "The response might not include a new refresh token": keep the old one then (https://developer.spotify.com/documentation/web-api/tutorials/refreshing-tokens).
-    if (response.refresh_token) {
+    // Spotify may then invalidate the old one, so the new one is persisted at once: otherwise the next
+    // run would start from a dead token (#14). A failed write does not stop this run, which holds the
+    // new token in memory; it is logged, without the token, with what to do.
+    if (response.refresh_token && response.refresh_token !== refreshToken) {
       registerSecretValue(response.refresh_token);
       refreshToken = response.refresh_token;
+      if (ctx.saveRefreshToken) {
+        try {
+          await ctx.saveRefreshToken(new Secret(response.refresh_token));
+          ctx.logger.info('Spotify rotated the refresh token; the new one is saved');
+        } catch (error) {
+          ctx.logger.warn(
+            'Spotify rotated the refresh token, but it could not be saved: the next run may need `tunelake login`',
+            { error: error instanceof Error ? error.message : String(error) },
+          );
+        }
+      } else {
+        ctx.logger.warn(
+          'Spotify rotated the refresh token, and it has nowhere to be saved (SPOTIFY_REFRESH_TOKEN comes from ' +
+            'the environment): if the old one stops working, run `tunelake login` and use the credentials file',
+        );
+      }
     }
     return response;
   });

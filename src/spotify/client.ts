@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { isTunelakeError, TunelakeError } from '../errors.js';
-import { createAppTokenProvider, createUserTokenProvider } from './auth.js';
+import { createAppTokenProvider, createUserTokenProvider, type SaveRefreshToken } from './auth.js';
 import {
   type ClientStats,
   createHttp,
@@ -156,15 +156,26 @@ export function isInvalidLimit(error: unknown): boolean {
   return /invalid limit/i.test(String(error.details.spotifyMessage ?? error.message));
 }
 
+export interface SpotifyClientDeps extends SpotifyDeps {
+  /** Where a refresh token that Spotify rotated is persisted; without it, a warning says it was not. */
+  saveRefreshToken?: SaveRefreshToken;
+}
+
 export function createSpotifyClient(
   config: Pick<Config, 'spotify' | 'http'>,
-  deps: SpotifyDeps = {},
+  deps: SpotifyClientDeps = {},
 ): SpotifyClient {
   const resolved = resolveDeps(deps);
   const { logger } = resolved;
   const stats = createStats();
   const transport = createTransport(config.http, resolved, stats);
-  const authContext = { spotify: config.spotify, transport, now: resolved.now, logger };
+  const authContext = {
+    spotify: config.spotify,
+    transport,
+    now: resolved.now,
+    logger,
+    ...(deps.saveRefreshToken ? { saveRefreshToken: deps.saveRefreshToken } : {}),
+  };
   const app = createAppTokenProvider(authContext);
   const user = createUserTokenProvider(authContext);
   const http = createHttp(config.spotify.apiUrl, transport, { app, user }, resolved);

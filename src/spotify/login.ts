@@ -7,7 +7,7 @@
 // redirects to `http://127.0.0.1:PORT/callback?code&state`, and the code is exchanged for tokens.
 // Opening the browser is an injected effect, so tests drive the flow with `fetch` against the
 // emulator's auto-approving /authorize.
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
@@ -143,11 +143,7 @@ export async function saveCredentials(path: string, result: LoginResult): Promis
     obtained_at: result.obtainedAt,
   };
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(temp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(temp, 0o600);
-    await rename(temp, path);
+    await writeCredentialsFile(path, stored);
   } catch (error) {
     throw new TunelakeError(
       'STORAGE_FAILED',
@@ -156,6 +152,53 @@ export async function saveCredentials(path: string, result: LoginResult): Promis
     );
   }
   return stored;
+}
+
+/**
+ * Replaces the refresh token in the credentials file with one Spotify rotated on refresh (#14).
+ * `obtained_at` stays: the six-month expiry counts from the original authorisation, which a refresh
+ * does not extend (developer.spotify.com/blog/2026-06-18-refresh-token-expiration).
+ */
+export async function saveRotatedRefreshToken(
+  path: string,
+  token: Secret,
+  now: () => Date = () => new Date(),
+): Promise<void> {
+  let current: Partial<StoredCredentials> & Record<string, unknown> = {};
+  try {
+    current = JSON.parse(await readFile(path, 'utf8')) as typeof current;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new TunelakeError(
+        'STORAGE_FAILED',
+        `Could not read the credentials file ${path} to save the rotated refresh token: ${(error as Error).message}. ` +
+          'Run `tunelake login` to write a new one.',
+        { cause: error },
+      );
+    }
+  }
+  try {
+    await writeCredentialsFile(path, {
+      ...current,
+      refresh_token: token.reveal(),
+      rotated_at: now().toISOString(),
+    });
+  } catch (error) {
+    throw new TunelakeError(
+      'STORAGE_FAILED',
+      `Could not save the rotated refresh token to ${path}: ${(error as Error).message}. Run \`tunelake login\` ` +
+        'once the file is writable.',
+      { cause: error },
+    );
+  }
+}
+
+async function writeCredentialsFile(path: string, value: object): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  await chmod(temp, 0o600);
+  await rename(temp, path);
 }
 
 interface CallbackServer {

@@ -93,12 +93,17 @@ export function tokenEndpoint(state: EmulatorState, authorization: string | null
   // Refresh tokens expire a fixed time after the original login; refreshing does not extend them.
   if (auth.refreshTokenExpired(record)) throw oauthFail('invalid_grant', 'Refresh token expired');
   const grant: Grant = { clientId: record.clientId, userId: record.userId, scopes: record.scopes };
-  // Since 2026-07 refresh tokens no longer rotate: no new refresh_token in the answer.
+  // Since 2026-07 refresh tokens no longer rotate: no new refresh_token in the answer, unless the
+  // rotateRefreshTokens knob plays the documented rotation (the old token is then invalid).
+  const rotated = state.faults.options.rotateRefreshTokens
+    ? auth.rotateRefreshToken(refreshToken)
+    : undefined;
   return json(200, {
     access_token: auth.issueAccessToken(grant),
     token_type: 'Bearer',
     expires_in: expiresIn,
     scope: [...grant.scopes].join(' '),
+    ...(rotated ? { refresh_token: rotated } : {}),
   });
 }
 

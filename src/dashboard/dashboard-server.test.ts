@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,67 @@ async function getJson(url: string): Promise<{ status: number; body: Json }> {
   const response = await fetch(url);
   return { status: response.status, body: await response.json() };
 }
+
+describe('GET /api/status: the Spotify login in the freshness bar (#14)', () => {
+  const NOW = new Date('2026-12-07T12:00:00Z');
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tunelake-dash-login-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** /api/status of a server over an empty lake, with a credentials file logged in at `obtainedAt`. */
+  async function loginOf(obtainedAt: string | undefined, env: Record<string, string> = {}): Promise<Json> {
+    const file = join(dir, `credentials-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({ refresh_token: 'AQ-file-token', ...(obtainedAt ? { obtained_at: obtainedAt } : {}) }),
+    );
+    const config = loadConfig({ lake: join(dir, 'lake') }, { TUNELAKE_CREDENTIALS: file, ...env });
+    const runtime = await createRuntime(config, { logger: silentLogger, spotify: false });
+    const server = await DashboardServer.create(runtime, { port: 0, now: () => NOW });
+    try {
+      const { status, body } = await getJson(`${server.url}api/status`);
+      expect(status).toBe(200);
+      expect(JSON.stringify(body)).not.toContain('AQ-file-token');
+      return body.login;
+    } finally {
+      await server.close();
+      await runtime.close();
+    }
+  }
+
+  it('is ok with the age and expiry date more than 30 days before expiry', async () => {
+    expect(await loginOf('2026-10-01T00:00:00Z')).toMatchObject({
+      status: 'ok',
+      obtainedAt: '2026-10-01T00:00:00.000Z',
+      expiresAt: '2027-04-01T00:00:00.000Z',
+      ageDays: 67,
+      message: 'the Spotify login is 67 days old; it expires on 2027-04-01',
+    });
+  });
+
+  it('warns from 30 days before expiry, then says it expired, naming `tunelake login`', async () => {
+    const expiring = await loginOf('2026-06-20T00:00:00Z');
+    expect(expiring).toMatchObject({
+      status: 'expiring',
+      daysLeft: 12,
+      expiresAt: '2026-12-20T00:00:00.000Z',
+    });
+    expect(expiring.message).toBe(
+      'the Spotify login is 170 days old and expires in 12 days (2026-12-20): run `tunelake login` before then',
+    );
+    const expired = await loginOf('2026-05-01T00:00:00Z');
+    expect(expired.status).toBe('expired');
+    expect(expired.message).toContain('expired on 2026-11-01');
+  });
+
+  it('is unknown without obtained_at, and null when the token comes from SPOTIFY_REFRESH_TOKEN', async () => {
+    expect(await loginOf(undefined)).toMatchObject({ status: 'unknown' });
+    expect(await loginOf('2026-06-20T00:00:00Z', { SPOTIFY_REFRESH_TOKEN: 'AQ-env-token' })).toBeNull();
+  });
+});
 
 describe('DashboardServer.create(runtime) on an empty lake', () => {
   let lake: string;

@@ -6,6 +6,7 @@
 // (enable_external_access=false, allowed_paths, lock_configuration). The SQL itself comes from
 // queries.ts only. A new run or insight refresh is picked up when the page asks for the status: if
 // the last run or the insight tables changed since the engine read the catalog, it reads it again.
+import { readFile } from 'node:fs/promises';
 import { type Catalog, TABLES_DATABASE } from '../catalog/catalog.js';
 import type { Config } from '../config.js';
 import { TunelakeError } from '../errors.js';
@@ -13,6 +14,7 @@ import type { ImportedTracksBacklog } from '../extract/manifest.js';
 import { committedRunIds, readManifest } from '../extract/manifest.js';
 import { type InsightListing, listInsights } from '../insights/refresh.js';
 import type { QueryEngine, Row } from '../query/engine.js';
+import { obtainedAtOf, type RefreshTokenAge, refreshTokenAge } from '../spotify/token-age.js';
 import type { ObjectStore } from '../storage/store.js';
 import { type InsightParams, parseInsightParams } from './params.js';
 import { buildInsightSql, type InsightFilters, insightQueries } from './queries.js';
@@ -26,7 +28,10 @@ export const EMPTY_LAKE_HINT =
   '(or collect your own with npx tunelake run), then reload this page.';
 
 export interface DashboardRuntime {
-  config: Pick<Config, 'engine' | 'athena' | 'awsRegion' | 'spotify' | 'catalog'>;
+  config: Pick<
+    Config,
+    'engine' | 'athena' | 'awsRegion' | 'spotify' | 'catalog' | 'credentialsFile' | 'origins'
+  >;
   store: ObjectStore;
   catalog: Catalog;
   /** The configured query engine (the composition root's). */
@@ -37,7 +42,17 @@ export interface DashboardDeps {
   /** A read-only engine over the runtime's store and catalog; the dashboard closes it. */
   engine: QueryEngine;
   now?: () => Date;
+  /** Reads the credentials file; undefined when it does not exist. Default: the file system. */
+  readFile?: (path: string) => Promise<string | undefined>;
 }
+
+/**
+ * The user's Spotify login as the freshness bar shows it: its age and expiry from the credentials
+ * file's `obtained_at`, `expiring` from 30 days before (as doctor warns), or `unknown` when the file
+ * does not say. Null when the token does not come from the credentials file (SPOTIFY_REFRESH_TOKEN,
+ * or none): nothing records when it was issued.
+ */
+export type LoginStatus = RefreshTokenAge | { status: 'unknown'; message: string };
 
 export interface InsightStatus {
   name: string;
@@ -71,6 +86,8 @@ export interface DashboardStatus {
     importedTracks?: ImportedTracksBacklog;
   } | null;
   runs: number;
+  /** The refresh token's age and expiry (#14); null when it does not come from the credentials file. */
+  login: LoginStatus | null;
   /** No insight table has a row: the page shows what to run instead of empty charts. */
   empty: boolean;
   hint?: string;
@@ -208,6 +225,7 @@ export async function createDashboard(runtime: DashboardRuntime, deps: Dashboard
         };
       }
       const empty = !listing.some((i) => (i.rows ?? 0) > 0);
+      const login = await loginStatus(runtime.config, deps.readFile ?? readIfExists, now());
       return {
         lake: runtime.store.location,
         tier: tier ?? runtime.config.spotify.tier,
@@ -216,6 +234,7 @@ export async function createDashboard(runtime: DashboardRuntime, deps: Dashboard
         catalog: runtime.config.catalog,
         lastRun,
         runs: ids.length,
+        login,
         empty,
         ...(empty ? { hint: EMPTY_LAKE_HINT } : {}),
         insights: listing.map((entry) => {
@@ -374,4 +393,32 @@ function signatureOf(lastRun: string | undefined, listing: readonly InsightListi
 
 function clip(value: string): string {
   return value.length > 60 ? `${value.slice(0, 60)}...` : value;
+}
+
+async function loginStatus(
+  config: DashboardRuntime['config'],
+  read: (path: string) => Promise<string | undefined>,
+  at: Date,
+): Promise<LoginStatus | null> {
+  if (config.origins['spotify.refreshToken'] !== 'file') return null;
+  let obtainedAt: Date | undefined;
+  try {
+    obtainedAt = obtainedAtOf(await read(config.credentialsFile));
+  } catch {}
+  if (!obtainedAt) {
+    return {
+      status: 'unknown',
+      message: `${config.credentialsFile} does not say when you logged in: run \`tunelake login\` to know when the login expires`,
+    };
+  }
+  return refreshTokenAge(obtainedAt, at);
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }

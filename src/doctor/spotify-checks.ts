@@ -10,6 +10,11 @@ import { INSIGHTS } from '../insights/insights.js';
 import type { SpotifyApi } from '../spotify/client.js';
 import { ArtistSchema, type PrivateUser } from '../spotify/schemas.js';
 import { judgeTier, TIER_PROBE_ARTIST_ID, type TierEvidence, type TierVerdict } from '../spotify/tiers.js';
+import {
+  obtainedAtOf,
+  REFRESH_TOKEN_LIFETIME_MONTHS,
+  REFRESH_TOKEN_WARN_DAYS,
+} from '../spotify/token-age.js';
 import { TABLES } from '../transform/tables.js';
 import { checksOf, type DoctorCheck, said } from './check.js';
 import type { EmulatorInfo } from './config-checks.js';
@@ -26,10 +31,7 @@ export interface SpotifyCheckInput {
 
 /** Spotify-owned editorial and algorithmic playlist ids start with this (https://developer.spotify.com/blog/2024-11-27-changes-to-the-web-api). */
 export const EDITORIAL_PREFIX = '37i9dQZ';
-/** Refresh tokens expire this long after the original authorisation; refreshing does not extend it. */
-export const REFRESH_TOKEN_LIFETIME_MONTHS = 6;
-/** doctor (and the dashboard) warn this many days before the refresh token expires (#14). */
-export const REFRESH_TOKEN_WARN_DAYS = 30;
+export { REFRESH_TOKEN_LIFETIME_MONTHS, REFRESH_TOKEN_WARN_DAYS } from '../spotify/token-age.js';
 
 const DAY_MS = 86_400_000;
 const LOGIN_FIX = 'run `tunelake login` (it stores a new refresh token in the credentials file)';
@@ -449,10 +451,7 @@ async function tokenAge(input: SpotifyCheckInput, origin: string | undefined, cr
   }
   let obtainedAt: Date | undefined;
   try {
-    const text = await input.readFile(config.credentialsFile);
-    const parsed = text === undefined ? undefined : (JSON.parse(text) as { obtained_at?: unknown });
-    const value = typeof parsed?.obtained_at === 'string' ? new Date(parsed.obtained_at) : undefined;
-    if (value && !Number.isNaN(value.getTime())) obtainedAt = value;
+    obtainedAt = obtainedAtOf(await input.readFile(config.credentialsFile));
   } catch {}
   if (!obtainedAt) {
     cred.warn('credentials.refresh-token-age', {

@@ -1404,6 +1404,8 @@ function drawFreshness() {
         )
       : item('Last run', 'none yet', 'stale'),
     item('Tier', `${s.tier} (${s.tierSource === 'last run' ? 'of the last run' : 'configured; no run yet'})`),
+    // The refresh token expires six months after login: warned from 30 days before, as doctor does (#14).
+    s.login ? item('Spotify login', s.login.message, s.login.status === 'ok' ? undefined : 'stale') : null,
     backlogItem(run?.importedTracks),
     item('Engine', s.engine),
     item('Catalog', s.catalog),

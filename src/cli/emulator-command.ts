@@ -25,6 +25,13 @@ export interface EmulatorFlags {
   faultReset?: string;
   faultTokenExpiry?: string;
   quotaExceeded?: boolean;
+  prolificArtists?: string;
+  chapterItems?: boolean;
+  strictPageSize?: boolean;
+  ownerNotPremium?: boolean;
+  userNotRegistered?: boolean;
+  olderDevelopmentApp?: boolean;
+  rotateRefreshTokens?: boolean;
   tokenTtl?: string;
   refreshTokenMaxAgeDays?: string;
   json?: boolean;
@@ -54,6 +61,36 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--fault-reset <p>', 'probability of a connection reset without a response')
     .option('--fault-token-expiry <p>', 'probability that a valid access token is treated as expired')
     .option('--quota-exceeded', 'answer every /v1 call with 429 QUOTA_EXCEEDED')
+    // Live-API behaviours that are optional or uncertain (docs/spotify-api.md). A plain 429 with an
+    // hours-long Retry-After is `--fault-429 1 --fault-retry-after 7200`.
+    .option(
+      '--prolific-artists <n>',
+      'give N artists dozens of albums, singles and appearances, with new releases every simulated day',
+    )
+    .option(
+      '--chapter-items',
+      'playlist episodes come back as audiobook chapters (a type tunelake does not store)',
+    )
+    .option(
+      '--strict-page-size',
+      'answer 400 "Invalid limit" above 10 on search and artist albums in the extended tier too',
+    )
+    .option(
+      '--owner-not-premium',
+      'answer every /v1 call 403: the app owner needs an active Premium subscription',
+    )
+    .option(
+      '--user-not-registered',
+      'answer /v1 calls with a user token 403: user not registered in the Developer Dashboard',
+    )
+    .option(
+      '--older-development-app',
+      'a development-mode app created before 2026-02-11: batch endpoints still answer 200',
+    )
+    .option(
+      '--rotate-refresh-tokens',
+      'the refresh grant returns a new refresh token and the old one stops working',
+    )
     .option('--token-ttl <s>', 'access-token lifetime in seconds (default 3600)')
     .option('--refresh-token-max-age-days <d>', 'refresh-token lifetime in days (default 183)')
     .option('--json', 'print one JSON object instead of text')
@@ -94,6 +131,16 @@ export function emulatorOptionsFromFlags(flags: EmulatorFlags): EmulatorOptions 
   set('rateReset', probability('fault-reset', flags.faultReset));
   set('rateTokenExpiry', probability('fault-token-expiry', flags.faultTokenExpiry));
   if (flags.quotaExceeded) faults.quotaExceeded = true;
+  for (const knob of [
+    'chapterItems',
+    'strictPageSize',
+    'ownerNotPremium',
+    'userNotRegistered',
+    'olderDevelopmentApp',
+    'rotateRefreshTokens',
+  ] as const) {
+    if (flags[knob]) faults[knob] = true;
+  }
   const credential = (flag: string, value: string | undefined) => {
     if (value !== undefined && (value.trim() === '' || /[:\s]/.test(value))) {
       problems.push(`--${flag} "${value}": expected a non-empty value without spaces or colons`);
@@ -108,6 +155,7 @@ export function emulatorOptionsFromFlags(flags: EmulatorFlags): EmulatorOptions 
     seed: int('seed', flags.seed, -(2 ** 31), 2 ** 32 - 1),
     scale: number('scale', flags.scale, (n) => n > 0 && n <= 1000, 'a number above 0 and at most 1000'),
     day: int('day', flags.day, 0, 100_000),
+    prolificArtists: int('prolific-artists', flags.prolificArtists, 0, 1000),
     clientId: credential('client-id', flags.clientId),
     clientSecret: credential('client-secret', flags.clientSecret),
     rateLimit: int('rate-limit', flags.rateLimit, 0, 1_000_000_000),

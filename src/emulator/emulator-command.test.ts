@@ -125,6 +125,38 @@ describe('emulatorOptionsFromFlags(flags)', () => {
     });
   });
 
+  it('turns the live-API knobs into options and faults (#14): prolific artists, the 403s, an hours-long Retry-After', () => {
+    expect(
+      emulatorOptionsFromFlags({
+        ...defaults,
+        prolificArtists: '3',
+        chapterItems: true,
+        strictPageSize: true,
+        ownerNotPremium: true,
+        userNotRegistered: true,
+        olderDevelopmentApp: true,
+        rotateRefreshTokens: true,
+        fault429: '1',
+        faultRetryAfter: '7200',
+      }),
+    ).toMatchObject({
+      prolificArtists: 3,
+      faults: {
+        chapterItems: true,
+        strictPageSize: true,
+        ownerNotPremium: true,
+        userNotRegistered: true,
+        olderDevelopmentApp: true,
+        rotateRefreshTokens: true,
+        rate429: 1,
+        retryAfterSeconds: 7200,
+      },
+    });
+    expect(() => emulatorOptionsFromFlags({ ...defaults, prolificArtists: 'many' })).toThrow(
+      /--prolific-artists/,
+    );
+  });
+
   it('reports every bad flag at once as INVALID_ARGUMENT', () => {
     let caught: unknown;
     try {

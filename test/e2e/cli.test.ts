@@ -222,7 +222,7 @@ describe('tunelake demo / run / schedule (the commands)', () => {
     expect(none.stderr).toContain('--every 1h');
     const bad = tunelake(['schedule', '--cron', '61 * * * *'], dir);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('minute field "61"');
+    expect(bad.stderr).toContain('Invalid --cron "61 * * * *": Invalid value for minute: 61');
   });
 });
 

@@ -630,6 +630,7 @@ async function generateLake(lake: string, spec: LakeSpec, seed: number): Promise
     tables: infos,
     rows: Object.fromEntries(generated.map((t) => [t.name, t.rows])),
     quarantined: {},
+    healed: [],
     checks: [],
     durationMs: writeMs,
   };

@@ -21,6 +21,7 @@ import { registerServeCommand } from './serve-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTablesCommand } from './tables-command.js';
 import { registerTransformCommand } from './transform-command.js';
+import { registerVerifyCommand } from './verify-command.js';
 
 export function createProgram(): Command {
   const program = new Command('tunelake')
@@ -33,6 +34,7 @@ export function createProgram(): Command {
   registerDemoCommand(program);
   registerExtractCommand(program);
   registerTransformCommand(program);
+  registerVerifyCommand(program);
   registerCrawlCommand(program);
   registerTablesCommand(program);
   registerQueryCommand(program);

@@ -12,6 +12,7 @@ import { EXIT_CODES } from './exit-codes.js';
 import { summarize } from './extract-command.js';
 import { cliLogger, createProgressLine, printJson, printLine } from './output.js';
 import { runtimeFor } from './runtime-for.js';
+import { describeHealed } from './transform-command.js';
 
 interface RunFlags {
   config?: string;
@@ -143,6 +144,7 @@ export function describeRun(info: RunInfo, runtime: Runtime): string {
   const c = info.catalog;
   return [
     summarize(info.extract, runtime.store.location),
+    ...(t.healed.length > 0 ? [describeHealed(t.healed)] : []),
     `transform: ${t.runs.length} new runs -> ${rows || 'nothing to do'}; ${quarantined} rows quarantined.`,
     `catalog: ${c.tablesCreated} tables created, ${c.tablesUpdated} updated, ${c.partitionsCreated} partitions added` +
       `; raw zone: ${c.raw.partitionsCreated} partitions added` +

@@ -71,8 +71,10 @@ export function summarize(info: TransformInfo, location: string): string {
     return `transform: no new committed runs; the ${info.tables.length} tables in ${location} are up to date.`;
   }
   const width = Math.max(...info.tables.map((t) => t.name.length));
+  const healed = info.healed.length > 0 ? [describeHealed(info.healed)] : [];
   const quarantinedTotal = Object.values(info.quarantined).reduce((a, b) => a + b, 0);
   const lines = [
+    ...healed,
     `transform: ${info.runs.length} run(s)${info.full ? ' (full rebuild)' : ''} -> ${info.tables.length} tables in ` +
       `${location}, ${quarantinedTotal} row(s) quarantined, in ${(info.durationMs / 1000).toFixed(1)} s.`,
   ];
@@ -94,4 +96,16 @@ export function summarize(info: TransformInfo, location: string): string {
     }
   }
   return lines.join('\n');
+}
+
+/** A transform that found table files differing from its state rebuilt them (#17): said first. */
+export function describeHealed(healed: ReadonlyArray<{ key: string; problem: string }>): string {
+  const shown = healed.slice(0, 5).map((p) => `  ${p.key}: ${p.problem}`);
+  const more = healed.length > shown.length ? [`  ... and ${healed.length - shown.length} more`] : [];
+  return [
+    `transform: healed ${healed.length} table file(s) that differed from state/transform.json (deleted, replaced ` +
+      'or left by a transform that stopped early): every table was rebuilt from the raw zone.',
+    ...shown,
+    ...more,
+  ].join('\n');
 }

@@ -9,13 +9,14 @@
 // which would make the bytes differ between runs.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TunelakeError } from '../errors.js';
 import { tablePrefix } from '../lake.js';
 import type { DuckDb } from '../query/duckdb.js';
 import { sqlIdentifier, sqlString } from '../query/sql-text.js';
 import { type ObjectStore, sameEtag } from '../storage/store.js';
+import type { TableFileRecord } from './state.js';
 
 export const PART_FILE = 'part-00000.parquet';
 const PARTITION_VALUE = /^\d{4}-\d{2}-\d{2}$/;
@@ -119,6 +120,8 @@ export interface PublishResult {
   uploaded: number;
   unchanged: number;
   deleted: string[];
+  /** What each file now in the lake holds, by key: recorded in the transform state (#17). */
+  files: Record<string, TableFileRecord>;
 }
 
 /**
@@ -133,21 +136,24 @@ export async function publish(
 ): Promise<PublishResult> {
   let uploaded = 0;
   let unchanged = 0;
+  const records: Record<string, TableFileRecord> = {};
   for (const file of files) {
-    const md5 = await md5OfFile(file.path);
+    const { md5, sha256, bytes } = await hashFile(file.path);
     const existing = await store.head(file.key);
-    if (existing && sameEtag(existing.etag, `"${md5}"`)) {
+    if (existing && sameEtag(existing.etag, `"${md5}"`) && existing.size === bytes) {
+      records[file.key] = { bytes, sha256, etag: existing.etag, rows: file.rows };
       unchanged++;
       continue;
     }
-    const { size } = await stat(file.path);
-    if (size > STREAM_THRESHOLD_BYTES) {
-      await store.putStream(file.key, createReadStream(file.path), {
-        contentType: 'application/vnd.apache.parquet',
-      });
-    } else {
-      await store.put(file.key, await readFile(file.path), { contentType: 'application/vnd.apache.parquet' });
-    }
+    const written =
+      bytes > STREAM_THRESHOLD_BYTES
+        ? await store.putStream(file.key, createReadStream(file.path), {
+            contentType: 'application/vnd.apache.parquet',
+          })
+        : await store.put(file.key, await readFile(file.path), {
+            contentType: 'application/vnd.apache.parquet',
+          });
+    records[file.key] = { bytes, sha256, etag: written.etag, rows: file.rows };
     uploaded++;
     await checkpoint(`uploaded:${uploaded}`);
   }
@@ -163,11 +169,17 @@ export async function publish(
       deleted.push(...stale);
     }
   }
-  return { uploaded, unchanged, deleted: deleted.sort() };
+  return { uploaded, unchanged, deleted: deleted.sort(), files: records };
 }
 
-async function md5OfFile(path: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+async function hashFile(path: string): Promise<{ md5: string; sha256: string; bytes: number }> {
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    md5.update(chunk);
+    sha256.update(chunk);
+    bytes += chunk.byteLength;
+  }
+  return { md5: md5.digest('hex'), sha256: sha256.digest('hex'), bytes };
 }

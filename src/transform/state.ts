@@ -40,6 +40,19 @@ export interface CarryState {
 /** Carried rows: Parquet files named by their content, referenced from state/transform.json. */
 export const CARRY_PREFIX = `${STATE_PREFIX}transform/`;
 
+/**
+ * A table file as the transform committed it (state/transform.json `files`): `verify` hashes the
+ * object against `sha256`; `run` compares the listing's size and etag (one LIST, no download), so
+ * a deleted or replaced partition is rebuilt instead of read (#17).
+ */
+export interface TableFileRecord {
+  bytes: number;
+  sha256: string;
+  /** The store's etag right after the write (S3: md5, or `<hex>-<parts>` for a multipart upload). */
+  etag: string;
+  rows: number;
+}
+
 export interface TransformState {
   version: 1;
   /** Committed extract runs the tables include, sorted. */
@@ -49,6 +62,11 @@ export interface TransformState {
   tables: Record<string, TableState>;
   /** Absent in a lake last transformed before the transform was incremental: the next one is full. */
   carry?: CarryState;
+  /**
+   * Every table file (tables/...) the tables are made of, by key, sorted. Absent in a lake last
+   * transformed before checksums were recorded: the next transform is full, and records them.
+   */
+  files?: Record<string, TableFileRecord>;
 }
 
 export function emptyTransformState(): TransformState {

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { TunelakeError } from '../errors.js';
 import { committedRunIds, type RunManifest, readManifest } from '../extract/manifest.js';
+import { checkTableFiles, type TableFileProblem } from '../integrity/table-files.js';
 import { isRunId, manifestKey } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { DuckDb } from '../query/duckdb.js';
@@ -52,6 +53,7 @@ import {
   type ColumnInfo,
   commitTransformState,
   loadTransformState,
+  type TableFileRecord,
   type TableState,
   type TransformState,
 } from './state.js';
@@ -93,6 +95,11 @@ export interface TransformInfo {
   rows: Record<string, number>;
   /** Rows of the processed runs sent to the quarantine, per table they were meant for. */
   quarantined: Record<string, number>;
+  /**
+   * Table files that differed from the transform state (deleted, replaced, stray) and were rebuilt
+   * from the raw zone by this transform, which was then full (#17). [] when the tables were intact.
+   */
+  healed: TableFileProblem[];
   checks: CheckResult[];
   durationMs: number;
 }
@@ -106,6 +113,8 @@ export interface TransformDeps {
   memoryLimit?: string;
   /** Parent folder for the transform's temp files (default: the OS temp folder). */
   tempDir?: string;
+  /** Check the table files against the state first, and rebuild them when they differ (default true). */
+  heal?: boolean;
   /** Test hook: called at named points (`loaded`, `built`, `written`, `uploaded:<n>`, `published`, `committed`). */
   checkpoint?: (name: string) => void | Promise<void>;
 }
@@ -134,6 +143,18 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
   const known = new Set(state.runs);
   const unprocessed = committed.filter((r) => !known.has(r));
   let reason = fullReason(deps, state, code);
+  // A deleted or replaced table file is never read as if it were the table: the tables are rebuilt
+  // from the raw zone (a full rebuild gives the same bytes as the incremental ones, incremental.test.ts).
+  const healed =
+    deps.heal === false || reason !== undefined || state.files === undefined
+      ? []
+      : await checkTableFiles(store, state.files);
+  if (healed.length > 0) {
+    reason = `${healed.length} table file(s) differ from state/transform.json, e.g. ${healed[0]!.key}: ${healed[0]!.problem}`;
+    logger.warn(`transform: ${reason}; rebuilding the tables from the raw zone`, {
+      files: healed.slice(0, 20).map((p) => p.key),
+    });
+  }
   if (reason === undefined && unprocessed.length === 0) {
     logger.info('transform: no new committed runs; the tables are up to date', { runs: committed.length });
     return unchangedInfo(store, state, Math.round(performance.now() - startedMs));
@@ -207,6 +228,9 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
       if (keys.length > 0) archive[spec.name] = keys;
     }
 
+    const fileRecords: Record<string, TableFileRecord> = full ? {} : { ...state.files };
+    for (const key of published.deleted) delete fileRecords[key];
+    Object.assign(fileRecords, published.files);
     const runDates: Record<string, string> = full ? {} : { ...state.carry!.runDates };
     for (const m of manifests) runDates[m.runId] = m.dt;
     const next: TransformState = {
@@ -220,6 +244,11 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
         partitionRows: plan.partitionRows,
         archive,
       },
+      files: Object.fromEntries(
+        Object.keys(fileRecords)
+          .sort()
+          .map((k) => [k, fileRecords[k]!]),
+      ),
     };
     await commitTransformState(store, next, etag);
     await checkpoint('committed');
@@ -230,6 +259,7 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
       tables: plan.tableInfos,
       rows: plan.rows,
       quarantined: built.quarantined,
+      healed,
       checks: built.checks,
       durationMs: Math.round(performance.now() - startedMs),
     };
@@ -247,6 +277,7 @@ function fullReason(deps: TransformDeps, state: TransformState, code: string): s
   if (state.carry === undefined) return 'the tables were built before transforms were incremental';
   if (state.carry.archive === undefined || state.runs.some((r) => state.carry!.runDates[r] === undefined))
     return 'the carried state is incomplete';
+  if (state.files === undefined) return 'the table files have no recorded checksums yet';
   return undefined;
 }
 
@@ -833,7 +864,7 @@ function unchangedInfo(store: ObjectStore, state: TransformState, durationMs: nu
     rows[spec.name] = 0;
     if (spec.name !== QUARANTINE_TABLE) quarantined[spec.name] = 0;
   }
-  return { runs: [], full: false, tables, rows, quarantined, checks: [], durationMs };
+  return { runs: [], full: false, tables, rows, quarantined, healed: [], checks: [], durationMs };
 }
 
 /** A hash of everything that decides the tables' content: a change rewrites every partition. */

@@ -375,4 +375,47 @@ describe('runDoctor(runtime) on the lake', () => {
     expect(line(report, 'lake.lock').status).toBe('warn');
     expect(keys[1]).toEqual(keys[0]);
   });
+
+  it('summarizes verify in lake.integrity: a missing table file warns (the next run rebuilds it), a missing raw object fails with exit 7', async () => {
+    const lake = join(dir, 'lake-damaged');
+    const runId = '20261124T080000Z-abcdef';
+    mkdirSync(join(lake, 'runs'), { recursive: true });
+    mkdirSync(join(lake, 'state'), { recursive: true });
+    const manifest = (objects: unknown[]) =>
+      writeFileSync(
+        join(lake, 'runs', `${runId}.json`),
+        JSON.stringify({ runId, finishedAt: '2026-11-24T08:00:00Z', errors: [], objects }),
+      );
+    manifest([]);
+    const record = { bytes: 10, sha256: 'ab'.repeat(32), etag: '"x"', rows: 3 };
+    writeFileSync(
+      join(lake, 'state', 'transform.json'),
+      JSON.stringify({
+        version: 1,
+        runs: [runId],
+        codeVersion: 'x',
+        tables: {},
+        files: { 'tables/plays/part-00000.parquet': record },
+      }),
+    );
+    let { report } = await doctor({ emulator: dev, lake });
+    let integrity = line(report, 'lake.integrity');
+    expect(integrity.status).toBe('warn');
+    expect(integrity.summary).toContain('the next run rebuilds them');
+    expect(integrity.evidence).toContain('tables/plays/part-00000.parquet: it is missing');
+
+    manifest([
+      {
+        key: 'raw/tracks/dt=2026-11-24/run=20261124T080000Z-abcdef/part-00000.ndjson.gz',
+        records: 1,
+        bytes: 5,
+      },
+    ]);
+    ({ report } = await doctor({ emulator: dev, lake }));
+    integrity = line(report, 'lake.integrity');
+    expect(integrity.status).toBe('fail');
+    expect(integrity.fix).toContain('tunelake verify');
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['lake.integrity']);
+    expect(doctorExitCode(report)).toBe(7);
+  });
 });

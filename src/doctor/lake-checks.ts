@@ -8,6 +8,7 @@ import { committedRunIds, readManifest } from '../extract/manifest.js';
 import { RUN_LOCK_KEY, STATE_PREFIX } from '../lake.js';
 import type { QueryEngine } from '../query/engine.js';
 import type { ObjectStore } from '../storage/store.js';
+import { type FindingKind, type VerifyReport, verifyLake } from '../integrity/verify.js';
 import { checksOf, type DoctorCheck, said } from './check.js';
 
 export interface LakeCheckInput {
@@ -115,9 +116,51 @@ export async function lakeChecks(input: LakeCheckInput): Promise<DoctorCheck[]> 
     await catalogCheck(input, lines);
     await queryCheck(input, lines);
     await runChecks(input, lines);
+    await integrityCheck(input, lines);
     return out;
   }
 }
+
+/**
+ * `tunelake verify` in brief, without hashing (which reads every byte of the lake): sizes, etags,
+ * manifests and the catalog. Damage the next run heals (table files, the catalog) is a warning;
+ * damage it cannot (raw objects, manifests, states) fails with exit 7.
+ */
+async function integrityCheck(input: LakeCheckInput, lines: Lines): Promise<void> {
+  let report: VerifyReport;
+  try {
+    report = await verifyLake({ store: input.store, catalog: input.catalog }, { hash: false });
+  } catch (error) {
+    lines.skip('lake.integrity', {
+      summary: 'the lake was not verified: it cannot be read',
+      evidence: said(toTunelakeError(error, 'STORAGE_FAILED')),
+    });
+    return;
+  }
+  const c = report.checked;
+  const evidence =
+    `${c.manifests} manifests, ${c.rawObjects} raw objects, ${c.tableFiles} table files, ` +
+    `${c.catalogPartitions} catalog partitions checked by size and etag (no sha256: \`tunelake verify\` hashes)`;
+  if (report.ok) {
+    lines.ok('lake.integrity', { summary: 'the lake matches its records', evidence });
+    return;
+  }
+  const shown = report.findings
+    .slice(0, 3)
+    .map((f) => `${f.key}: ${f.problem}`)
+    .join('; ');
+  const healable = report.findings.every((f) => HEALED_BY_RUN.has(f.kind));
+  const summary = `${report.findings.length} damaged object(s) in the lake${healable ? ': the next run rebuilds them' : ''}`;
+  const fields = {
+    summary,
+    evidence: `${shown}${report.findings.length > 3 ? '; ...' : ''} (${evidence})`,
+    fix: 'run `tunelake verify` for every finding and the command that repairs it',
+  };
+  if (healable) lines.warn('lake.integrity', fields);
+  else lines.fail('lake.integrity', { ...fields, code: 'STORAGE_CORRUPT' });
+}
+
+const HEALED_BY_RUN = new Set<FindingKind>(['table-file', 'carried-rows', 'catalog']);
 
 type Lines = ReturnType<typeof checksOf>;
 

@@ -9,7 +9,11 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { createRandom } from '../../src/emulator/random.js';
+import { verifyLake } from '../../src/integrity/verify.js';
+import { silentLogger } from '../../src/log.js';
+import { createRuntime } from '../../src/runtime.js';
 import { CHAOS, CRASH_SEED } from '../support/env.js';
 import {
   type ChildResult,
@@ -37,6 +41,15 @@ function summary(result: ChildResult): ChildSummary {
   return JSON.parse(result.stdout) as ChildSummary;
 }
 
+async function verifyFindings(lake: string) {
+  const runtime = await createRuntime(loadConfig({ lake }, {}), { logger: silentLogger, spotify: false });
+  try {
+    return (await verifyLake(runtime)).findings;
+  } finally {
+    await runtime.close();
+  }
+}
+
 describe('run(runtime) killed with SIGKILL at seeded points, then run again', () => {
   let world: World;
   let expected: Map<string, string[]>;
@@ -52,6 +65,7 @@ describe('run(runtime) killed with SIGKILL at seeded points, then run again', ()
     expect(clean.ok).toBe(true);
     cleanMutations = clean.mutations;
     expected = await tableRows(lake);
+    expect(await verifyFindings(lake)).toEqual([]);
     // A world big enough to be worth crashing: every table and most insights have rows.
     expect(expected.get('tables/playlist_items')?.length).toBeGreaterThan(50);
     expect([...expected.keys()].filter((t) => t.startsWith('insights/')).length).toBeGreaterThan(3);
@@ -104,6 +118,10 @@ describe('run(runtime) killed with SIGKILL at seeded points, then run again', ()
           `sequence ${index}: the run lock was not released: ${readFileSync(join(lake, 'state', 'lock.json'))}`,
         );
       }
+      // The lake checks out against its own records: every crash left nothing `verify` calls damage.
+      const findings = await verifyFindings(lake);
+      if (findings.length > 0)
+        failures.push(`sequence ${index}: verify found ${JSON.stringify(findings.slice(0, 5), null, 1)}`);
       const diffs = diffTables(expected, await tableRows(lake));
       console.log(
         `crash sequence ${index}: ${steps.join('; ')}; ${diffs.length === 0 ? 'tables equal' : 'TABLES DIFFER'}`,
@@ -119,5 +137,5 @@ describe('run(runtime) killed with SIGKILL at seeded points, then run again', ()
     console.log(`crash trials: ${killed} SIGKILLs landed`);
     // At least 20 distinct crash points were exercised (mutation points and timed kills).
     expect(killed).toBeGreaterThanOrEqual(20);
-  }, 300_000);
+  }, 600_000);
 });

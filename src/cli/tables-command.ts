@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { type Catalog, RAW_DATABASE, TABLES_DATABASE } from '../catalog/catalog.js';
 import { loadConfig } from '../config.js';
+import { isTunelakeError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
 import { configOption, lakeOption } from './common-options.js';
 import { cliLogger, printJson, printLine } from './output.js';
@@ -61,7 +62,13 @@ export function registerTablesCommand(program: Command): void {
 
 export async function listTables(catalog: Catalog, database: string): Promise<TableListing[]> {
   const out: TableListing[] = [];
-  for (const table of await catalog.listTables(database).catch(() => [])) {
+  // A database not created yet is an empty listing; anything else (a corrupt catalog file) is an
+  // error, never "No tables yet" with exit 0 (#17).
+  const tables = await catalog.listTables(database).catch((error: unknown) => {
+    if (isTunelakeError(error, 'STORAGE_NOT_FOUND')) return [];
+    throw error;
+  });
+  for (const table of tables) {
     const partitions =
       table.PartitionKeys.length > 0 ? await catalog.getPartitions(database, table.Name) : [];
     const recordCount = table.Parameters?.recordCount;

@@ -7,6 +7,7 @@ import { type VerifyReport, verifyLake } from '../integrity/verify.js';
 import { newRunId } from '../lake.js';
 import { withRunLock } from '../lock.js';
 import { createRuntime } from '../runtime.js';
+import { redact } from '../secret.js';
 import { configOption, lakeOption } from './common-options.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { cliLogger, createProgressLine, printJson, printLine } from './output.js';
@@ -52,7 +53,17 @@ export function registerVerifyCommand(program: Command): void {
         line.done();
         if (flags.json) printJson(report);
         else printLine(describeVerify(report, runtime.store.location));
-        if (!report.ok) process.exitCode = EXIT_CODES.STORAGE_CORRUPT;
+        if (!report.ok) {
+          // The one error line every failing command prints (stderr), beside the report (stdout).
+          const first = report.findings[0]!;
+          process.stderr.write(
+            redact(
+              `tunelake: ${report.findings.length} damaged object(s) in ${runtime.store.location}, e.g. ${first.key}: ` +
+                `${first.problem}. Repair: ${first.repair}.\n`,
+            ),
+          );
+          process.exitCode = EXIT_CODES.STORAGE_CORRUPT;
+        }
       } finally {
         line.done();
         await runtime.close();

@@ -4,7 +4,7 @@
 // child process on its own copy of a lake that already holds a committed run, and must give one
 // clear message and the documented exit code (README, src/cli/exit-codes.ts), and lose nothing that
 // had landed: every raw object and run manifest is still there, byte for byte.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -301,6 +301,53 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       code: 7,
       message: /run manifest .*runs\/.*\.json is damaged: it is not valid JSON/,
     },
+    // --- `tunelake verify`: every kind of damage found, named, with its repair (exit 7)
+    {
+      name: 'verify: raw part with one byte flipped',
+      command: 'verify',
+      damage: (lake) => flipByte(rawPart(lake, 'artists')),
+      code: 7,
+      message: /raw\/artists\/.*sha256.*Repair: restore/,
+    },
+    {
+      name: 'verify: run manifest deleted',
+      command: 'verify',
+      damage: (lake) => {
+        const name = readdirSync(join(lake, 'runs')).find((n) => n.endsWith('.json'))!;
+        rmSync(join(lake, 'runs', name));
+      },
+      code: 7,
+      message: /runs\/.*\.json: it vanished.*transform --full/,
+    },
+    {
+      name: 'verify: table file deleted',
+      command: 'verify',
+      damage: (lake) => rmSync(tableFile(lake, 'playlist_items')),
+      code: 7,
+      message: /tables\/playlist_items\/.*it is missing.*Repair: run `tunelake run`/,
+    },
+    {
+      name: "verify: table file replaced by another table's",
+      command: 'verify',
+      damage: (lake) => cpSync(tableFile(lake, 'tracks'), tableFile(lake, 'playlist_items')),
+      code: 7,
+      message: /tables\/playlist_items\/.*the transform wrote/,
+    },
+    {
+      name: "run: table file replaced by another table's (rebuilt from the raw zone, and said)",
+      damage: (lake) => cpSync(tableFile(lake, 'tracks'), tableFile(lake, 'playlist_items')),
+      code: 0,
+      message: /healed 1 table file\(s\).*rebuilt from the raw zone/,
+      warning: /rebuilding the tables from the raw zone/,
+    },
+    {
+      name: 'tables over a corrupt catalog file',
+      command: 'tables',
+      damage: (lake) =>
+        writeFileSync(join(lake, 'catalog', 'tunelake', 'plays', 'table.json'), '{"format": 1, '),
+      code: 7,
+      message: /catalog file .*plays\/table\.json is not valid JSON/,
+    },
     // --- config files that JSON.parse accepts but that would be misread
     {
       name: 'config file with a UTF-8 BOM (accepted: the typo after it is found)',
@@ -556,6 +603,23 @@ function rawPart(lake: string, dataset: string): string {
     }
   }
   throw new Error(`no raw part of ${dataset} in ${lake}`);
+}
+
+/** The first Parquet file of a table in a local lake. */
+function tableFile(lake: string, table: string): string {
+  const walk = (dir: string): string | undefined => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
+      const path = join(dir, entry.name);
+      const found = entry.isDirectory() ? walk(path) : entry.name.endsWith('.parquet') ? path : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const found = walk(join(lake, 'tables', table));
+  if (!found) throw new Error(`no Parquet file of ${table} in ${lake}`);
+  return found;
 }
 
 /** Replaces a dataset's first raw part with a valid gzip of its first `keep` lines (#17's reproduction). */

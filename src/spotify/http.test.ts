@@ -239,9 +239,13 @@ describe('request() on 401', () => {
     const { client } = await warmClient();
     emu.setFaults({ ...NO_FAULTS, rateTokenExpiry: 1 });
     // Every token the emulator sees is expired by the fault, the renewed ones included: after three
-    // renewals the client gives up with AUTH_UNAUTHORIZED.
+    // renewals the client gives up. Every renewal succeeded, so it is a storm to wait out (retryable,
+    // exit 6), not a credentials problem: the message does not send the user to SPOTIFY_CLIENT_ID (#17).
     const error = await failure(client.get(`/tracks/${trackId}`, TrackSchema));
-    expect(error.code).toBe('AUTH_UNAUTHORIZED');
+    expect(error.code).toBe('SPOTIFY_UNAVAILABLE');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain('renewed successfully every time');
+    expect(error.message).not.toContain('SPOTIFY_CLIENT_ID');
     expect(client.stats.retries['401']).toBe(3);
     expect(client.stats.tokenRequests).toBe(4);
   });

@@ -461,6 +461,22 @@ export function createHttp(
           continue;
         }
         const message = apiMessage(result.json) ?? 'Unauthorized';
+        if (/expired/i.test(message)) {
+          // Every renewal succeeded (the accounts service handed out new tokens) and each new token
+          // was already expired when used: a token-expiry storm, or a clock far off. The app's
+          // credentials are fine, so the message must not send the user to SPOTIFY_CLIENT_ID (#17).
+          throw new TunelakeError(
+            'SPOTIFY_UNAVAILABLE',
+            `Spotify answered "${message}" (401) for ${label} to ${renewals + 1} access tokens in a row, each freshly ` +
+              `renewed: the ${provider.kind} token was renewed successfully every time, so the credentials are fine. ` +
+              "Spotify's tokens expire faster than they can be used right now; run again later, and check this " +
+              "machine's clock if it keeps happening.",
+            {
+              retryable: true,
+              details: { method: 'GET', route, status: 401, spotifyMessage: message, renewals },
+            },
+          );
+        }
         throw new TunelakeError(
           'AUTH_UNAUTHORIZED',
           `Spotify rejected the ${provider.kind} access token for ${label} even after renewing it ${renewals} times ` +

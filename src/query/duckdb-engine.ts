@@ -21,7 +21,7 @@
 // views exist: only the view files are readable, no file can be written, and only a single SELECT runs.
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -35,6 +35,7 @@ import {
 } from '../catalog/catalog.js';
 import { TunelakeError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
+import { makeDirs } from '../storage/make-dirs.js';
 import type { ObjectInfo, ObjectStore } from '../storage/store.js';
 import { DuckDb } from './duckdb.js';
 import {
@@ -797,7 +798,7 @@ function createFileCache(dir: string, store: ObjectStore, concurrency: number, l
 
   async function download(info: ObjectInfo): Promise<void> {
     const path = pathOf(info.key);
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirs(dirname(path));
     const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
     try {
       const body = await store.getStream(info.key);
@@ -825,7 +826,7 @@ function createFileCache(dir: string, store: ObjectStore, concurrency: number, l
 
   return {
     async sync(files) {
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       const index = await readIndex();
       const infos = new Map(files.map((f) => [f.key, f]));
       const stale: ObjectInfo[] = [];

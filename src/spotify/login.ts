@@ -7,13 +7,14 @@
 // redirects to `http://127.0.0.1:PORT/callback?code&state`, and the code is exchanged for tokens.
 // Opening the browser is an injected effect, so tests drive the flow with `fetch` against the
 // emulator's auto-approving /authorize.
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Config } from '../config.js';
 import { TunelakeError } from '../errors.js';
 import { Secret } from '../secret.js';
+import { makeDirs } from '../storage/make-dirs.js';
 import {
   type AuthContext,
   buildAuthorizeUrl,
@@ -194,7 +195,7 @@ export async function saveRotatedRefreshToken(
 }
 
 async function writeCredentialsFile(path: string, value: object): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await makeDirs(dirname(path), 0o700);
   const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   await chmod(temp, 0o600);

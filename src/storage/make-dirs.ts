@@ -35,7 +35,8 @@ function missingLevels(dir: string, isDir: (path: string) => boolean | undefined
   return missing.reverse();
 }
 
-export async function makeDirs(dir: string): Promise<void> {
+/** `mode` (default: the process's, less its umask) applies to every folder made, as mkdir's own. */
+export async function makeDirs(dir: string, mode?: number): Promise<void> {
   const kinds = new Map<string, boolean | undefined>();
   // Stat the ancestors first (asynchronously), then decide synchronously from what was found.
   for (let current = resolve(dir); ; current = dirname(current)) {
@@ -51,7 +52,7 @@ export async function makeDirs(dir: string): Promise<void> {
   }
   for (const level of missingLevels(dir, (p) => kinds.get(p))) {
     try {
-      await mkdir(level);
+      await mkdir(level, mode === undefined ? undefined : { mode });
     } catch (error) {
       if (errno(error) !== 'EEXIST') throw error;
     }

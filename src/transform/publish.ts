@@ -9,12 +9,13 @@
 // which would make the bytes differ between runs.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TunelakeError } from '../errors.js';
 import { tablePrefix } from '../lake.js';
 import type { DuckDb } from '../query/duckdb.js';
 import { sqlIdentifier, sqlString } from '../query/sql-text.js';
+import { makeDirs } from '../storage/make-dirs.js';
 import { type ObjectStore, sameEtag } from '../storage/store.js';
 import type { TableFileRecord } from './state.js';
 
@@ -62,7 +63,7 @@ export async function writeTable(
   if (partitionKey === undefined) {
     const key = `${tablePrefix(table)}${PART_FILE}`;
     const path = join(outDir, ...key.split('/'));
-    await mkdir(join(path, '..'), { recursive: true });
+    await makeDirs(join(path, '..'));
     await copy(db, `SELECT ${select} FROM ${t} ORDER BY ALL`, path);
     const [row] = await db.all(`SELECT count(*) AS n FROM ${t}`);
     return [{ table, key, path, values: [], rows: Number(row?.n ?? 0) }];
@@ -98,7 +99,7 @@ export async function writeTable(
     for (const [i, value] of wanted.entries()) {
       const key = `${partitionPrefix(table, partitionKey, value)}${PART_FILE}`;
       const path = join(outDir, ...key.split('/'));
-      await mkdir(join(path, '..'), { recursive: true });
+      await makeDirs(join(path, '..'));
       const filter = grouped ? `__part = ${i + 1}` : `${pk} = ${sqlString(value)}`;
       await copy(db, `SELECT ${select} FROM ${source} WHERE ${filter} ORDER BY ALL`, path);
       files.push({ table, key, path, values: [value], rows: counts.get(value) ?? 0 });

@@ -11,7 +11,6 @@
 // fails. The quarantine shows a failing record's JSON text, read again from its file (quality.ts).
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { TunelakeError } from '../errors.js';
@@ -21,6 +20,7 @@ import { parseRawKey } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { DuckDb } from '../query/duckdb.js';
 import { sqlIdentifier, sqlString } from '../query/sql-text.js';
+import { makeDirs } from '../storage/make-dirs.js';
 import type { ObjectStore } from '../storage/store.js';
 
 const DOWNLOAD_CONCURRENCY = 8;
@@ -51,7 +51,7 @@ export async function stageRawObjects(
         missing.push(keys[i]!);
         continue;
       }
-      await mkdir(dirname(paths[i]!), { recursive: true });
+      await makeDirs(dirname(paths[i]!));
       await pipeline(stream, createWriteStream(paths[i]!));
     }
   };

@@ -18,7 +18,6 @@
 // The output is deterministic: rows in a total order, fixed file names, no clock in the data.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -30,6 +29,7 @@ import { type Logger, silentLogger } from '../log.js';
 import type { DuckDb } from '../query/duckdb.js';
 import { HIVE_TYPE_OF_DUCKDB } from '../query/hive-types.js';
 import { sqlIdentifier, sqlString } from '../query/sql-text.js';
+import { makeDirs } from '../storage/make-dirs.js';
 import type { ObjectStore } from '../storage/store.js';
 import {
   type OutputFile,
@@ -340,7 +340,7 @@ async function stageCarry(
       const stream = await store.getStream(key);
       if (!stream) throw carriedMissing(store, key);
       path = join(dir, name);
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       await pipeline(stream, createWriteStream(path));
     } else if (!existsSync(path)) {
       throw carriedMissing(store, key);
@@ -510,7 +510,7 @@ async function build(
   columns.set(QUARANTINE_TABLE, await describe(db, QUARANTINE_TABLE));
   const carry: CarryFile[] = [];
   const archive: CarryFile[] = [];
-  await mkdir(join(work, 'carry'), { recursive: true });
+  await makeDirs(join(work, 'carry'));
   for (const spec of TABLES) {
     const kept = carried?.keys[spec.name];
     if (!changed.has(spec.name)) {

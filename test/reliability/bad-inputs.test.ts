@@ -590,7 +590,7 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       }),
     );
     expect(failures).toEqual([]);
-  }, 600_000);
+  }, 900_000);
 });
 
 /** The first raw part of a dataset in a local lake. */

@@ -13,8 +13,8 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AccessTier, type Config, loadConfig, type Sources } from '../src/config.js';
-import { type Catalog, catalogNowMs } from '../src/emulator/catalog.js';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator } from '../src/emulator/server.js';
+import { type World, worldNowMs } from '../src/emulator/world.js';
 import { type ExtractInfo, extract } from '../src/extract/extract.js';
 import { silentLogger } from '../src/log.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
@@ -112,7 +112,7 @@ function parseParams(argv: string[]): Params {
  * items are readable there), development only the user's own and collaborative ones (the others
  * answer 403 for their items). Plus the first `artists` artists, three searches and every `me` feed.
  */
-function benchSources(catalog: Catalog, tier: AccessTier, artists: number): Sources {
+function benchSources(catalog: World, tier: AccessTier, artists: number): Sources {
   const demo = catalog.demoUserId;
   const playlists = catalog.playlistIds.filter((id) => {
     const p = catalog.playlists.get(id)!;
@@ -161,7 +161,7 @@ async function runtimeFor(emu: Emulator, lake: string, p: Params): Promise<Runti
       rateLimit: p.rateLimit,
       concurrency: p.concurrency,
       readStoredCredentials: false,
-      sources: benchSources(emu.catalog, emu.tier, p.artists),
+      sources: benchSources(emu.world, emu.tier, p.artists),
     },
     {
       SPOTIFY_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
@@ -176,7 +176,7 @@ async function runtimeFor(emu: Emulator, lake: string, p: Params): Promise<Runti
 function simulatedClock(emu: Emulator): () => Date {
   const started = Date.now();
   return () => {
-    const end = catalogNowMs(emu.catalog);
+    const end = worldNowMs(emu.world);
     return new Date(Math.min(end, end - 60_000 + (Date.now() - started)));
   };
 }
@@ -301,25 +301,25 @@ async function benchTier(tier: AccessTier, p: Params): Promise<TierResult> {
       }
     }
     const { emu, lake } = kept!;
-    const sources = benchSources(emu.catalog, tier, p.artists);
-    const plan = plannedRequests(emu.catalog, sources, tier);
+    const sources = benchSources(emu.world, tier, p.artists);
+    const plan = plannedRequests(emu.world, sources, tier);
 
     const unchanged = (await runOnce(emu, lake, p)).run;
     log(`${tier} unchanged re-run`, unchanged);
 
-    const snapshots = new Map(sources.playlists.map((id) => [id, emu.catalog.playlists.get(id)!.snapshotId]));
-    const discographies = new Map(sources.artists.map((id) => [id, discographySize(emu.catalog, id)]));
+    const snapshots = new Map(sources.playlists.map((id) => [id, emu.world.playlists.get(id)!.snapshotId]));
+    const discographies = new Map(sources.artists.map((id) => [id, discographySize(emu.world, id)]));
     emu.advanceDay(1);
     const artistsWithNewReleases = sources.artists.filter(
-      (id) => discographySize(emu.catalog, id) !== discographies.get(id),
+      (id) => discographySize(emu.world, id) !== discographies.get(id),
     ).length;
     const playlistsChanged = sources.playlists.filter(
-      (id) => emu.catalog.playlists.get(id)!.snapshotId !== snapshots.get(id),
+      (id) => emu.world.playlists.get(id)!.snapshotId !== snapshots.get(id),
     ).length;
     const nextDay = { ...(await runOnce(emu, lake, p)).run, playlistsChanged, artistsWithNewReleases };
     log(`${tier} next-day re-run`, nextDay);
 
-    const { catalog } = emu;
+    const { world: catalog } = emu;
     return {
       tier,
       catalogue: {
@@ -355,7 +355,7 @@ async function benchTier(tier: AccessTier, p: Params): Promise<TierResult> {
   }
 }
 
-function discographySize(catalog: Catalog, artistId: string): number {
+function discographySize(catalog: World, artistId: string): number {
   const artist = catalog.artists.get(artistId)!;
   return artist.albumIds.length + artist.appearsOnAlbumIds.length;
 }

@@ -238,7 +238,7 @@ async function measureSize(p: Params, records: number): Promise<SizeResult> {
   });
   const lake = mkdtempSync(join(tmpdir(), 'tunelake-bench-memory-'));
   try {
-    const playlists = addWatchedPlaylists(emulator.catalog, {
+    const playlists = addWatchedPlaylists(emulator.world, {
       records,
       playlists: p.playlists,
       seed: p.seed,

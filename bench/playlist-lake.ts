@@ -13,20 +13,20 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import {
-  advanceCatalog,
-  type Catalog,
-  createCatalog,
-  DAY_MS,
-  dayStartMs,
-  type Playlist,
-  type PlaylistEntry,
-} from '../src/emulator/catalog.js';
 import { filterFields } from '../src/emulator/fields.js';
 import { playlistItem, playlistObject, type RenderContext } from '../src/emulator/objects.js';
 import { createRandom, type Random } from '../src/emulator/random.js';
 import { tierRules } from '../src/emulator/tiers.js';
 import { artistName, playlistName, titleName } from '../src/emulator/words.js';
+import {
+  advanceWorld,
+  createWorld,
+  DAY_MS,
+  dayStartMs,
+  type Playlist,
+  type PlaylistEntry,
+  type World,
+} from '../src/emulator/world.js';
 import { type RunManifest, writeManifest } from '../src/extract/manifest.js';
 import { createRawWriter, type RawWriter } from '../src/extract/raw-writer.js';
 import { PLAYLIST_METADATA_FIELDS } from '../src/extract/sources/playlists.js';
@@ -98,8 +98,13 @@ export async function generatePlaylistLake(
 ): Promise<PlaylistLakeInfo> {
   const started = performance.now();
   const rng = createRandom(options.seed);
-  const catalog = createCatalog({ seed: options.seed, scale: options.catalogScale, day: 0 });
-  const ctx: RenderContext = { catalog, rules: tierRules('extended'), apiUrl: API_URL, market: MARKET };
+  const catalog = createWorld({ seed: options.seed, scale: options.catalogScale, day: 0 });
+  const ctx: RenderContext = {
+    world: catalog,
+    rules: tierRules('extended'),
+    apiUrl: API_URL,
+    market: MARKET,
+  };
   const pickTrack = popularityPicker(catalog, rng);
   const episodeIds = [...catalog.episodes.keys()];
   const users = catalog.userIds;
@@ -124,7 +129,7 @@ export async function generatePlaylistLake(
   const extractState: ExtractState = emptyState();
 
   for (let day = 0; day < options.runs; day++) {
-    if (day > 0) advanceCatalog(catalog, 1);
+    if (day > 0) advanceWorld(catalog, 1);
     const landing = watched.filter((w) => w.lands[day]);
     for (const w of landing) if (day > 0) editPlaylist(w.playlist, rng, day, pickTrack, users);
     if (day === options.runs - 1) {
@@ -234,7 +239,7 @@ export async function generatePlaylistLake(
 // --- the playlists --------------------------------------------------------------------------------
 
 /** Tracks drawn by popularity (squared), so popular tracks sit in many playlists, as on Spotify. */
-function popularityPicker(catalog: Catalog, rng: Random): () => string {
+function popularityPicker(catalog: World, rng: Random): () => string {
   const ids = catalog.trackIds.slice();
   const cumulative = new Float64Array(ids.length);
   let total = 0;
@@ -511,7 +516,7 @@ async function gzipInputSize(path: string): Promise<number> {
  * extract them over HTTP. Returns their ids, to watch.
  */
 export function addWatchedPlaylists(
-  catalog: Catalog,
+  catalog: World,
   options: { records: number; playlists: number; seed: number },
 ): string[] {
   const rng = createRandom(options.seed + 1);

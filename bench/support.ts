@@ -7,8 +7,8 @@ import { dirname } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { AccessTier, Sources } from '../src/config.js';
-import { type Catalog, catalogNowMs, DAY_MS } from '../src/emulator/catalog.js';
-import { parseSearchQuery, searchCatalog } from '../src/emulator/search.js';
+import { parseSearchQuery, searchWorld } from '../src/emulator/search.js';
+import { DAY_MS, type World, worldNowMs } from '../src/emulator/world.js';
 
 // --- memory ---------------------------------------------------------------------------------------
 
@@ -178,7 +178,7 @@ const TOP_RANGE_DAYS = { short_term: 28, medium_term: 182, long_term: 365 + 100_
  * albums found) and the `me` feeds (profile, the 50 reachable recent plays, one top-50 page per kind
  * and time range, every saved track, own playlists), whose objects also feed the enrichment.
  */
-export function plannedRequests(catalog: Catalog, sources: Sources, tier: AccessTier): RequestPlan {
+export function plannedRequests(catalog: World, sources: Sources, tier: AccessTier): RequestPlan {
   const c = catalog;
   const extended = tier === 'extended';
   const plan: RequestPlan = { total: 0, playlists: 0, artists: 0, albums: 0, search: 0, me: 0, enrich: 0 };
@@ -232,7 +232,7 @@ export function plannedRequests(catalog: Catalog, sources: Sources, tier: Access
 
   const searchPage = extended ? 50 : 10;
   for (const query of sources.search) {
-    const hits = searchCatalog(c, parseSearchQuery(query.q), query.type);
+    const hits = searchWorld(c, parseSearchQuery(query.q), query.type);
     const wanted = Math.min(query.limit, hits.length, 1000);
     plan.search += Math.max(1, Math.ceil(wanted / Math.min(searchPage, query.limit)));
     const found = hits.slice(0, wanted);
@@ -259,7 +259,7 @@ export function plannedRequests(catalog: Catalog, sources: Sources, tier: Access
     }
     if (me.topItems) {
       for (const days of Object.values(TOP_RANGE_DAYS)) {
-        const since = catalogNowMs(c) - days * DAY_MS;
+        const since = worldNowMs(c) - days * DAY_MS;
         const tracks = new Map<string, number>();
         const artists = new Map<string, number>();
         for (const play of c.plays) {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCatalog } from '../../src/emulator/catalog.js';
+import { createWorld } from '../../src/emulator/world.js';
 import { createLocalObjectStore } from '../../src/storage/local.js';
 import { transform } from '../../src/transform/transform.js';
 import { PANDAS_INSTALL, pandasVersion, runPandasBaseline } from '../pandas-baseline.js';
@@ -13,7 +13,7 @@ import { addWatchedPlaylists, generatePlaylistLake, type PlaylistLakeInfo } from
 
 describe('addWatchedPlaylists(catalog, options)', () => {
   it('adds playlists holding exactly the asked-for number of items, with snapshots', () => {
-    const catalog = createCatalog({ seed: 7, scale: 1, day: 0 });
+    const catalog = createWorld({ seed: 7, scale: 1, day: 0 });
     const before = catalog.playlistIds.length;
     const version = catalog.version;
     const ids = addWatchedPlaylists(catalog, { records: 3_000, playlists: 12, seed: 7 });

@@ -2,8 +2,8 @@
 // to look at. What `npm start` runs when no Spotify credentials are set.
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { catalogNowMs, DAY_MS, EPOCH_MS } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
+import { DAY_MS, EPOCH_MS, worldNowMs } from '../emulator/world.js';
 import { TunelakeError } from '../errors.js';
 import { committedRunIds, readManifest } from '../extract/manifest.js';
 import { headlineInsights } from '../insights/headlines.js';
@@ -86,7 +86,7 @@ export async function demo(options: {
       // The insight tables are rebuilt from the whole history: once, after the last day, is enough.
       const info = await runWithProgress(runtime, { insights: day === today });
       infos.push(info);
-      const date = new Date(catalogNowMs(emulator.catalog)).toISOString().slice(0, 10);
+      const date = new Date(worldNowMs(emulator.world)).toISOString().slice(0, 10);
       const rows = Object.values(info.transform.rows).reduce((a, b) => a + b, 0);
       say(
         `${date}: ${info.extract.requests} requests, ${Object.values(info.extract.records).reduce((a, b) => a + b, 0)} records landed, ` +

@@ -2,9 +2,9 @@
 // prints what a client needs to use it (URLs, credentials, env lines to paste, a demo user login),
 // or one JSON object with --json. Flags are checked together; every problem is reported at once.
 import type { Command } from 'commander';
-import { dayStartMs } from '../emulator/catalog.js';
 import type { FaultOptions } from '../emulator/faults.js';
 import { Emulator, type EmulatorOptions } from '../emulator/server.js';
+import { dayStartMs } from '../emulator/world.js';
 import { TunelakeError } from '../errors.js';
 import { untilSignal } from './output.js';
 
@@ -233,7 +233,7 @@ function describe(emulator: Emulator, options: EmulatorOptions): EmulatorInfo {
     day: emulator.day,
     clientId,
     clientSecret,
-    demoUserId: emulator.catalog.demoUserId,
+    demoUserId: emulator.world.demoUserId,
     refreshToken: emulator.issueRefreshToken(),
     env: {
       SPOTIFY_ACCOUNTS_URL: emulator.url,

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConfigSpec, loadConfig } from '../config.js';
-import { catalogSummary, TOP_50_GLOBAL_ID } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
+import { TOP_50_GLOBAL_ID, worldSummary } from '../emulator/world.js';
 import { RUN_LOCK_KEY } from '../lake.js';
 import { silentLogger } from '../log.js';
 import { createRuntime } from '../runtime.js';
@@ -99,7 +99,7 @@ function apiRoutes(emu: Emulator): Record<string, number> {
 
 describe('runDoctor(runtime) against the emulator', () => {
   it('in development mode: names the tier, the missing fields, the empty tables and insights, with one request per endpoint', async () => {
-    const summary = catalogSummary(dev.catalog);
+    const summary = worldSummary(dev.world);
     dev.resetStats();
     const { report, keys } = await doctor({
       emulator: dev,
@@ -156,7 +156,7 @@ describe('runDoctor(runtime) against the emulator', () => {
   });
 
   it('in extended mode: every field and insight is available, and editorial playlists are readable', async () => {
-    const summary = catalogSummary(ext.catalog);
+    const summary = worldSummary(ext.world);
     ext.resetStats();
     const artists = summary.artists.slice(0, 3).map((a) => a.id);
     const { report, keys } = await doctor({
@@ -226,7 +226,7 @@ describe('runDoctor(runtime) against the emulator', () => {
   });
 
   it('flags an editorial playlist and a playlist owned by someone else in development mode', async () => {
-    const other = catalogSummary(dev.catalog).playlists.other[0]!;
+    const other = worldSummary(dev.world).playlists.other[0]!;
     const { report } = await doctor({ emulator: dev, sources: { playlists: [TOP_50_GLOBAL_ID, other.id] } });
     const editorial = line(report, `sources.playlist.${TOP_50_GLOBAL_ID}`);
     expect(editorial.status).toBe('fail');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogSummary, dayStartMs } from './catalog.js';
 import { Emulator } from './server.js';
 import { appToken, collectPages, get, type JsonReply, userToken } from './test-helpers.js';
+import { dayStartMs, worldSummary } from './world.js';
 
 /** A playlist row as parsed JSON (read field by field). */
 type Row = JsonReply['body'];
@@ -19,7 +19,7 @@ afterAll(async () => {
   await emu?.close();
 });
 
-const summary = () => catalogSummary(emu.catalog);
+const summary = () => worldSummary(emu.world);
 
 describe('request validation on /v1', () => {
   it('answers 400 "invalid id" for malformed ids and 404 "Resource not found" for unknown ones', async () => {
@@ -64,7 +64,7 @@ describe('request validation on /v1', () => {
   });
 
   it("sends Spotify's headers on JSON answers", async () => {
-    const reply = await get(emu, `/tracks/${emu.catalog.trackIds[0]}`, app);
+    const reply = await get(emu, `/tracks/${emu.world.trackIds[0]}`, app);
     expect(reply.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(reply.headers.get('cache-control')).toBe('private, max-age=0');
   });
@@ -134,9 +134,9 @@ describe('GET /v1/playlists/{id}/items', () => {
     expect(Object.keys(reply.body.items[0].item.album)).toEqual(['name']);
     const playlist = await get(emu, `/playlists/${owned}?fields=name,snapshot_id,items.total`, user);
     expect(playlist.body).toEqual({
-      name: emu.catalog.playlists.get(owned)!.name,
-      snapshot_id: emu.catalog.playlists.get(owned)!.snapshotId,
-      items: { total: emu.catalog.playlists.get(owned)!.entries.length },
+      name: emu.world.playlists.get(owned)!.name,
+      snapshot_id: emu.world.playlists.get(owned)!.snapshotId,
+      items: { total: emu.world.playlists.get(owned)!.entries.length },
     });
     expect((await get(emu, `/playlists/${owned}?fields=items(name`, user)).status).toBe(400);
   });
@@ -144,8 +144,8 @@ describe('GET /v1/playlists/{id}/items', () => {
 
 describe('GET /v1/search', () => {
   it('matches words and field filters, with one paging object per requested type', async () => {
-    const track = emu.catalog.tracks.get(emu.catalog.trackIds[5]!)!;
-    const artist = emu.catalog.artists.get(track.artistIds[0]!)!;
+    const track = emu.world.tracks.get(emu.world.trackIds[5]!)!;
+    const artist = emu.world.artists.get(track.artistIds[0]!)!;
     const reply = await get(
       emu,
       `/search?q=${encodeURIComponent(`isrc:${track.isrc}`)}&type=track,album`,
@@ -162,7 +162,7 @@ describe('GET /v1/search', () => {
       'albums',
     );
     expect(byArtist.length).toBeGreaterThanOrEqual(artist.albumIds.length);
-    const album = emu.catalog.albums.get(artist.albumIds[0]!)!;
+    const album = emu.world.albums.get(artist.albumIds[0]!)!;
     const byUpc = (await get(emu, `/search?q=upc:${album.upc}&type=album`, app)).body;
     expect(byUpc.albums.items[0].id).toBe(album.id);
     const year = album.releaseDate.slice(0, 4);
@@ -230,7 +230,7 @@ describe('GET /v1/me/...', () => {
     expect(long.total).toBeGreaterThan(50);
     expect((await get(emu, '/me/top/artists?time_range=forever', user)).status).toBe(400);
     const saved = (await get(emu, '/me/tracks?limit=50', user)).body;
-    expect(saved.total).toBe(emu.catalog.savedTracks.length);
+    expect(saved.total).toBe(emu.world.savedTracks.length);
     const added = saved.items.map((s: { added_at: string }) => Date.parse(s.added_at));
     expect([...added].sort((a, b) => b - a)).toEqual(added);
     expect(saved.items[0].track.type).toBe('track');
@@ -247,8 +247,8 @@ describe('GET /v1/me/...', () => {
 describe('Emulator stats() and the control endpoints', () => {
   it('counts requests by route template and status, and token requests', async () => {
     emu.resetStats();
-    await get(emu, `/tracks/${emu.catalog.trackIds[0]}`, app);
-    await get(emu, `/tracks/${emu.catalog.trackIds[1]}`, app);
+    await get(emu, `/tracks/${emu.world.trackIds[0]}`, app);
+    await get(emu, `/tracks/${emu.world.trackIds[1]}`, app);
     await get(emu, '/tracks/bad', app);
     await appToken(emu);
     await fetch(`${emu.url}/_emulator/stats`);
@@ -266,25 +266,25 @@ describe('Emulator stats() and the control endpoints', () => {
   it('moves the simulated day over HTTP, changing snapshots and adding releases', async () => {
     const start = emu.day;
     const owned = summary().playlists.owned.map((p) => p.id);
-    const before = new Map(owned.map((id) => [id, emu.catalog.playlists.get(id)!.snapshotId]));
-    const albumsBefore = emu.catalog.albums.size;
+    const before = new Map(owned.map((id) => [id, emu.world.playlists.get(id)!.snapshotId]));
+    const albumsBefore = emu.world.albums.size;
     const reply = await fetch(`${emu.url}/_emulator/day`, {
       method: 'POST',
       body: JSON.stringify({ advance: 3 }),
     });
     expect(await reply.json()).toMatchObject({ day: start + 3 });
     expect(emu.day).toBe(start + 3);
-    expect(emu.catalog.albums.size).toBeGreaterThan(albumsBefore);
+    expect(emu.world.albums.size).toBeGreaterThan(albumsBefore);
     for (const id of owned) {
       const body = (await get(emu, `/playlists/${id}?fields=snapshot_id`, user)).body;
-      expect(body.snapshot_id).toBe(emu.catalog.playlists.get(id)!.snapshotId);
+      expect(body.snapshot_id).toBe(emu.world.playlists.get(id)!.snapshotId);
     }
-    expect(owned.some((id) => emu.catalog.playlists.get(id)!.snapshotId !== before.get(id))).toBe(true);
+    expect(owned.some((id) => emu.world.playlists.get(id)!.snapshotId !== before.get(id))).toBe(true);
     const fresh = (await get(emu, '/search?q=tag:new&type=album&limit=1', app)).body.albums.items[0];
     expect(fresh.release_date).toBe(new Date(dayStartMs(start + 3)).toISOString().slice(0, 10));
     await fetch(`${emu.url}/_emulator/day`, { method: 'POST', body: JSON.stringify({ day: start }) });
     expect(emu.day).toBe(start);
-    for (const id of owned) expect(emu.catalog.playlists.get(id)!.snapshotId).toBe(before.get(id));
+    for (const id of owned) expect(emu.world.playlists.get(id)!.snapshotId).toBe(before.get(id));
     expect((await fetch(`${emu.url}/_emulator/day`, { method: 'POST', body: '{"day":-1}' })).status).toBe(
       400,
     );
@@ -305,7 +305,7 @@ describe('Emulator stats() and the control endpoints', () => {
 
 describe('Emulator.fetch (in process)', () => {
   it('answers like the HTTP server, without a socket, whatever the host in the URL', async () => {
-    const id = emu.catalog.trackIds[0]!;
+    const id = emu.world.trackIds[0]!;
     const overHttp = await get(emu, `/tracks/${id}`, app);
     const res = await emu.fetch(`https://api.spotify.com/v1/tracks/${id}`, {
       headers: { authorization: `Bearer ${app}` },
@@ -362,5 +362,5 @@ describe('Emulator.create(options)', () => {
 });
 
 function summaryOf(e: Emulator) {
-  return catalogSummary(e.catalog);
+  return worldSummary(e.world);
 }

@@ -5,12 +5,12 @@
 // finally an injected truncation of a 200 body.
 import type { Grant } from './auth.js';
 import { NO_ROLL, QUOTA_RETRY_AFTER_SECONDS, reshapeBody, targeted } from './faults.js';
+import { apiUrlOf, type EmulatorState } from './instance.js';
 import type { RenderContext } from './objects.js';
 import { errorReply, fail, json, type Reply } from './responses.js';
 import { authorizeEndpoint, tokenEndpoint } from './routes/accounts.js';
 import { API_ROUTES, type ApiRoute } from './routes/api.js';
 import { controlEndpoint } from './routes/control.js';
-import { apiUrlOf, type EmulatorState } from './state.js';
 
 export interface AppRequest {
   method: string;
@@ -196,8 +196,8 @@ export function createApp(state: EmulatorState, deps: AppDeps = {}): App {
       // Older development-mode apps keep the batch endpoints (removal postponed on 2026-03-09).
       const legacyAllowed = state.rules.legacyEndpoints || state.faults.options.olderDevelopmentApp;
       if (route.legacy && !legacyAllowed) throw fail(403, 'Forbidden');
-      const render: RenderContext = { catalog: state.catalog, rules: state.rules, apiUrl: apiUrlOf(state) };
-      const country = grant.userId === null ? undefined : state.catalog.users.get(grant.userId)?.country;
+      const render: RenderContext = { world: state.world, rules: state.rules, apiUrl: apiUrlOf(state) };
+      const country = grant.userId === null ? undefined : state.world.users.get(grant.userId)?.country;
       const market = marketOf(request.url.searchParams, country);
       if (market !== undefined) render.market = market;
       const value = route.handle({ state, query: request.url.searchParams, params, grant, render });

@@ -10,7 +10,7 @@ let trackPath: string;
 beforeAll(async () => {
   emu = await Emulator.create({ port: 0, seed: 42 });
   token = await appToken(emu);
-  trackPath = `${emu.apiUrl}/tracks/${emu.catalog.trackIds[0]}`;
+  trackPath = `${emu.apiUrl}/tracks/${emu.world.trackIds[0]}`;
 });
 afterAll(async () => {
   await emu?.close();
@@ -161,7 +161,7 @@ describe('fault draws (seedFaults)', () => {
         const t = await appToken(e);
         const out: number[] = [];
         for (let i = 0; i < 30; i++) {
-          const res = await e.fetch(`${e.apiUrl}/tracks/${e.catalog.trackIds[i]}`, {
+          const res = await e.fetch(`${e.apiUrl}/tracks/${e.world.trackIds[i]}`, {
             headers: { authorization: `Bearer ${t}` },
           });
           out.push(res.status);
@@ -185,7 +185,7 @@ describe('Emulator.create({ rateLimit })', () => {
     const limited = await Emulator.create({ rateLimit: 3, now: () => clock });
     try {
       const t = await appToken(limited);
-      const path = `/tracks/${limited.catalog.trackIds[0]}`;
+      const path = `/tracks/${limited.world.trackIds[0]}`;
       for (let i = 0; i < 3; i++) {
         expect((await get(limited, path, t)).status).toBe(200);
         clock += 1_000;
@@ -213,7 +213,7 @@ describe('Emulator.setFaults({ rate404, faultRoutes })', () => {
     expect(reply.status).toBe(404);
     expect(reply.body).toEqual({ error: { status: 404, message: 'Non existing id' } });
     expect(emu.stats().injected['404']).toBe(1);
-    const album = await get(emu, `${emu.apiUrl}/albums/${emu.catalog.albums.keys().next().value}`, token);
+    const album = await get(emu, `${emu.apiUrl}/albums/${emu.world.albums.keys().next().value}`, token);
     expect(album.status).toBe(200);
   });
 

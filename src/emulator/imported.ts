@@ -6,16 +6,16 @@
 // picked by a hash of the id, under the asked id, so its album and artists are the catalogue's and
 // join as a real track's would. Off by default: the contract tests need unknown ids to stay unknown.
 import { createHash } from 'node:crypto';
-import type { Catalog, Track } from './catalog.js';
+import type { Track, World } from './world.js';
 
 const SPOTIFY_ID = /^[0-9A-Za-z]{22}$/;
 
 /** The stand-in for a well-formed id the catalogue lacks; undefined for a malformed id. */
-export function importedTrack(catalog: Catalog, id: string): Track | undefined {
+export function importedTrack(world: World, id: string): Track | undefined {
   if (!SPOTIFY_ID.test(id)) return undefined;
-  const ids = [...catalog.tracks.keys()].sort();
+  const ids = [...world.tracks.keys()].sort();
   if (ids.length === 0) return undefined;
   const pick = createHash('sha256').update(id).digest().readUInt32BE(0) % ids.length;
-  const base = catalog.tracks.get(ids[pick]!)!;
+  const base = world.tracks.get(ids[pick]!)!;
   return { ...base, id, artistIds: base.artistIds.slice() };
 }

@@ -2,10 +2,12 @@
 // shaped after the official OpenAPI schemas, with the tier's removed fields taken out. `href`s and
 // paging links are absolute URLs on the emulator's own API base so that clients can follow them;
 // `external_urls` point at open.spotify.com as on the real service.
+
+import { hashString } from './random.js';
+import { strip, type TierRules } from './tiers.js';
 import {
   type Album,
   type Artist,
-  type Catalog,
   type Episode,
   followersAt,
   type Playlist,
@@ -14,12 +16,11 @@ import {
   type Show,
   type Track,
   type User,
-} from './catalog.js';
-import { hashString } from './random.js';
-import { strip, type TierRules } from './tiers.js';
+  type World,
+} from './world.js';
 
 export interface RenderContext {
-  catalog: Catalog;
+  world: World;
   rules: TierRules;
   /** e.g. http://127.0.0.1:8787/v1 */
   apiUrl: string;
@@ -117,7 +118,7 @@ export function isoSeconds(ms: number): string {
 }
 
 export function simplifiedArtist(ctx: RenderContext, id: string): Json {
-  const artist = ctx.catalog.artists.get(id)!;
+  const artist = ctx.world.artists.get(id)!;
   return {
     external_urls: openUrl('artist', id),
     href: `${ctx.apiUrl}/artists/${id}`,
@@ -129,7 +130,7 @@ export function simplifiedArtist(ctx: RenderContext, id: string): Json {
 }
 
 export function artistObject(ctx: RenderContext, artist: Artist): Json {
-  const day = ctx.catalog.day;
+  const day = ctx.world.day;
   return strip(
     {
       external_urls: openUrl('artist', artist.id),
@@ -171,7 +172,7 @@ export function simplifiedAlbum(ctx: RenderContext, album: Album, albumGroup?: s
 
 export function albumObject(ctx: RenderContext, album: Album): Json {
   const query = new URLSearchParams(ctx.market ? { market: ctx.market } : {});
-  const tracks = album.trackIds.map((id) => ctx.catalog.tracks.get(id)!);
+  const tracks = album.trackIds.map((id) => ctx.world.tracks.get(id)!);
   return strip(
     {
       ...simplifiedAlbum(ctx, album),
@@ -180,14 +181,14 @@ export function albumObject(ctx: RenderContext, album: Album): Json {
       external_ids: { upc: album.upc },
       genres: [],
       label: album.label,
-      popularity: popularityAt(album.basePopularity, album.id, ctx.catalog.day),
+      popularity: popularityAt(album.basePopularity, album.id, ctx.world.day),
     },
     ctx.rules.removed.album,
   );
 }
 
 function trackCore(ctx: RenderContext, track: Track): Json {
-  const album = ctx.catalog.albums.get(track.albumId)!;
+  const album = ctx.world.albums.get(track.albumId)!;
   const out: Json = {
     artists: track.artistIds.map((id) => simplifiedArtist(ctx, id)),
     available_markets: album.markets.slice(),
@@ -213,13 +214,13 @@ export function simplifiedTrack(ctx: RenderContext, track: Track): Json {
 }
 
 export function trackObject(ctx: RenderContext, track: Track): Json {
-  const album = ctx.catalog.albums.get(track.albumId)!;
+  const album = ctx.world.albums.get(track.albumId)!;
   return strip(
     {
       album: simplifiedAlbum(ctx, album),
       ...trackCore(ctx, track),
       external_ids: { isrc: track.isrc },
-      popularity: popularityAt(track.basePopularity, track.id, ctx.catalog.day),
+      popularity: popularityAt(track.basePopularity, track.id, ctx.world.day),
     },
     ctx.rules.removed.track,
   );
@@ -320,7 +321,7 @@ export function simplifiedShow(ctx: RenderContext, show: Show): Json {
 }
 
 export function episodeObject(ctx: RenderContext, episode: Episode): Json {
-  const show = ctx.catalog.shows.get(episode.showId)!;
+  const show = ctx.world.shows.get(episode.showId)!;
   return {
     audio_preview_url: null,
     description: episode.description,
@@ -355,7 +356,7 @@ export function playlistUser(ctx: RenderContext, userId: string): Json {
 }
 
 function playlistOwner(ctx: RenderContext, userId: string): Json {
-  return { display_name: ctx.catalog.users.get(userId)?.displayName ?? null, ...playlistUser(ctx, userId) };
+  return { display_name: ctx.world.users.get(userId)?.displayName ?? null, ...playlistUser(ctx, userId) };
 }
 
 /**
@@ -369,12 +370,12 @@ export function playlistItem(
   chapters = false,
 ): Json {
   let item: Json | null = null;
-  if (entry.kind === 'track') item = trackObject(ctx, ctx.catalog.tracks.get(entry.ref)!);
+  if (entry.kind === 'track') item = trackObject(ctx, ctx.world.tracks.get(entry.ref)!);
   else if (entry.kind === 'local') item = localTrackObject(ctx, entry);
   else if (entry.kind === 'episode' && chapters)
-    item = chapterObject(ctx, ctx.catalog.episodes.get(entry.ref)!);
+    item = chapterObject(ctx, ctx.world.episodes.get(entry.ref)!);
   else if (entry.kind === 'episode' && includeEpisodes)
-    item = episodeObject(ctx, ctx.catalog.episodes.get(entry.ref)!);
+    item = episodeObject(ctx, ctx.world.episodes.get(entry.ref)!);
   const out: Json = { added_at: isoSeconds(entry.addedAt) };
   if (entry.addedBy !== null) out.added_by = playlistUser(ctx, entry.addedBy);
   else if (Math.floor(entry.addedAt / 1000) % 2 === 0) out.added_by = null;
@@ -449,7 +450,7 @@ export interface PlaylistRenderOptions {
 export function playlistObject(ctx: RenderContext, playlist: Playlist, options: PlaylistRenderOptions): Json {
   const out: Json = {
     ...playlistCore(ctx, playlist),
-    followers: { href: null, total: followersAt(playlist.baseFollowers, playlist.id, ctx.catalog.day) },
+    followers: { href: null, total: followersAt(playlist.baseFollowers, playlist.id, ctx.world.day) },
   };
   if (options.withItems) {
     const render = (e: PlaylistEntry) => playlistItem(ctx, e, options.includeEpisodes);

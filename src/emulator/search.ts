@@ -3,7 +3,7 @@
 // names. Field filters follow Spotify's rules for which types they apply to; a filter that does
 // not apply to a type leaves that type with no results.
 //   https://developer.spotify.com/documentation/web-api/reference/search
-import { type Album, type Catalog, followersAt, popularityAt } from './catalog.js';
+import { type Album, followersAt, popularityAt, type World } from './world.js';
 
 export type SearchType = 'album' | 'artist' | 'playlist' | 'track';
 export const SEARCH_TYPES: readonly string[] = [
@@ -60,14 +60,14 @@ function yearRange(value: string): [number, number] | null {
   return [Math.min(from, to), Math.max(from, to)];
 }
 
-const foldCache = new WeakMap<Catalog, Map<string, string>>();
+const foldCache = new WeakMap<World, Map<string, string>>();
 
 /** Folded names, cached per catalogue (names never change once generated). */
-function folded(catalog: Catalog, key: string, name: () => string): string {
-  let cache = foldCache.get(catalog);
+function folded(world: World, key: string, name: () => string): string {
+  let cache = foldCache.get(world);
   if (!cache) {
     cache = new Map();
-    foldCache.set(catalog, cache);
+    foldCache.set(world, cache);
   }
   let value = cache.get(key);
   if (value === undefined) {
@@ -77,10 +77,10 @@ function folded(catalog: Catalog, key: string, name: () => string): string {
   return value;
 }
 
-const artistName = (c: Catalog, id: string) => folded(c, `a${id}`, () => c.artists.get(id)!.name);
-const albumName = (c: Catalog, id: string) => folded(c, `l${id}`, () => c.albums.get(id)!.name);
-const trackName = (c: Catalog, id: string) => folded(c, `t${id}`, () => c.tracks.get(id)!.name);
-const playlistName = (c: Catalog, id: string) => folded(c, `p${id}`, () => c.playlists.get(id)!.name);
+const artistName = (c: World, id: string) => folded(c, `a${id}`, () => c.artists.get(id)!.name);
+const albumName = (c: World, id: string) => folded(c, `l${id}`, () => c.albums.get(id)!.name);
+const trackName = (c: World, id: string) => folded(c, `t${id}`, () => c.tracks.get(id)!.name);
+const playlistName = (c: World, id: string) => folded(c, `p${id}`, () => c.playlists.get(id)!.name);
 
 const inYear = (album: Album, range: [number, number] | null) => {
   const year = Number(album.releaseDate.slice(0, 4));
@@ -88,35 +88,33 @@ const inYear = (album: Album, range: [number, number] | null) => {
 };
 
 /** Ids of the matching items of one type, best first. */
-export function searchCatalog(catalog: Catalog, query: SearchQuery, type: SearchType): string[] {
+export function searchWorld(world: World, query: SearchQuery, type: SearchType): string[] {
   if (query.filters.some((f) => !APPLIES[type].includes(f.name))) return [];
   if (query.words.length === 0 && query.filters.length === 0) return [];
-  const day = catalog.day;
+  const day = world.day;
   const has = (haystacks: string[], needle: string) => haystacks.some((h) => h.includes(needle));
 
   if (type === 'track') {
     const hits: string[] = [];
-    for (const id of catalog.trackIds) {
-      const track = catalog.tracks.get(id)!;
-      const album = catalog.albums.get(track.albumId)!;
-      const artists = track.artistIds.map((a) => artistName(catalog, a));
-      const name = trackName(catalog, id);
-      const words = [name, albumName(catalog, album.id), ...artists];
+    for (const id of world.trackIds) {
+      const track = world.tracks.get(id)!;
+      const album = world.albums.get(track.albumId)!;
+      const artists = track.artistIds.map((a) => artistName(world, a));
+      const name = trackName(world, id);
+      const words = [name, albumName(world, album.id), ...artists];
       if (!query.words.every((w) => has(words, w))) continue;
       const ok = query.filters.every((f) => {
         switch (f.name) {
           case 'artist':
             return has(artists, f.value);
           case 'album':
-            return albumName(catalog, album.id).includes(f.value);
+            return albumName(world, album.id).includes(f.value);
           case 'track':
             return name.includes(f.value);
           case 'year':
             return inYear(album, yearRange(f.value));
           case 'genre':
-            return track.artistIds.some((a) =>
-              catalog.artists.get(a)!.genres.some((g) => g.includes(f.value)),
-            );
+            return track.artistIds.some((a) => world.artists.get(a)!.genres.some((g) => g.includes(f.value)));
           case 'isrc':
             return track.isrc.toLowerCase() === f.value;
           default:
@@ -125,17 +123,17 @@ export function searchCatalog(catalog: Catalog, query: SearchQuery, type: Search
       });
       if (ok) hits.push(id);
     }
-    return byScore(hits, (id) => popularityAt(catalog.tracks.get(id)!.basePopularity, id, day));
+    return byScore(hits, (id) => popularityAt(world.tracks.get(id)!.basePopularity, id, day));
   }
 
   if (type === 'album') {
     const hits: string[] = [];
     let newest = false;
-    for (const id of catalog.albumIds) {
-      const album = catalog.albums.get(id)!;
+    for (const id of world.albumIds) {
+      const album = world.albums.get(id)!;
       if (album.releaseDay > day) continue;
-      const artists = album.artistIds.map((a) => artistName(catalog, a));
-      const name = albumName(catalog, id);
+      const artists = album.artistIds.map((a) => artistName(world, a));
+      const name = albumName(world, id);
       if (!query.words.every((w) => has([name, ...artists], w))) continue;
       const ok = query.filters.every((f) => {
         switch (f.name) {
@@ -161,15 +159,15 @@ export function searchCatalog(catalog: Catalog, query: SearchQuery, type: Search
       });
       if (ok) hits.push(id);
     }
-    if (newest) return byScore(hits, (id) => catalog.albums.get(id)!.releaseDay);
-    return byScore(hits, (id) => popularityAt(catalog.albums.get(id)!.basePopularity, id, day));
+    if (newest) return byScore(hits, (id) => world.albums.get(id)!.releaseDay);
+    return byScore(hits, (id) => popularityAt(world.albums.get(id)!.basePopularity, id, day));
   }
 
   if (type === 'artist') {
     const hits: string[] = [];
-    for (const id of catalog.artistIds) {
-      const artist = catalog.artists.get(id)!;
-      const name = artistName(catalog, id);
+    for (const id of world.artistIds) {
+      const artist = world.artists.get(id)!;
+      const name = artistName(world, id);
       if (!query.words.every((w) => name.includes(w))) continue;
       const ok = query.filters.every((f) => {
         switch (f.name) {
@@ -179,7 +177,7 @@ export function searchCatalog(catalog: Catalog, query: SearchQuery, type: Search
             return artist.genres.some((g) => g.includes(f.value));
           case 'year': {
             const range = yearRange(f.value);
-            return artist.albumIds.some((a) => inYear(catalog.albums.get(a)!, range));
+            return artist.albumIds.some((a) => inYear(world.albums.get(a)!, range));
           }
           default:
             return false;
@@ -187,16 +185,16 @@ export function searchCatalog(catalog: Catalog, query: SearchQuery, type: Search
       });
       if (ok) hits.push(id);
     }
-    return byScore(hits, (id) => popularityAt(catalog.artists.get(id)!.basePopularity, id, day));
+    return byScore(hits, (id) => popularityAt(world.artists.get(id)!.basePopularity, id, day));
   }
 
-  const hits = catalog.playlistIds.filter((id) => {
-    const playlist = catalog.playlists.get(id)!;
+  const hits = world.playlistIds.filter((id) => {
+    const playlist = world.playlists.get(id)!;
     if (!playlist.public) return false;
-    const name = playlistName(catalog, id);
+    const name = playlistName(world, id);
     return query.words.every((w) => name.includes(w));
   });
-  return byScore(hits, (id) => followersAt(catalog.playlists.get(id)!.baseFollowers, id, day));
+  return byScore(hits, (id) => followersAt(world.playlists.get(id)!.baseFollowers, id, day));
 }
 
 function byScore(ids: string[], score: (id: string) => number): string[] {

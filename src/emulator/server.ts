@@ -12,23 +12,23 @@ import { TunelakeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type App, type AppResult, createApp } from './app.js';
 import { createAuthStore } from './auth.js';
-import { type Catalog, createCatalog, DAY_MS, EPOCH_MS } from './catalog.js';
 import { createFaultInjector, type FaultOptions } from './faults.js';
-import { createRateLimiter } from './rate-limit.js';
-import { demoSources, simulatedClock } from './stand-in.js';
 import {
   advanceDays,
   type EmulatorState,
   issueUserRefreshToken,
   type RefreshTokenRequest,
   setDay,
-} from './state.js';
+} from './instance.js';
+import { createRateLimiter } from './rate-limit.js';
+import { demoSources, simulatedClock } from './stand-in.js';
 import { createStatsRecorder, type EmulatorStats } from './stats.js';
 import { type Tier, tierRules } from './tiers.js';
+import { createWorld, DAY_MS, EPOCH_MS, type World } from './world.js';
 
-export type { Catalog } from './catalog.js';
 export type { FaultOptions } from './faults.js';
 export type { EmulatorStats } from './stats.js';
+export type { World } from './world.js';
 
 export interface EmulatorOptions {
   /** 0 = ephemeral (default 0); the host is always 127.0.0.1. */
@@ -41,7 +41,7 @@ export interface EmulatorOptions {
   scale?: number;
   /** Simulated day to start at, default 0 (2026-11-01). */
   day?: number;
-  /** The first N artists get large, growing discographies (default 0; see CatalogOptions). */
+  /** The first N artists get large, growing discographies (default 0; see WorldOptions). */
   prolificArtists?: number;
   /** Default 'tunelake-demo'. */
   clientId?: string;
@@ -198,7 +198,7 @@ export class Emulator {
       rules: tierRules(o.tier),
       seed: o.seed,
       scale: o.scale,
-      catalog: createCatalog({
+      world: createWorld({
         seed: o.seed,
         scale: o.scale,
         day: o.day,
@@ -245,12 +245,12 @@ export class Emulator {
   }
 
   /** The generated world at the current day (read-only: change it through advanceDay). */
-  get catalog(): Catalog {
-    return this.#state.catalog;
+  get world(): World {
+    return this.#state.world;
   }
 
   get day(): number {
-    return this.#state.catalog.day;
+    return this.#state.world.day;
   }
 
   get faults(): FaultOptions {

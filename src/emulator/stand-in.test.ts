@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { advanceCatalog, createCatalog, DAY_MS, dayStartMs, EPOCH_MS } from './catalog.js';
 import { simulatedClock } from './stand-in.js';
+import { advanceWorld, createWorld, DAY_MS, dayStartMs, EPOCH_MS } from './world.js';
 
 describe('simulatedClock(emulator)', () => {
   const today = Math.floor((Date.now() - EPOCH_MS) / DAY_MS);
   const world = {
-    catalog: createCatalog({ seed: 42, scale: 1, day: today - 3 }),
+    world: createWorld({ seed: 42, scale: 1, day: today - 3 }),
     tier: 'development' as const,
   };
   const clock = simulatedClock(world);
@@ -17,7 +17,7 @@ describe('simulatedClock(emulator)', () => {
   });
 
   it("on today's simulated day: never ahead of the wall clock, and on today's date (#18)", () => {
-    advanceCatalog(world.catalog, 3);
+    advanceWorld(world.world, 3);
     const before = Date.now();
     const now = clock().getTime();
     const after = Date.now();

@@ -2,12 +2,12 @@
 // any Spotify-facing command when no SPOTIFY_CLIENT_ID is set) need beyond the HTTP server itself.
 // The composition root (src/runtime.ts) never starts an emulator; it applies one it is given.
 import type { Sources } from '../config.js';
-import { type Catalog, catalogNowMs, catalogSummary, DAY_MS } from './catalog.js';
 import type { Tier } from './tiers.js';
+import { DAY_MS, type World, worldNowMs, worldSummary } from './world.js';
 
 /** What these functions read of an emulator. */
 export interface EmulatorWorld {
-  readonly catalog: Catalog;
+  readonly world: World;
   readonly tier: Tier;
 }
 
@@ -23,14 +23,14 @@ export const EMULATOR_CLIENT_SECRET = 'tunelake-demo-secret';
  * (the dashboard measured "0.0 h ago", #18).
  */
 export function simulatedClock(emulator: EmulatorWorld): () => Date {
-  let day = emulator.catalog.day;
+  let day = emulator.world.day;
   let since = Date.now();
   return () => {
-    if (emulator.catalog.day !== day) {
-      day = emulator.catalog.day;
+    if (emulator.world.day !== day) {
+      day = emulator.world.day;
       since = Date.now();
     }
-    const end = catalogNowMs(emulator.catalog);
+    const end = worldNowMs(emulator.world);
     const simulated = Math.min(end, end - 15 * 60_000 + (Date.now() - since));
     const wall = Date.now();
     return new Date(wall >= end - DAY_MS + 1 && wall < simulated ? wall : simulated);
@@ -39,7 +39,7 @@ export function simulatedClock(emulator: EmulatorWorld): () => Date {
 
 /** What the demo watches when no sources are configured: a realistic mix from the emulator's world. */
 export function demoSources(emulator: EmulatorWorld): Sources {
-  const summary = catalogSummary(emulator.catalog);
+  const summary = worldSummary(emulator.world);
   return {
     // In development mode only owned and collaborative playlists have readable items.
     playlists: [

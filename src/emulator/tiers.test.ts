@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogSummary, TOP_50_GLOBAL_ID } from './catalog.js';
 import { Emulator } from './server.js';
 import { appToken, get, userToken } from './test-helpers.js';
+import { TOP_50_GLOBAL_ID, worldSummary } from './world.js';
 
 const FORBIDDEN = { error: { status: 403, message: 'Forbidden' } };
 const NOT_FOUND = { error: { status: 404, message: 'Resource not found' } };
@@ -25,8 +25,8 @@ afterAll(async () => {
 });
 
 function ids(emu: Emulator) {
-  const c = emu.catalog;
-  const summary = catalogSummary(c);
+  const c = emu.world;
+  const summary = worldSummary(c);
   const featured = c.trackIds.find((id) => c.tracks.get(id)!.artistIds.length > 1)!;
   return {
     track: c.trackIds[0]!,
@@ -100,14 +100,14 @@ describe('Emulator.create({ tier: "development" }): the February 2026 rules', ()
   it('returns playlist items only to owners and collaborators', async () => {
     const x = ids(dev);
     const owned = (await get(dev, `/playlists/${x.owned}`, tokens.devUser)).body;
-    expect(owned.items.total).toBe(dev.catalog.playlists.get(x.owned)!.entries.length);
+    expect(owned.items.total).toBe(dev.world.playlists.get(x.owned)!.entries.length);
     expect(owned.tracks).toEqual(owned.items);
     expect((await get(dev, `/playlists/${x.owned}/items`, tokens.devUser)).status).toBe(200);
     expect((await get(dev, `/playlists/${x.collaborative}/items`, tokens.devUser)).status).toBe(200);
 
     const other = await get(dev, `/playlists/${x.other}`, tokens.devUser);
     expect(other.status).toBe(200);
-    expect(other.body.name).toBe(dev.catalog.playlists.get(x.other)!.name);
+    expect(other.body.name).toBe(dev.world.playlists.get(x.other)!.name);
     expect(other.body).not.toHaveProperty('items');
     expect(other.body).not.toHaveProperty('tracks');
     expect((await get(dev, `/playlists/${x.other}/items`, tokens.devUser)).body).toEqual(FORBIDDEN);
@@ -139,7 +139,7 @@ describe('Emulator.create({ tier: "extended" }): the full legacy contract', () =
     expect(tracks.tracks[1]).toBeNull();
     expect((await get(ext, `/albums?ids=${x.album}`, tokens.extApp)).body.albums[0].id).toBe(x.album);
     expect((await get(ext, `/artists?ids=${x.artist}`, tokens.extApp)).body.artists[0].id).toBe(x.artist);
-    const tooMany = ext.catalog.albumIds.slice(0, 21).join(',');
+    const tooMany = ext.world.albumIds.slice(0, 21).join(',');
     expect((await get(ext, `/albums?ids=${tooMany}`, tokens.extApp)).body).toEqual({
       error: { status: 400, message: 'Too many ids requested' },
     });

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_SCHEMAS } from '../../test/golden/insights/dataset.js';
 import { TABLES_DATABASE } from '../catalog/catalog.js';
 import { type AccessTier, loadConfig, type Sources } from '../config.js';
-import { catalogSummary } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
+import { worldSummary } from '../emulator/world.js';
 import { silentLogger } from '../log.js';
 import { run } from '../pipeline.js';
 import { createQueryEngine, createRuntime, type Runtime } from '../runtime.js';
@@ -35,7 +35,7 @@ describe.each<AccessTier>(['development', 'extended'])(
 
     beforeAll(async () => {
       emu = await Emulator.create({ port: 0, tier, seed: SEED });
-      const summary = catalogSummary(emu.catalog);
+      const summary = worldSummary(emu.world);
       sources = {
         // Development mode reads the items of owned and collaborative playlists only.
         playlists: [
@@ -60,7 +60,7 @@ describe.each<AccessTier>(['development', 'extended'])(
           sources.playlists.map((id) => [
             id,
             new Set(
-              emu.catalog.playlists
+              emu.world.playlists
                 .get(id)!
                 .entries.filter((e) => e.kind === 'track')
                 .map((e) => e.ref),

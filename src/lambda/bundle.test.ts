@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { catalogSummary } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
+import { worldSummary } from '../emulator/world.js';
 import { silentLogger } from '../log.js';
 import type { PipelineMetrics } from './metrics.js';
 import type { HandlerDeps } from './runtime.js';
@@ -48,7 +48,7 @@ describe('the bundled handlers (esbuild, SQL copied next to the bundle)', () => 
 
     emu = await Emulator.create({ port: 0, tier: 'development', seed: 5 });
     const dir = mkdtempSync(join(tmpdir(), 'tunelake-bundle-'));
-    const summary = catalogSummary(emu.catalog);
+    const summary = worldSummary(emu.world);
     writeFileSync(
       join(dir, 'tunelake.config.json'),
       JSON.stringify({

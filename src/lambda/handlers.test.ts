@@ -31,8 +31,8 @@ import {
 import { crawl, RAW_TARGET } from '../catalog/crawler.js';
 import { parquetTableInput } from '../catalog/table-input.js';
 import { loadConfig } from '../config.js';
-import { catalogSummary } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
+import { worldSummary } from '../emulator/world.js';
 import { readManifest } from '../extract/manifest.js';
 import { commitState, loadState } from '../extract/state.js';
 import { insightTableName } from '../insights/insights.js';
@@ -136,7 +136,7 @@ describe('the Lambda handlers (extract, transform, catalog) on moto_server', () 
     const empty = await secrets.send(new CreateSecretCommand({ Name: 'tunelake/empty', SecretString: '{}' }));
     emptySecretArn = empty.ARN!;
 
-    const summary = catalogSummary(emu.catalog);
+    const summary = worldSummary(emu.world);
     const dir = mkdtempSync(join(tmpdir(), 'tunelake-lambda-'));
     const configFile = join(dir, 'tunelake.config.json');
     writeFileSync(

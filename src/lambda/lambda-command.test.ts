@@ -21,8 +21,8 @@ import {
   motoS3Client,
   startMoto,
 } from '../../test/support/moto.js';
-import { catalogSummary } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
+import { worldSummary } from '../emulator/world.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tunelake.js');
 const CLIENT_SECRET = 'harness-test-client-secret-81d0e4';
@@ -84,7 +84,7 @@ describe('tunelake lambda invoke and tunelake run on moto_server (child processe
     secrets.destroy();
 
     dir = mkdtempSync(join(tmpdir(), 'tunelake-harness-'));
-    const summary = catalogSummary(emu.catalog);
+    const summary = worldSummary(emu.world);
     writeFileSync(
       join(dir, 'sources.json'),
       JSON.stringify({

@@ -1,7 +1,7 @@
 // The client's endpoints against the emulator over real HTTP, in both access tiers.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Catalog } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
+import type { World } from '../emulator/world.js';
 import { isTunelakeError, type TunelakeError } from '../errors.js';
 import { createSpotifyClient, type SpotifyClient } from './client.js';
 import { collectItems } from './paging.js';
@@ -45,7 +45,7 @@ async function allPages<T>(pages: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-function demoPlaylists(catalog: Catalog) {
+function demoPlaylists(catalog: World) {
   const all = catalog.playlistIds.map((id) => catalog.playlists.get(id)!);
   const owned = all.filter((p) => p.ownerId === catalog.demoUserId);
   const other = all.filter(
@@ -56,7 +56,7 @@ function demoPlaylists(catalog: Catalog) {
 
 describe('tracks(ids)', () => {
   it('looks tracks up one by one in development, aligned with the input and deduplicated', async () => {
-    const ids = dev.catalog.trackIds.slice(0, 7);
+    const ids = dev.world.trackIds.slice(0, 7);
     const unknown = '0000000000000000000000';
     const input = [ids[3]!, ...ids, unknown, ids[0]!];
     const tracks = await clientOf(dev).tracks(input);
@@ -69,7 +69,7 @@ describe('tracks(ids)', () => {
   });
 
   it('uses ceil(N/50) batch requests in extended mode', async () => {
-    const ids = ext.catalog.trackIds.slice(0, 120);
+    const ids = ext.world.trackIds.slice(0, 120);
     const tracks = await clientOf(ext).tracks(ids);
     expect(tracks.map((t) => t?.id)).toEqual(ids);
     const stats = ext.stats();
@@ -79,8 +79,8 @@ describe('tracks(ids)', () => {
   });
 
   it('passes SPOTIFY_MARKET as market, so track relinking applies', async () => {
-    const [withMarket] = await clientOf(dev, { market: 'SE' }).tracks([dev.catalog.trackIds[0]!]);
-    const [without] = await clientOf(dev).tracks([dev.catalog.trackIds[0]!]);
+    const [withMarket] = await clientOf(dev, { market: 'SE' }).tracks([dev.world.trackIds[0]!]);
+    const [without] = await clientOf(dev).tracks([dev.world.trackIds[0]!]);
     expect(typeof withMarket?.is_playable).toBe('boolean');
     expect(without).not.toHaveProperty('is_playable');
   });
@@ -96,8 +96,8 @@ describe('tracks(ids)', () => {
 describe('albums(ids) and artists(ids)', () => {
   it('batch 20 albums and 50 artists per request in extended mode', async () => {
     const client = clientOf(ext);
-    const albumIds = ext.catalog.albumIds.slice(0, 45);
-    const artistIds = ext.catalog.artistIds.slice(0, 60);
+    const albumIds = ext.world.albumIds.slice(0, 45);
+    const artistIds = ext.world.artistIds.slice(0, 60);
     const [albums, artists] = await Promise.all([client.albums(albumIds), client.artists(artistIds)]);
     expect(albums.map((a) => a?.id)).toEqual(albumIds);
     expect(artists.map((a) => a?.id)).toEqual(artistIds);
@@ -109,8 +109,8 @@ describe('albums(ids) and artists(ids)', () => {
   it('fall back to single lookups in development', async () => {
     const client = clientOf(dev);
     const [albums, artists] = await Promise.all([
-      client.albums(dev.catalog.albumIds.slice(0, 3)),
-      client.artists(dev.catalog.artistIds.slice(0, 4)),
+      client.albums(dev.world.albumIds.slice(0, 3)),
+      client.artists(dev.world.artistIds.slice(0, 4)),
     ]);
     expect(albums.every((a) => a !== null && a.tracks.items.length > 0)).toBe(true);
     expect(artists.every((a) => a !== null && !('followers' in a))).toBe(true);
@@ -121,7 +121,7 @@ describe('albums(ids) and artists(ids)', () => {
 
   it('a client that believes it is extended gets SPOTIFY_FORBIDDEN explaining batch endpoints', async () => {
     const client = clientOf(dev, { tier: 'extended' });
-    const error = await failure(client.artists(dev.catalog.artistIds.slice(0, 2)));
+    const error = await failure(client.artists(dev.world.artistIds.slice(0, 2)));
     expect(error.code).toBe('SPOTIFY_FORBIDDEN');
     expect(error.message).toContain('batch endpoints are not available to development-mode apps');
     expect(error.message).toContain('SPOTIFY_ACCESS_TIER=development');
@@ -133,7 +133,7 @@ describe('detectTier()', () => {
     const client = clientOf(dev, { tier: 'extended' });
     expect(await client.detectTier()).toBe('development');
     expect(client.tier).toBe('development');
-    const artists = await client.artists(dev.catalog.artistIds.slice(0, 2));
+    const artists = await client.artists(dev.world.artistIds.slice(0, 2));
     expect(artists.every((a) => a !== null)).toBe(true);
   });
 
@@ -146,7 +146,7 @@ describe('detectTier()', () => {
 
 describe('playlist(id) and playlistItems(id)', () => {
   it('pages through each owned playlist to the end: items counted equal total', async () => {
-    const { owned } = demoPlaylists(dev.catalog);
+    const { owned } = demoPlaylists(dev.world);
     expect(owned.some((p) => p.entries.length > 50)).toBe(true);
     const client = clientOf(dev, { refreshToken: true });
     const kinds = { unavailable: 0, local: 0, episode: 0 };
@@ -178,14 +178,14 @@ describe('playlist(id) and playlistItems(id)', () => {
   });
 
   it('reads only the fields asked for', async () => {
-    const { owned } = demoPlaylists(dev.catalog);
+    const { owned } = demoPlaylists(dev.world);
     const client = clientOf(dev, { refreshToken: true });
     const meta = await client.playlist(owned[0]!.id, { fields: 'snapshot_id,name' });
     expect(Object.keys(meta).sort()).toEqual(['name', 'snapshot_id']);
   });
 
   it('explains the ownership rule when development mode refuses another user’s playlist items', async () => {
-    const { other } = demoPlaylists(dev.catalog);
+    const { other } = demoPlaylists(dev.world);
     const client = clientOf(dev, { refreshToken: true });
     const error = await failure(allPages(client.playlistItems(other[0]!.id)));
     expect(error.code).toBe('SPOTIFY_FORBIDDEN');
@@ -212,8 +212,8 @@ describe('playlist(id) and playlistItems(id)', () => {
 
 describe('artistAlbums(artistId, includeGroups)', () => {
   it('pages 10 at a time in development and 50 in extended, to the end', async () => {
-    const artist = dev.catalog.artistIds
-      .map((id) => dev.catalog.artists.get(id)!)
+    const artist = dev.world.artistIds
+      .map((id) => dev.world.artists.get(id)!)
       .find((a) => a.albumIds.length + a.appearsOnAlbumIds.length > 12)!;
     const groups = ['album', 'single', 'compilation', 'appears_on'];
     const devPages = await allPages(clientOf(dev).artistAlbums(artist.id, groups));
@@ -230,7 +230,7 @@ describe('artistAlbums(artistId, includeGroups)', () => {
 
 describe('albumTracks(albumId)', () => {
   it('yields every track of the album', async () => {
-    const album = dev.catalog.albums.get(dev.catalog.albumIds[0]!)!;
+    const album = dev.world.albums.get(dev.world.albumIds[0]!)!;
     const tracks = await collectItems(clientOf(dev).albumTracks(album.id));
     expect(tracks.map((t) => t.id)).toEqual(album.trackIds);
   });
@@ -284,14 +284,14 @@ describe('/me endpoints', () => {
 
   it('me() returns the demo user with the user token', async () => {
     const me = await clientOf(dev, { refreshToken: true }).me();
-    expect(me.id).toBe(dev.catalog.demoUserId);
+    expect(me.id).toBe(dev.world.demoUserId);
     expect(me).not.toHaveProperty('email');
   });
 
   it('savedTracks() pages newest first; myPlaylists() lists the user’s playlists', async () => {
     const client = clientOf(dev, { refreshToken: true });
     const saved = await collectItems(client.savedTracks());
-    expect(saved).toHaveLength(dev.catalog.savedTracks.length);
+    expect(saved).toHaveLength(dev.world.savedTracks.length);
     const times = saved.map((s) => Date.parse(s.added_at));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     const playlists = await allPages(client.items(client.myPlaylists()));
@@ -326,7 +326,7 @@ describe('extended-only endpoints', () => {
   it('newReleases() and artistTopTracks() throw SPOTIFY_FORBIDDEN in development without a request', async () => {
     const client = clientOf(dev);
     expect((await failure(allPages(client.newReleases()))).code).toBe('SPOTIFY_FORBIDDEN');
-    expect((await failure(client.artistTopTracks(dev.catalog.artistIds[0]!, 'SE'))).code).toBe(
+    expect((await failure(client.artistTopTracks(dev.world.artistIds[0]!, 'SE'))).code).toBe(
       'SPOTIFY_FORBIDDEN',
     );
     expect(dev.stats().total).toBe(0);
@@ -337,7 +337,7 @@ describe('extended-only endpoints', () => {
     const client = clientOf(ext);
     const releases = await collectItems(client.newReleases());
     expect(releases.length).toBeGreaterThan(0);
-    const top = await client.artistTopTracks(ext.catalog.artistIds[0]!, 'SE');
+    const top = await client.artistTopTracks(ext.world.artistIds[0]!, 'SE');
     expect(top.length).toBeGreaterThan(0);
     expect(top.length).toBeLessThanOrEqual(10);
   });
@@ -346,8 +346,8 @@ describe('extended-only endpoints', () => {
 describe('token caching', () => {
   it('shares one token request between concurrent callers and reuses it', async () => {
     const client = clientOf(dev);
-    await Promise.all(dev.catalog.trackIds.slice(0, 6).map((id) => client.tracks([id])));
-    await client.tracks(dev.catalog.trackIds.slice(6, 8));
+    await Promise.all(dev.world.trackIds.slice(0, 6).map((id) => client.tracks([id])));
+    await client.tracks(dev.world.trackIds.slice(6, 8));
     expect(client.stats.tokenRequests).toBe(1);
     expect(dev.stats().tokenRequests).toBe(1);
   });
@@ -357,7 +357,7 @@ describe('token caching', () => {
     try {
       const time = createFakeTime();
       const client = createSpotifyClient(emulatorConfig(emu), time);
-      const id = emu.catalog.trackIds[0]!;
+      const id = emu.world.trackIds[0]!;
       await client.tracks([id]);
       time.advance(530_000); // 70 s before expiry: still fresh
       await client.tracks([id]);
@@ -385,7 +385,7 @@ describe('user token (refresh_token grant)', () => {
 
   it('turns invalid_client into AUTH_INVALID_CLIENT naming the settings to check', async () => {
     const error = await failure(
-      clientOf(dev, { clientSecret: 'wrong-secret-000000' }).tracks([dev.catalog.trackIds[0]!]),
+      clientOf(dev, { clientSecret: 'wrong-secret-000000' }).tracks([dev.world.trackIds[0]!]),
     );
     expect(error.code).toBe('AUTH_INVALID_CLIENT');
     expect(error.message).toContain('SPOTIFY_CLIENT_ID');
@@ -409,7 +409,7 @@ describe('the client-side rate limiter', () => {
         emulatorConfig(emu, { http: { rateLimit: clientBudget, concurrency: 8, maxRetryAfterSeconds: 60 } }),
         time,
       );
-      const ids = emu.catalog.trackIds.slice(0, requests);
+      const ids = emu.world.trackIds.slice(0, requests);
       const tracks = await client.tracks(ids);
       expect(tracks.map((t) => t?.id)).toEqual(ids);
       return { client, emu: emu.stats() };

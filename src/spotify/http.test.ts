@@ -32,7 +32,7 @@ let trackId: string;
 
 beforeAll(async () => {
   emu = await Emulator.create({ port: 0, tier: 'development', seed: 42 });
-  trackId = emu.catalog.trackIds[0]!;
+  trackId = emu.world.trackIds[0]!;
 });
 afterAll(async () => {
   await emu?.close();
@@ -79,7 +79,7 @@ describe('request() on 429', () => {
     const t0 = time.now();
     let sentAfterPause = 0;
     time.onSleep = () => emu.setFaults(NO_FAULTS);
-    const ids = emu.catalog.trackIds.slice(0, 4);
+    const ids = emu.world.trackIds.slice(0, 4);
     const results = await Promise.all(
       ids.map(async (id) => {
         const track = await client.get(`/tracks/${id}`, TrackSchema);
@@ -109,7 +109,7 @@ describe('request() on 429', () => {
     expect(time.sleeps).toEqual([]);
     expect(emu.stats().total).toBe(1);
     // Requests queued after it fail the same way without being sent.
-    const again = await failure(client.get(`/tracks/${emu.catalog.trackIds[1]}`, TrackSchema));
+    const again = await failure(client.get(`/tracks/${emu.world.trackIds[1]}`, TrackSchema));
     expect(again.code).toBe('SPOTIFY_RATE_LIMITED');
     expect(emu.stats().total).toBe(1);
   });

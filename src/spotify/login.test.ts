@@ -78,7 +78,7 @@ describe('login(config, options) and saveCredentials(path, result)', () => {
     );
     expect(config.origins['spotify.refreshToken']).toBe('file');
     const me = await createSpotifyClient(config).me();
-    expect(me.id).toBe(emu.catalog.demoUserId);
+    expect(me.id).toBe(emu.world.demoUserId);
   });
 
   it('reports a denied authorisation (error=access_denied) clearly', async () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Sources } from '../config.js';
-import { catalogSummary, type PlaylistEntry } from '../emulator/catalog.js';
 import { Emulator } from '../emulator/server.js';
+import { type PlaylistEntry, worldSummary } from '../emulator/world.js';
 import { extract } from '../extract/extract.js';
 import { silentLogger } from '../log.js';
 import type { Row } from '../query/duckdb.js';
@@ -42,7 +42,7 @@ describe(`extract + transform over ${DAYS} simulated days against the emulator (
 
   beforeAll(async () => {
     emu = await Emulator.create({ port: 0, tier: 'development', seed: 7 });
-    const summary = catalogSummary(emu.catalog);
+    const summary = worldSummary(emu.world);
     playlists = [...summary.playlists.owned, ...summary.playlists.collaborative].map((p) => p.id);
     const sources: Sources = {
       playlists,
@@ -60,7 +60,7 @@ describe(`extract + transform over ${DAYS} simulated days against the emulator (
     for (let day = 0; day < DAYS; day++) {
       if (day > 0) emu.advanceDay();
       catalogue.push(
-        new Map(playlists.map((id) => [id, expectedItems(emu.catalog.playlists.get(id)!.entries)])),
+        new Map(playlists.map((id) => [id, expectedItems(emu.world.playlists.get(id)!.entries)])),
       );
       const extracted = await extract(runtime, { now: runtime.now });
       expect(extracted.errors).toEqual([]);
@@ -147,7 +147,7 @@ describe(`extract + transform over ${DAYS} simulated days against the emulator (
     }
     for (const track of tables.tracks!) {
       expect(own.get(String(track.id)), String(track.id)).toEqual(
-        emu.catalog.tracks.get(String(track.id))!.artistIds,
+        emu.world.tracks.get(String(track.id))!.artistIds,
       );
     }
   });

@@ -175,7 +175,7 @@ describe.each(['development', 'extended'] as const)(
       return items;
     }
 
-    const catalog = () => emu.catalog;
+    const catalog = () => emu.world;
     const demo = () => catalog().demoUserId;
     const playlists = () => catalog().playlistIds.map((id) => catalog().playlists.get(id)!);
     const ownedPlaylists = () =>

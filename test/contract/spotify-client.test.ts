@@ -52,7 +52,7 @@ function emulatorTarget(tier: 'development' | 'extended'): Target {
         },
         { SPOTIFY_CLIENT_SECRET: 'tunelake-demo-secret', SPOTIFY_REFRESH_TOKEN: emu.issueRefreshToken() },
       );
-      const catalog = emu.catalog;
+      const catalog = emu.world;
       // The artist with the longest discography, so development-mode pages (10) run to several.
       const artist = catalog.artistIds
         .map((id) => catalog.artists.get(id)!)
@@ -254,13 +254,13 @@ describe('SpotifyClient against the emulator with live-API knobs', () => {
   it('artistAlbums() falls back to 10 a page on 400 Invalid limit (strictPageSize, extended)', async () => {
     const { emu, client } = await clientFor('extended', { strictPageSize: true });
     try {
-      const artistId = emu.catalog.artistIds[0]!;
+      const artistId = emu.world.artistIds[0]!;
       let count = 0;
       for await (const page of client.artistAlbums(artistId, ALL_GROUPS)) {
         expect(page.limit).toBe(10);
         count += page.items.length;
       }
-      const artist = emu.catalog.artists.get(artistId)!;
+      const artist = emu.world.artists.get(artistId)!;
       expect(count).toBe(artist.albumIds.length + artist.appearsOnAlbumIds.length);
       expect(client.pageSizes).toEqual({ artistAlbums: 10 });
     } finally {
@@ -288,7 +288,7 @@ describe('SpotifyClient against the emulator with live-API knobs', () => {
       const probe = await client.detectTier();
       // Batch endpoints work, yet the app is not in extended quota mode: the probe alone cannot tell.
       expect(probe).toBe('extended');
-      const [artist] = await client.artists([emu.catalog.artistIds[0]!]);
+      const [artist] = await client.artists([emu.world.artistIds[0]!]);
       expect(artist?.popularity).toBeUndefined();
     } finally {
       await emu.close();

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sources } from '../../src/config.js';
-import { catalogNowMs, catalogSummary } from '../../src/emulator/catalog.js';
 import { createRandom } from '../../src/emulator/random.js';
 import { Emulator } from '../../src/emulator/server.js';
+import { worldNowMs, worldSummary } from '../../src/emulator/world.js';
 import { createObjectStore } from '../../src/runtime.js';
 import { fingerprint, rawKeys, readRawRecords } from '../support/lake.js';
 
@@ -43,7 +43,7 @@ describe('extract(runtime) killed with SIGKILL at any point', () => {
 
   beforeAll(async () => {
     emu = await Emulator.create({ port: 0, tier: 'development', seed: 21, faults: { latencyMs: 2 } });
-    const summary = catalogSummary(emu.catalog);
+    const summary = worldSummary(emu.world);
     const sources: Sources = {
       playlists: [...summary.playlists.owned, ...summary.playlists.collaborative].map((p) => p.id),
       artists: summary.artists.slice(0, 4).map((a) => a.id),
@@ -57,7 +57,7 @@ describe('extract(runtime) killed with SIGKILL at any point', () => {
       tier: 'development',
       refreshToken: emu.issueRefreshToken(),
       sources,
-      nowMs: catalogNowMs(emu.catalog) - 60_000,
+      nowMs: worldNowMs(emu.world) - 60_000,
     };
     const clean = mkdtempSync(join(tmpdir(), 'tunelake-crash-clean-'));
     const run = await runChild({ ...base, lake: clean });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { catalogSummary } from '../../src/emulator/catalog.js';
 import { Emulator } from '../../src/emulator/server.js';
+import { worldSummary } from '../../src/emulator/world.js';
 import { extract } from '../../src/extract/extract.js';
 import { withRunLock } from '../../src/lock.js';
 import { silentLogger } from '../../src/log.js';
@@ -26,7 +26,7 @@ describe('extract(runtime) into an S3 lake (moto_server)', () => {
   });
 
   it('lands the raw zone, the manifest and the state in the bucket, and an unchanged re-run adds nothing', async () => {
-    const summary = catalogSummary(emu.catalog);
+    const summary = worldSummary(emu.world);
     const config = loadConfig(
       {
         lake: 's3://tunelake-lake/music',

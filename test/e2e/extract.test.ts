@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AccessTier, loadConfig, type Sources } from '../../src/config.js';
-import { catalogNowMs, catalogSummary } from '../../src/emulator/catalog.js';
 import { Emulator } from '../../src/emulator/server.js';
+import { worldNowMs, worldSummary } from '../../src/emulator/world.js';
 import { isTunelakeError } from '../../src/errors.js';
 import { extract } from '../../src/extract/extract.js';
 import { withRunLock } from '../../src/lock.js';
@@ -24,7 +24,7 @@ async function runtimeFor(emu: Emulator, sources: Sources | undefined, lake?: st
 }
 
 function watchedSources(emu: Emulator): Sources {
-  const summary = catalogSummary(emu.catalog);
+  const summary = worldSummary(emu.world);
   return {
     playlists: [...summary.playlists.owned, ...summary.playlists.collaborative].map((p) => p.id),
     artists: summary.artists.slice(0, 5).map((a) => a.id),
@@ -83,7 +83,7 @@ describe.each<AccessTier>(['development', 'extended'])(
 
       // Every readable item of every watched playlist, in position order, with its request context.
       for (const id of sources.playlists) {
-        const playlist = emu.catalog.playlists.get(id)!;
+        const playlist = emu.world.playlists.get(id)!;
         const landed = records.filter((r) => r.dataset === 'playlist_items' && r.context.playlist_id === id);
         // Every position lands, an unavailable track's entry too (its `item` is null, as Spotify sends it).
         expect(landed.length, `items of ${id}`).toBe(playlist.entries.length);
@@ -96,7 +96,7 @@ describe.each<AccessTier>(['development', 'extended'])(
       const before = await readRawRecords(runtime.store);
       const info = await extract(runtime, { now: runtime.now });
       expect(info.errors).toEqual([]);
-      const myPlaylistPages = Math.max(1, Math.ceil(catalogSummary(emu.catalog).playlists.owned.length / 50));
+      const myPlaylistPages = Math.max(1, Math.ceil(worldSummary(emu.world).playlists.owned.length / 50));
       const meFeeds =
         1 /* profile */ + 1 /* recently played */ + 6 /* top items */ + 1 /* saved */ + myPlaylistPages;
       // One discography listing per followed group per artist (#14: groups are listed one by one).
@@ -110,12 +110,10 @@ describe.each<AccessTier>(['development', 'extended'])(
     });
 
     it('re-reads only the playlists that changed after the world moves on a day', async () => {
-      const snapshots = new Map(
-        sources.playlists.map((id) => [id, emu.catalog.playlists.get(id)!.snapshotId]),
-      );
+      const snapshots = new Map(sources.playlists.map((id) => [id, emu.world.playlists.get(id)!.snapshotId]));
       emu.advanceDay(1);
       const changed = sources.playlists.filter(
-        (id) => emu.catalog.playlists.get(id)!.snapshotId !== snapshots.get(id),
+        (id) => emu.world.playlists.get(id)!.snapshotId !== snapshots.get(id),
       );
       const info = await extract(runtime, { now: runtime.now });
       expect(info.errors).toEqual([]);
@@ -130,7 +128,7 @@ describe.each<AccessTier>(['development', 'extended'])(
       // A new day: every playlist's metadata lands once more (followers and descriptions drift).
       expect(records.filter((r) => r.dataset === 'playlists')).toHaveLength(sources.playlists.length);
       // The run's partition follows the simulated day.
-      expect(info.dt).toBe(new Date(catalogNowMs(emu.catalog)).toISOString().slice(0, 10));
+      expect(info.dt).toBe(new Date(worldNowMs(emu.world)).toISOString().slice(0, 10));
     });
   },
 );
@@ -140,7 +138,7 @@ describe('extract(runtime) request plan', () => {
     'makes exactly the planned minimum of requests on a cold run (%s tier)',
     async (tier) => {
       const emu = await Emulator.create({ port: 0, tier, seed: 5 });
-      const summary = catalogSummary(emu.catalog);
+      const summary = worldSummary(emu.world);
       const sources: Sources = {
         playlists: [...summary.playlists.owned, ...summary.playlists.collaborative].map((p) => p.id),
         artists: summary.artists.slice(0, 6).map((a) => a.id),
@@ -172,7 +170,7 @@ describe('extract(runtime) request plan', () => {
  * one request per artist never fetched before.
  */
 function plannedRequests(emu: Emulator, sources: Sources, tier: AccessTier): number {
-  const c = emu.catalog;
+  const c = emu.world;
   const extended = tier === 'extended';
   let n = 0;
   const fullTracks = new Set<string>();
@@ -231,7 +229,7 @@ function plannedRequests(emu: Emulator, sources: Sources, tier: AccessTier): num
 describe('extract(runtime) failures', () => {
   it('reports a forbidden and a missing playlist, lands the rest, and does not ask again while unchanged', async () => {
     const emu = await Emulator.create({ port: 0, tier: 'development', seed: 3 });
-    const summary = catalogSummary(emu.catalog);
+    const summary = worldSummary(emu.world);
     const owned = summary.playlists.owned[0]!.id;
     const other = summary.playlists.other[0]!.id;
     const editorial = '37i9dQZEVXbNG2KDcFcKOF';
@@ -250,7 +248,7 @@ describe('extract(runtime) failures', () => {
       expect(bySource[`playlist:${other}`]!.message).toMatch(/owns or collaborates/);
       expect(bySource[`playlist:${editorial}`]!.code).toBe('SPOTIFY_NOT_FOUND');
       expect(bySource[`playlist:${editorial}`]!.message).toMatch(/2024-11-27/);
-      expect(first.records.playlist_items).toBe(emu.catalog.playlists.get(owned)!.entries.length);
+      expect(first.records.playlist_items).toBe(emu.world.playlists.get(owned)!.entries.length);
 
       emu.resetStats();
       const second = await extract(runtime, { now: runtime.now });
@@ -267,7 +265,7 @@ describe('extract(runtime) failures', () => {
     // Extended tier: there an app token may read any public playlist's items.
     const emu = await Emulator.create({ port: 0, tier: 'extended', seed: 3 });
     const dir = mkdtempSync(join(tmpdir(), 'tunelake-extract-'));
-    const owned = catalogSummary(emu.catalog).playlists.owned[0]!.id;
+    const owned = worldSummary(emu.world).playlists.owned[0]!.id;
     const config = loadConfig(
       {
         lake: dir,

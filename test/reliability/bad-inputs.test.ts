@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogSummary } from '../../src/emulator/catalog.js';
 import { Emulator, type FaultOptions } from '../../src/emulator/server.js';
+import { worldSummary } from '../../src/emulator/world.js';
 import {
   type ChildResult,
   CLIENT_ID,
@@ -67,7 +67,7 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       clientSecret: CLIENT_SECRET,
       faults: { quotaExceeded: true },
     });
-    const summary = catalogSummary(world.emulator.catalog);
+    const summary = worldSummary(world.emulator.world);
     owned = summary.playlists.owned[0]!.id;
     editorial = summary.playlists.editorial[0]!.id;
     landed = mkdtempSync(join(tmpdir(), 'tunelake-bad-landed-'));

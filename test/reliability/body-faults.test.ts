@@ -20,7 +20,7 @@ describe('Emulator body faults (rateDrift, rateNulls, rateNonUtf8, padBytes)', (
     });
     token = ((await response.json()) as { access_token: string }).access_token;
     // An artist whose name has a Latin-1 letter beyond ASCII (é, Ó): as a Latin-1 byte it is not UTF-8.
-    const accented = [...emu.catalog.artists.values()].find((a) =>
+    const accented = [...emu.world.artists.values()].find((a) =>
       [...a.name].some((c) => c.charCodeAt(0) > 127 && c.charCodeAt(0) < 256),
     );
     expect(accented).toBeDefined();

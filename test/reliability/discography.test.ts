@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AccessTier, loadConfig, type Sources } from '../../src/config.js';
-import { type Catalog, prolificArtistIds } from '../../src/emulator/catalog.js';
 import { Emulator } from '../../src/emulator/server.js';
+import { prolificArtistIds, type World } from '../../src/emulator/world.js';
 import { extract } from '../../src/extract/extract.js';
 import { silentLogger } from '../../src/log.js';
 import { createRuntime } from '../../src/runtime.js';
@@ -20,7 +20,7 @@ const GROUPS = ['album', 'single', 'compilation', 'appears_on'] as const;
 const DAYS = 30;
 
 /** Every album the emulator lists for `artistId` in the followed groups. */
-function discography(catalog: Catalog, artistId: string, groups: readonly string[]): string[] {
+function discography(catalog: World, artistId: string, groups: readonly string[]): string[] {
   const artist = catalog.artists.get(artistId)!;
   const own = artist.albumIds.filter((id) => groups.includes(catalog.albums.get(id)!.albumType));
   const appears = groups.includes('appears_on') ? artist.appearsOnAlbumIds : [];
@@ -33,11 +33,11 @@ describe.each<AccessTier>(['development', 'extended'])(
     it('lands every release of every watched artist: 0 missing after every day', async () => {
       const emu = await Emulator.create({ port: 0, tier, seed: 1414, prolificArtists: 2 });
       const lake = mkdtempSync(join(tmpdir(), 'tunelake-discography-'));
-      const prolific = prolificArtistIds(emu.catalog);
+      const prolific = prolificArtistIds(emu.world);
       const sources: Sources = {
         playlists: [],
         // The two prolific artists and an ordinary one.
-        artists: [...prolific, ...emu.catalog.artistIds.slice(2, 3)],
+        artists: [...prolific, ...emu.world.artistIds.slice(2, 3)],
         artistIncludeGroups: [...GROUPS],
         search: [],
         me: { recentlyPlayed: false, topItems: false, savedTracks: false, playlists: false },
@@ -50,18 +50,18 @@ describe.each<AccessTier>(['development', 'extended'])(
       try {
         // Big enough that a page of albums (50 in extended) hides the newest single in a combined listing.
         for (const id of prolific) {
-          expect(discography(emu.catalog, id, ['album']).length).toBeGreaterThan(50);
+          expect(discography(emu.world, id, ['album']).length).toBeGreaterThan(50);
         }
         const added = { releases: 0, backCatalogue: 0 };
         const landed = new Map<string, Set<string>>();
-        let previous = new Set(sources.artists.flatMap((id) => discography(emu.catalog, id, GROUPS)));
+        let previous = new Set(sources.artists.flatMap((id) => discography(emu.world, id, GROUPS)));
         for (let day = 0; day <= DAYS; day++) {
           if (day > 0) {
             emu.advanceDay(1);
-            const now = sources.artists.flatMap((id) => discography(emu.catalog, id, GROUPS));
+            const now = sources.artists.flatMap((id) => discography(emu.world, id, GROUPS));
             for (const id of now) {
               if (previous.has(id)) continue;
-              if (emu.catalog.albums.get(id)!.releaseDay === emu.day) added.releases++;
+              if (emu.world.albums.get(id)!.releaseDay === emu.day) added.releases++;
               else added.backCatalogue++;
             }
             previous = new Set(now);
@@ -75,7 +75,7 @@ describe.each<AccessTier>(['development', 'extended'])(
             landed.get(artistId)!.add(r.data.id as string);
           }
           const missing = sources.artists.flatMap((artistId) =>
-            discography(emu.catalog, artistId, GROUPS)
+            discography(emu.world, artistId, GROUPS)
               .filter((albumId) => !landed.get(artistId)?.has(albumId))
               .map((albumId) => `${artistId}/${albumId}`),
           );

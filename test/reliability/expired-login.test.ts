@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessTier, Sources } from '../../src/config.js';
-import { catalogSummary } from '../../src/emulator/catalog.js';
 import { Emulator } from '../../src/emulator/server.js';
+import { worldSummary } from '../../src/emulator/world.js';
 import { CLIENT_ID, CLIENT_SECRET, tunelake } from './support.js';
 
 const DAY_MS = 86_400_000;
@@ -34,7 +34,7 @@ describe.each<AccessTier>(['development', 'extended'])(
     });
 
     it('exits 10 with the app-token sources landed and one message naming tunelake login', async () => {
-      const summary = catalogSummary(emu.catalog);
+      const summary = worldSummary(emu.world);
       const sources: Sources = {
         playlists: [summary.playlists.owned[0]!.id],
         artists: summary.artists.slice(0, 2).map((a) => a.id),

@@ -33,7 +33,7 @@ describe('extract(runtime) after a 429 with an hours-long Retry-After', () => {
     const lake = mkdtempSync(join(tmpdir(), 'tunelake-not-before-'));
     const sources: Sources = {
       playlists: [],
-      artists: emu.catalog.artistIds.slice(0, 2),
+      artists: emu.world.artistIds.slice(0, 2),
       artistIncludeGroups: ['album'],
       search: [],
       me: { recentlyPlayed: false, topItems: false, savedTracks: false, playlists: false },

@@ -24,7 +24,7 @@ describe('extract(runtime) against an extended-tier emulator with strict page si
       faults: { strictPageSize: true },
     });
     const lake = mkdtempSync(join(tmpdir(), 'tunelake-page-size-'));
-    const artistId = emu.catalog.artistIds[0]!;
+    const artistId = emu.world.artistIds[0]!;
     const sources: Sources = {
       playlists: [],
       artists: [artistId],
@@ -43,9 +43,9 @@ describe('extract(runtime) against an extended-tier emulator with strict page si
         expect(info.errors).toEqual([]);
         expect(first.spotify.pageSizes).toEqual({ artistAlbums: 10, search: 10 });
         // The whole discography landed, at 10 a page.
-        const artist = emu.catalog.artists.get(artistId)!;
+        const artist = emu.world.artists.get(artistId)!;
         const wanted = artist.albumIds.filter((id) =>
-          ['album', 'single'].includes(emu.catalog.albums.get(id)!.albumType),
+          ['album', 'single'].includes(emu.world.albums.get(id)!.albumType),
         );
         expect(info.records.artist_albums).toBe(wanted.length);
         expect(info.records.search_results).toBeGreaterThan(0);

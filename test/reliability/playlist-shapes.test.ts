@@ -21,7 +21,7 @@ describe.each<AccessTier>(['development', 'extended'])(
     it('lands every stored item, flags the local files, and counts and skips the chapter', async () => {
       const emu = await Emulator.create({ port: 0, tier, seed: 42, faults: { chapterItems: true } });
       const lake = mkdtempSync(join(tmpdir(), 'tunelake-playlist-shapes-'));
-      const byName = (name: string) => [...emu.catalog.playlists.values()].find((p) => p.name === name)!;
+      const byName = (name: string) => [...emu.world.playlists.values()].find((p) => p.name === name)!;
       const locals = byName('Late Night Drive');
       const old = byName('Old School Mixtape');
       // Development mode reads only the user's own playlists: the old one is readable in extended only.

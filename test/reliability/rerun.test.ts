@@ -121,7 +121,7 @@ describe('run(runtime) failing half-way on the routes a source implies, then rer
         worlds.push(world);
         if (trial.imported) {
           const dir = mkdtempSync(join(tmpdir(), 'tunelake-rerun-export-'));
-          history = historyFile(dir, world.emulator.catalog.trackIds.slice(0, trial.imported));
+          history = historyFile(dir, world.emulator.world.trackIds.slice(0, trial.imported));
         }
       }, 60_000);
 

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Sources } from '../../src/config.js';
-import { catalogNowMs, catalogSummary } from '../../src/emulator/catalog.js';
 import { createRandom } from '../../src/emulator/random.js';
 import { Emulator, type FaultOptions } from '../../src/emulator/server.js';
+import { worldNowMs, worldSummary } from '../../src/emulator/world.js';
 import { DuckDb } from '../../src/query/duckdb.js';
 import { sqlString } from '../../src/query/sql-text.js';
 import { CHAOS, PATH } from '../support/env.js';
@@ -49,7 +49,7 @@ export interface WorldOptions {
 }
 
 export function watchedSources(emulator: Emulator): Sources {
-  const summary = catalogSummary(emulator.catalog);
+  const summary = worldSummary(emulator.world);
   return {
     playlists: [...summary.playlists.owned, ...summary.playlists.collaborative].map((p) => p.id),
     artists: summary.artists.slice(0, 4).map((a) => a.id),
@@ -75,7 +75,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const refreshToken = emulator.issueRefreshToken();
   // Half an hour before the simulated day ends, moving with the wall clock: every run of the suite
   // lands on the same ingestion date, and runs on one lake follow each other in time.
-  const baseMs = catalogNowMs(emulator.catalog) - 30 * 60_000;
+  const baseMs = worldNowMs(emulator.world) - 30 * 60_000;
   const originMs = Date.now();
   return {
     emulator,

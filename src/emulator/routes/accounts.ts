@@ -5,8 +5,8 @@
 //   https://developer.spotify.com/blog/2025-02-12-increasing-the-security-requirements-for-integrating-with-spotify
 import { createHash } from 'node:crypto';
 import { ALL_SCOPES, type Grant, parseScopes } from '../auth.js';
+import type { EmulatorState } from '../instance.js';
 import { json, oauthFail, type Reply } from '../responses.js';
-import type { EmulatorState } from '../state.js';
 
 const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'];
 
@@ -153,7 +153,7 @@ export function authorizeEndpoint(state: EmulatorState, url: URL): Reply {
 
   const code = state.auth.issueCode({
     clientId: state.auth.clientId,
-    userId: state.catalog.demoUserId,
+    userId: state.world.demoUserId,
     scopes,
     redirectUri: redirect!,
     codeChallenge: challenge,

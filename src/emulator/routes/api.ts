@@ -2,17 +2,9 @@
 // a handler runs (app.ts); a handler validates its parameters, applies the tier's rules and
 // returns the 200 body, or throws `fail(status, message)` with Spotify's wording.
 import type { Grant } from '../auth.js';
-import {
-  type Album,
-  catalogNowMs,
-  DAY_MS,
-  HISTORY_DAYS,
-  type Play,
-  type Playlist,
-  popularityAt,
-} from '../catalog.js';
 import { filterFields } from '../fields.js';
 import { importedTrack } from '../imported.js';
+import type { EmulatorState } from '../instance.js';
 import {
   albumObject,
   artistObject,
@@ -29,9 +21,17 @@ import {
   trackObject,
 } from '../objects.js';
 import { fail } from '../responses.js';
-import { parseSearchQuery, SEARCH_TYPES, type SearchType, searchCatalog } from '../search.js';
-import type { EmulatorState } from '../state.js';
+import { parseSearchQuery, SEARCH_TYPES, type SearchType, searchWorld } from '../search.js';
 import type { LimitRule } from '../tiers.js';
+import {
+  type Album,
+  DAY_MS,
+  HISTORY_DAYS,
+  type Play,
+  type Playlist,
+  popularityAt,
+  worldNowMs,
+} from '../world.js';
 
 export interface ApiContext {
   state: EmulatorState;
@@ -93,15 +93,15 @@ function includesEpisodes(ctx: ApiContext): boolean {
 }
 
 const track = (ctx: ApiContext, trackId: string) =>
-  ctx.state.catalog.tracks.get(trackId) ??
-  (ctx.state.resolveImportedTracks ? importedTrack(ctx.state.catalog, trackId) : undefined);
-const album = (ctx: ApiContext, albumId: string) => ctx.state.catalog.albums.get(albumId);
-const artist = (ctx: ApiContext, artistId: string) => ctx.state.catalog.artists.get(artistId);
+  ctx.state.world.tracks.get(trackId) ??
+  (ctx.state.resolveImportedTracks ? importedTrack(ctx.state.world, trackId) : undefined);
+const album = (ctx: ApiContext, albumId: string) => ctx.state.world.albums.get(albumId);
+const artist = (ctx: ApiContext, artistId: string) => ctx.state.world.artists.get(artistId);
 
 // --- playlists -----------------------------------------------------------------------------------
 
 function playlistOf(ctx: ApiContext): Playlist {
-  const playlist = ctx.state.catalog.playlists.get(id(ctx.params.id));
+  const playlist = ctx.state.world.playlists.get(id(ctx.params.id));
   // Spotify-owned editorial and algorithmic playlists are hidden from new apps since 2024-11.
   if (!playlist || (playlist.editorial && !ctx.state.rules.editorialVisible)) throw notFound();
   return playlist;
@@ -151,25 +151,25 @@ const TIME_RANGES: Record<string, number> = {
 const topCache = new WeakMap<object, { version: number; ranked: Map<string, string[]> }>();
 
 function playsOf(ctx: ApiContext): readonly Play[] {
-  return ctx.grant.userId === ctx.state.catalog.demoUserId ? ctx.state.catalog.plays : [];
+  return ctx.grant.userId === ctx.state.world.demoUserId ? ctx.state.world.plays : [];
 }
 
 /** Top artists or tracks over a time range, ranked by play count in the window (ties by id). */
 function topIds(ctx: ApiContext, type: 'artists' | 'tracks', range: string): string[] {
-  const catalog = ctx.state.catalog;
-  let cache = topCache.get(catalog);
-  if (!cache || cache.version !== catalog.version) {
-    cache = { version: catalog.version, ranked: new Map() };
-    topCache.set(catalog, cache);
+  const world = ctx.state.world;
+  let cache = topCache.get(world);
+  if (!cache || cache.version !== world.version) {
+    cache = { version: world.version, ranked: new Map() };
+    topCache.set(world, cache);
   }
   const key = `${ctx.grant.userId}|${type}|${range}`;
   const cached = cache.ranked.get(key);
   if (cached) return cached;
-  const since = catalogNowMs(catalog) - TIME_RANGES[range]! * DAY_MS;
+  const since = worldNowMs(world) - TIME_RANGES[range]! * DAY_MS;
   const counts = new Map<string, number>();
   for (const play of playsOf(ctx)) {
     if (play.playedAt < since) continue;
-    const keys = type === 'tracks' ? [play.trackId] : catalog.tracks.get(play.trackId)!.artistIds;
+    const keys = type === 'tracks' ? [play.trackId] : world.tracks.get(play.trackId)!.artistIds;
     for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   const ranked = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : 1));
@@ -220,7 +220,7 @@ function recentlyPlayed(ctx: ApiContext): unknown {
   return {
     href: `${base}?${hrefQuery}`,
     items: items.map((p) => ({
-      track: trackObject(render, ctx.state.catalog.tracks.get(p.trackId)!),
+      track: trackObject(render, ctx.state.world.tracks.get(p.trackId)!),
       played_at: new Date(p.playedAt).toISOString(),
       context: contextObject(ctx, p.context),
     })),
@@ -237,18 +237,18 @@ function recentlyPlayed(ctx: ApiContext): unknown {
 // --- the user's library ----------------------------------------------------------------------------
 
 function myPlaylists(ctx: ApiContext): Playlist[] {
-  const catalog = ctx.state.catalog;
+  const world = ctx.state.world;
   const user = ctx.grant.userId!;
   const scopes = ctx.grant.scopes;
   const own: Playlist[] = [];
   const collaborating: Playlist[] = [];
-  for (const pid of catalog.playlistIds) {
-    const p = catalog.playlists.get(pid)!;
+  for (const pid of world.playlistIds) {
+    const p = world.playlists.get(pid)!;
     if (p.ownerId === user) own.push(p);
     else if (p.collaborators.includes(user)) collaborating.push(p);
   }
   const followed =
-    user === catalog.demoUserId ? catalog.followedPlaylistIds.map((pid) => catalog.playlists.get(pid)!) : [];
+    user === world.demoUserId ? world.followedPlaylistIds.map((pid) => world.playlists.get(pid)!) : [];
   // Private and collaborative playlists are listed only with the matching scopes.
   return [...own, ...collaborating, ...followed].filter((p) => {
     if (p.collaborative) return scopes.has('playlist-read-collaborative');
@@ -275,14 +275,14 @@ function artistAlbums(ctx: ApiContext): unknown {
     throw fail(400, 'Invalid include_groups');
   const limit = strictLimitOf(ctx, ctx.state.rules.artistAlbumsLimit);
   const offset = offsetOf(ctx);
-  const catalog = ctx.state.catalog;
+  const world = ctx.state.world;
   const newestFirst = (x: Album, y: Album) => y.releaseDay - x.releaseDay || (x.id < y.id ? -1 : 1);
   const rows: Array<{ album: Album; group: string }> = [];
   for (const group of known) {
     if (!groups.includes(group)) continue;
     const ids = group === 'appears_on' ? a.appearsOnAlbumIds : a.albumIds;
     const albums = ids
-      .map((x) => catalog.albums.get(x)!)
+      .map((x) => world.albums.get(x)!)
       .filter((x) => group === 'appears_on' || x.albumType === group);
     for (const x of albums.sort(newestFirst)) rows.push({ album: x, group });
   }
@@ -301,7 +301,7 @@ function search(ctx: ApiContext): unknown {
   const limit = strictLimitOf(ctx, ctx.state.rules.searchLimit);
   const offset = offsetOf(ctx, 1000);
   const parsed = parseSearchQuery(q);
-  const catalog = ctx.state.catalog;
+  const world = ctx.state.world;
   const out: Record<string, Page<unknown>> = {};
   for (const type of SEARCH_TYPES) {
     if (!types.includes(type)) continue;
@@ -311,12 +311,12 @@ function search(ctx: ApiContext): unknown {
       out[key] = paging(ctx.render, '/search', ctx.query, [], offset, limit, (x) => x);
       continue;
     }
-    const ids = searchCatalog(catalog, parsed, type as SearchType);
+    const ids = searchWorld(world, parsed, type as SearchType);
     const render = (x: string): unknown => {
-      if (type === 'track') return trackObject(ctx.render, catalog.tracks.get(x)!);
-      if (type === 'album') return simplifiedAlbum(ctx.render, catalog.albums.get(x)!);
-      if (type === 'artist') return artistObject(ctx.render, catalog.artists.get(x)!);
-      return listedPlaylist(ctx, catalog.playlists.get(x)!);
+      if (type === 'track') return trackObject(ctx.render, world.tracks.get(x)!);
+      if (type === 'album') return simplifiedAlbum(ctx.render, world.albums.get(x)!);
+      if (type === 'artist') return artistObject(ctx.render, world.artists.get(x)!);
+      return listedPlaylist(ctx, world.playlists.get(x)!);
     };
     out[key] = paging(ctx.render, '/search', ctx.query, ids, offset, limit, render);
   }
@@ -375,7 +375,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       if (!a) throw notFound();
       const limit = limitOf(ctx);
       const offset = offsetOf(ctx);
-      const tracks = a.trackIds.map((x) => ctx.state.catalog.tracks.get(x)!);
+      const tracks = a.trackIds.map((x) => ctx.state.world.tracks.get(x)!);
       return paging(ctx.render, `/albums/${a.id}/tracks`, ctx.query, tracks, offset, limit, (t) =>
         simplifiedTrack(ctx.render, t),
       );
@@ -420,11 +420,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handle: (ctx) => {
       const a = artist(ctx, id(ctx.params.id));
       if (!a) throw notFound();
-      const catalog = ctx.state.catalog;
-      const ids = a.albumIds.flatMap((x) => catalog.albums.get(x)!.trackIds);
-      const score = (x: string) => popularityAt(catalog.tracks.get(x)!.basePopularity, x, catalog.day);
+      const world = ctx.state.world;
+      const ids = a.albumIds.flatMap((x) => world.albums.get(x)!.trackIds);
+      const score = (x: string) => popularityAt(world.tracks.get(x)!.basePopularity, x, world.day);
       const top = ids.sort((x, y) => score(y) - score(x) || (x < y ? -1 : 1)).slice(0, 10);
-      return { tracks: top.map((x) => trackObject(ctx.render, catalog.tracks.get(x)!)) };
+      return { tracks: top.map((x) => trackObject(ctx.render, world.tracks.get(x)!)) };
     },
   },
   {
@@ -459,10 +459,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handle: (ctx) => {
       const limit = limitOf(ctx);
       const offset = offsetOf(ctx);
-      const catalog = ctx.state.catalog;
-      const recent = catalog.albumIds
-        .map((x) => catalog.albums.get(x)!)
-        .filter((a) => a.releaseDay > catalog.day - 60 && a.releaseDay <= catalog.day)
+      const world = ctx.state.world;
+      const recent = world.albumIds
+        .map((x) => world.albums.get(x)!)
+        .filter((a) => a.releaseDay > world.day - 60 && a.releaseDay <= world.day)
         .sort((x, y) => y.releaseDay - x.releaseDay || (x.id < y.id ? -1 : 1));
       return {
         albums: paging(ctx.render, '/browse/new-releases', ctx.query, recent, offset, limit, (a) =>
@@ -475,7 +475,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/v1/users/{user_id}',
     legacy: true,
     handle: (ctx) => {
-      const user = ctx.state.catalog.users.get(ctx.params.user_id ?? '');
+      const user = ctx.state.world.users.get(ctx.params.user_id ?? '');
       if (!user) throw notFound();
       return publicUserObject(ctx.render, user);
     },
@@ -484,13 +484,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/v1/users/{user_id}/playlists',
     legacy: true,
     handle: (ctx) => {
-      const catalog = ctx.state.catalog;
+      const world = ctx.state.world;
       const userId = ctx.params.user_id ?? '';
-      if (!catalog.users.has(userId)) throw notFound();
+      if (!world.users.has(userId)) throw notFound();
       const limit = limitOf(ctx);
       const offset = offsetOf(ctx);
-      const list = catalog.playlistIds
-        .map((x) => catalog.playlists.get(x)!)
+      const list = world.playlistIds
+        .map((x) => world.playlists.get(x)!)
         .filter((p) => p.ownerId === userId && p.public);
       return paging(ctx.render, `/users/${userId}/playlists`, ctx.query, list, offset, limit, (p) =>
         simplifiedPlaylist(ctx.render, p),
@@ -501,7 +501,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/v1/me',
     user: true,
     handle: (ctx) =>
-      privateUserObject(ctx.render, ctx.state.catalog.users.get(ctx.grant.userId!)!, ctx.grant.scopes),
+      privateUserObject(ctx.render, ctx.state.world.users.get(ctx.grant.userId!)!, ctx.grant.scopes),
   },
   {
     path: '/v1/me/player/recently-played',
@@ -520,11 +520,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
       if (!(range in TIME_RANGES)) throw fail(400, 'Invalid time_range');
       const limit = limitOf(ctx);
       const offset = offsetOf(ctx);
-      const catalog = ctx.state.catalog;
+      const world = ctx.state.world;
       return paging(ctx.render, `/me/top/${type}`, ctx.query, topIds(ctx, type, range), offset, limit, (x) =>
         type === 'artists'
-          ? artistObject(ctx.render, catalog.artists.get(x)!)
-          : trackObject(ctx.render, catalog.tracks.get(x)!),
+          ? artistObject(ctx.render, world.artists.get(x)!)
+          : trackObject(ctx.render, world.tracks.get(x)!),
       );
     },
   },
@@ -535,11 +535,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handle: (ctx) => {
       const limit = limitOf(ctx);
       const offset = offsetOf(ctx);
-      const catalog = ctx.state.catalog;
-      const saved = ctx.grant.userId === catalog.demoUserId ? catalog.savedTracks.slice().reverse() : [];
+      const world = ctx.state.world;
+      const saved = ctx.grant.userId === world.demoUserId ? world.savedTracks.slice().reverse() : [];
       return paging(ctx.render, '/me/tracks', ctx.query, saved, offset, limit, (s) => ({
         added_at: new Date(s.addedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        track: trackObject(ctx.render, catalog.tracks.get(s.trackId)!),
+        track: trackObject(ctx.render, world.tracks.get(s.trackId)!),
       }));
     },
   },
@@ -561,8 +561,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handle: (ctx) => {
       if (ctx.query.get('type') !== 'artist') throw fail(400, "Invalid type: only 'artist' is supported");
       const limit = limitOf(ctx);
-      const catalog = ctx.state.catalog;
-      const all = ctx.grant.userId === catalog.demoUserId ? catalog.followedArtistIds : [];
+      const world = ctx.state.world;
+      const all = ctx.grant.userId === world.demoUserId ? world.followedArtistIds : [];
       const after = ctx.query.get('after');
       const start = after === null ? 0 : all.indexOf(id(after)) + 1;
       const items = all.slice(start, start + limit);
@@ -571,7 +571,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       return {
         artists: {
           href: `${base}?${ctx.query}`,
-          items: items.map((x) => artistObject(ctx.render, catalog.artists.get(x)!)),
+          items: items.map((x) => artistObject(ctx.render, world.artists.get(x)!)),
           limit,
           next:
             last !== undefined && start + limit < all.length

@@ -1,10 +1,11 @@
 // Endpoints that are not Spotify's: they let the CLI, benchmarks and tests in other processes steer
 // a running emulator (simulated day, faults, counters, a login for the demo user). They are never
 // rate limited, never faulted and not counted in stats.
-import { catalogNowMs, catalogSummary } from '../catalog.js';
+
 import type { FaultOptions } from '../faults.js';
+import { advanceDays, type EmulatorState, issueUserRefreshToken, setDay } from '../instance.js';
 import { fail, json, type Reply } from '../responses.js';
-import { advanceDays, type EmulatorState, issueUserRefreshToken, setDay } from '../state.js';
+import { worldNowMs, worldSummary } from '../world.js';
 
 function parseBody(body: string): Record<string, unknown> {
   if (body.trim() === '') return {};
@@ -20,7 +21,7 @@ function parseBody(body: string): Record<string, unknown> {
 }
 
 function dayReply(state: EmulatorState): Reply {
-  return json(200, { day: state.catalog.day, now: new Date(catalogNowMs(state.catalog)).toISOString() });
+  return json(200, { day: state.world.day, now: new Date(worldNowMs(state.world)).toISOString() });
 }
 
 /** Answers a /_emulator/... request, or returns null for an unknown one. */
@@ -59,7 +60,7 @@ export function controlEndpoint(
       return json(200, { refresh_token: refreshToken });
     }
     case 'GET /_emulator/catalog/summary':
-      return json(200, catalogSummary(state.catalog));
+      return json(200, worldSummary(state.world));
     default:
       return null;
   }

@@ -69,13 +69,13 @@ describe('importStreamingHistory() over a lake the pipeline filled from the emul
     await run(runtime, { crawlRaw: false });
     plays = await readTable(lake, 'plays');
     const known = new Set((await readTable(lake, 'tracks')).map((t) => String(t.id)));
-    unseen = emu.catalog.trackIds.filter((id) => !known.has(id)).slice(0, 2);
+    unseen = emu.world.trackIds.filter((id) => !known.has(id)).slice(0, 2);
 
     // Streams 0-2 are plays 0-2, ending 3 s after played_at (the same listen); stream 3 is play 3's
     // track again, 11 s later (outside the 10 s window: another listen); streams 4-5 are tracks the lake
     // has never seen, years back.
     const [p0, p1, p2, p3] = plays;
-    const name = (id: unknown) => emu.catalog.tracks.get(String(id))?.name ?? 'x';
+    const name = (id: unknown) => emu.world.tracks.get(String(id))?.name ?? 'x';
     const records = [
       stream(iso(p0!.played_at, 3000), String(p0!.track_id), name(p0!.track_id)),
       stream(iso(p1!.played_at, -2000), String(p1!.track_id), name(p1!.track_id)),

@@ -1,8 +1,8 @@
 // The emulator's generated world: artists, albums, tracks, users, playlists, a demo user's
 // listening history, and how all of it changes from one simulated day to the next.
 //
-// State at day N is a pure function of (seed, scale, N): `createCatalog` builds day 0 and then
-// replays `evolveDay` for days 1..N, and `advanceCatalog` runs the very same `evolveDay` calls, so
+// State at day N is a pure function of (seed, scale, N): `createWorld` builds day 0 and then
+// replays `evolveDay` for days 1..N, and `advanceWorld` runs the very same `evolveDay` calls, so
 // starting at day N and advancing to it give identical worlds. Each day draws from its own seeded
 // stream. Popularity and follower counts drift as pure functions of (id, day) instead of being
 // stored, so advancing a day never has to touch every track.
@@ -173,8 +173,8 @@ export interface SavedTrack {
   addedAt: number;
 }
 
-/** The whole generated world at one simulated day. Mutated only by `advanceCatalog`. */
-export interface Catalog {
+/** The whole generated world at one simulated day. Mutated only by `advanceWorld`. */
+export interface World {
   seed: number;
   scale: number;
   day: number;
@@ -208,7 +208,7 @@ export interface Catalog {
   tracksByFamily: string[][];
 }
 
-export interface CatalogOptions {
+export interface WorldOptions {
   seed: number;
   scale: number;
   day: number;
@@ -229,7 +229,7 @@ export interface PlaylistSummary {
   total: number;
 }
 
-export interface CatalogSummary {
+export interface WorldSummary {
   seed: number;
   scale: number;
   day: number;
@@ -260,8 +260,8 @@ export function dayStartMs(day: number): number {
 }
 
 /** The simulated "now": the last millisecond of the catalogue's current day. */
-export function catalogNowMs(catalog: Catalog): number {
-  return dayStartMs(catalog.day + 1) - 1;
+export function worldNowMs(world: World): number {
+  return dayStartMs(world.day + 1) - 1;
 }
 
 export function dayOf(ms: number): number {
@@ -283,25 +283,25 @@ export function followersAt(base: number, key: string, day: number): number {
   return Math.max(0, Math.round(base * (1 + growth * Math.max(0, day)) + noise));
 }
 
-export function createCatalog(options: CatalogOptions): Catalog {
-  const catalog = generateBase(options.seed, options.scale);
-  addDiscographies(catalog, options.prolificArtists ?? 0);
-  for (let d = 1; d <= options.day; d++) evolveDay(catalog, d);
-  return catalog;
+export function createWorld(options: WorldOptions): World {
+  const world = generateBase(options.seed, options.scale);
+  addDiscographies(world, options.prolificArtists ?? 0);
+  for (let d = 1; d <= options.day; d++) evolveDay(world, d);
+  return world;
 }
 
-/** Moves the world forward by `days` simulated days (the same steps as `createCatalog`). */
-export function advanceCatalog(catalog: Catalog, days: number): void {
-  const target = catalog.day + days;
-  for (let d = catalog.day + 1; d <= target; d++) evolveDay(catalog, d);
+/** Moves the world forward by `days` simulated days (the same steps as `createWorld`). */
+export function advanceWorld(world: World, days: number): void {
+  const target = world.day + days;
+  for (let d = world.day + 1; d <= target; d++) evolveDay(world, d);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Day 0
 
-function generateBase(seed: number, scale: number): Catalog {
+function generateBase(seed: number, scale: number): World {
   const count = (base: number, min = 1) => Math.max(min, Math.round(base * scale));
-  const catalog: Catalog = {
+  const world: World = {
     seed,
     scale,
     day: 0,
@@ -330,41 +330,41 @@ function generateBase(seed: number, scale: number): Catalog {
   const stream = (name: string) => createRandom(deriveSeed(seed, 'base', scale, name));
 
   const artistRng = stream('artists');
-  for (let i = 0; i < count(60, 4); i++) addArtist(catalog, artistRng);
+  for (let i = 0; i < count(60, 4); i++) addArtist(world, artistRng);
 
   const albumRng = stream('albums');
-  for (const artistId of catalog.artistIds) {
+  for (const artistId of world.artistIds) {
     const albums = albumRng.int(1, 5);
-    for (let i = 0; i < albums; i++) addAlbum(catalog, albumRng, artistId, pastRelease(albumRng));
+    for (let i = 0; i < albums; i++) addAlbum(world, albumRng, artistId, pastRelease(albumRng));
   }
   // A few releases in the last two weeks before day 0, so `tag:new` has answers from the start.
   for (let i = 0; i < count(3); i++) {
     const day = -albumRng.int(0, 12);
-    addAlbum(catalog, albumRng, albumRng.pick(catalog.artistIds), dayRelease(day));
+    addAlbum(world, albumRng, albumRng.pick(world.artistIds), dayRelease(day));
   }
 
-  addUsers(catalog, stream('users'), count(12, 3));
-  addShows(catalog, stream('shows'));
+  addUsers(world, stream('users'), count(12, 3));
+  addShows(world, stream('shows'));
 
   const tasteRng = stream('taste');
-  catalog.favouriteArtistIds = tasteRng.sample(catalog.artistIds, Math.min(catalog.artistIds.length, 15));
-  catalog.followedArtistIds = catalog.favouriteArtistIds
-    .concat(tasteRng.sample(catalog.artistIds, count(8)))
+  world.favouriteArtistIds = tasteRng.sample(world.artistIds, Math.min(world.artistIds.length, 15));
+  world.followedArtistIds = world.favouriteArtistIds
+    .concat(tasteRng.sample(world.artistIds, count(8)))
     .filter((id, i, all) => all.indexOf(id) === i);
 
-  addPlaylists(catalog, stream('playlists'), {
+  addPlaylists(world, stream('playlists'), {
     editorial: count(5, 2),
     owned: count(4, 4),
     collaborative: count(1),
     other: count(15, 3),
   });
-  addSavedTracks(catalog, stream('saved'), count(60, 10));
+  addSavedTracks(world, stream('saved'), count(60, 10));
 
-  for (let d = -HISTORY_DAYS; d <= 0; d++) addPlaysForDay(catalog, d);
-  return catalog;
+  for (let d = -HISTORY_DAYS; d <= 0; d++) addPlaysForDay(world, d);
+  return world;
 }
 
-function addArtist(catalog: Catalog, rng: Random): Artist {
+function addArtist(world: World, rng: Random): Artist {
   const family = rng.int(0, GENRE_FAMILIES.length - 1);
   const genres = rng.sample(GENRE_FAMILIES[family]!, rng.int(1, 3));
   if (rng.chance(0.1)) genres.push(rng.pick(rng.pick(GENRE_FAMILIES)));
@@ -380,8 +380,8 @@ function addArtist(catalog: Catalog, rng: Random): Artist {
     albumIds: [],
     appearsOnAlbumIds: [],
   };
-  catalog.artists.set(artist.id, artist);
-  catalog.artistIds.push(artist.id);
+  world.artists.set(artist.id, artist);
+  world.artistIds.push(artist.id);
   return artist;
 }
 
@@ -423,14 +423,8 @@ function dayRelease(day: number): Release {
   };
 }
 
-function addAlbum(
-  catalog: Catalog,
-  rng: Random,
-  artistId: string,
-  release: Release,
-  type?: AlbumType,
-): Album {
-  const artist = catalog.artists.get(artistId)!;
+function addAlbum(world: World, rng: Random, artistId: string, release: Release, type?: AlbumType): Album {
+  const artist = world.artists.get(artistId)!;
   const albumType: AlbumType =
     type ?? (['album', 'single', 'compilation'] as const)[rng.weightedIndex([50, 35, 15])]!;
   const nTracks =
@@ -466,12 +460,12 @@ function addAlbum(
   for (let i = 0; i < nTracks; i++) {
     const artistIds = [artistId];
     let trackName = albumType === 'single' && i === 0 ? name : titleName(rng);
-    if (rng.chance(0.15) && catalog.artistIds.length > 1) {
-      let featured = rng.pick(catalog.artistIds);
+    if (rng.chance(0.15) && world.artistIds.length > 1) {
+      let featured = rng.pick(world.artistIds);
       if (featured === artistId)
-        featured = catalog.artistIds[(catalog.artistIds.indexOf(featured) + 1) % catalog.artistIds.length]!;
+        featured = world.artistIds[(world.artistIds.indexOf(featured) + 1) % world.artistIds.length]!;
       artistIds.push(featured);
-      const feat = catalog.artists.get(featured)!;
+      const feat = world.artists.get(featured)!;
       if (!feat.appearsOnAlbumIds.includes(album.id)) feat.appearsOnAlbumIds.push(album.id);
       if (rng.chance(0.5)) trackName = `${trackName} (feat. ${feat.name})`;
     }
@@ -488,20 +482,20 @@ function addAlbum(
       basePopularity: clamp(albumPopularity + rng.int(-12, 12), 0, 100),
     };
     album.trackIds.push(track.id);
-    catalog.tracks.set(track.id, track);
-    catalog.trackIds.push(track.id);
-    catalog.tracksByFamily[artist.family]!.push(track.id);
+    world.tracks.set(track.id, track);
+    world.trackIds.push(track.id);
+    world.tracksByFamily[artist.family]!.push(track.id);
   }
-  catalog.albums.set(album.id, album);
-  catalog.albumIds.push(album.id);
+  world.albums.set(album.id, album);
+  world.albumIds.push(album.id);
   artist.albumIds.push(album.id);
   return album;
 }
 
-function addUsers(catalog: Catalog, rng: Random, n: number): void {
+function addUsers(world: World, rng: Random, n: number): void {
   const add = (user: User) => {
-    catalog.users.set(user.id, user);
-    catalog.userIds.push(user.id);
+    world.users.set(user.id, user);
+    world.userIds.push(user.id);
   };
   add({
     id: DEMO_USER_ID,
@@ -523,7 +517,7 @@ function addUsers(catalog: Catalog, rng: Random, n: number): void {
   });
   for (let i = 0; i < n - 1; i++) {
     let id = userHandle(rng, i);
-    while (catalog.users.has(id)) id = `${id}${rng.int(0, 9)}`;
+    while (world.users.has(id)) id = `${id}${rng.int(0, 9)}`;
     add({
       id,
       displayName: rng.chance(0.1) ? null : displayName(rng),
@@ -536,7 +530,7 @@ function addUsers(catalog: Catalog, rng: Random, n: number): void {
   }
 }
 
-function addShows(catalog: Catalog, rng: Random): void {
+function addShows(world: World, rng: Random): void {
   const specs = [
     { name: 'Liner Notes', publisher: 'Tunelake Audio', language: 'en' },
     { name: 'Samtal om musik', publisher: 'Fjärran Media', language: 'sv' },
@@ -565,9 +559,9 @@ function addShows(catalog: Catalog, rng: Random): void {
         language: spec.language,
       };
       show.episodeIds.push(episode.id);
-      catalog.episodes.set(episode.id, episode);
+      world.episodes.set(episode.id, episode);
     }
-    catalog.shows.set(show.id, show);
+    world.shows.set(show.id, show);
   }
 }
 
@@ -578,9 +572,9 @@ interface PlaylistCounts {
   other: number;
 }
 
-function addPlaylists(catalog: Catalog, rng: Random, counts: PlaylistCounts): void {
-  const others = catalog.userIds.filter((id) => id !== DEMO_USER_ID && id !== SPOTIFY_USER_ID);
-  const episodes = [...catalog.episodes.keys()];
+function addPlaylists(world: World, rng: Random, counts: PlaylistCounts): void {
+  const others = world.userIds.filter((id) => id !== DEMO_USER_ID && id !== SPOTIFY_USER_ID);
+  const episodes = [...world.episodes.keys()];
   const make = (fields: Partial<Playlist> & { name: string; ownerId: string }): Playlist => {
     const playlist: Playlist = {
       id: fields.id ?? rng.base62(22),
@@ -597,8 +591,8 @@ function addPlaylists(catalog: Catalog, rng: Random, counts: PlaylistCounts): vo
       imageKey: rng.hex(24),
       editorial: fields.editorial ?? false,
     };
-    catalog.playlists.set(playlist.id, playlist);
-    catalog.playlistIds.push(playlist.id);
+    world.playlists.set(playlist.id, playlist);
+    world.playlistIds.push(playlist.id);
     return playlist;
   };
   const finish = (playlist: Playlist) => {
@@ -616,7 +610,7 @@ function addPlaylists(catalog: Catalog, rng: Random, counts: PlaylistCounts): vo
     imageStyle: 'editorial',
     baseFollowers: 18_000_000,
   });
-  top.entries = topTracks(catalog, 0, catalog.trackIds).map((ref) => ({
+  top.entries = topTracks(world, 0, world.trackIds).map((ref) => ({
     kind: 'track',
     ref,
     addedAt: dayStartMs(0) - rng.int(0, 6) * DAY_MS - rng.int(0, DAY_MS - 1),
@@ -628,13 +622,13 @@ function addPlaylists(catalog: Catalog, rng: Random, counts: PlaylistCounts): vo
     const playlist = make({
       id: `${EDITORIAL_ID_PREFIX}F1DX${rng.base62(11)}`,
       name: i > EDITORIAL_NAMES.length ? `${name} ${Math.ceil(i / EDITORIAL_NAMES.length)}` : name,
-      description: `${name}. Cover: ${catalog.artists.get(rng.pick(catalog.artistIds))!.name}`,
+      description: `${name}. Cover: ${world.artists.get(rng.pick(world.artistIds))!.name}`,
       ownerId: SPOTIFY_USER_ID,
       editorial: true,
       imageStyle: 'editorial',
       baseFollowers: rng.int(100_000, 12_000_000),
     });
-    fillEntries(catalog, rng, playlist, rng.int(30, 100), -60, 0);
+    fillEntries(world, rng, playlist, rng.int(30, 100), -60, 0);
     finish(playlist);
   }
 
@@ -650,7 +644,7 @@ function addPlaylists(catalog: Catalog, rng: Random, counts: PlaylistCounts): vo
   for (let i = 0; i < counts.owned; i++) {
     const spec = owned[i] ?? { name: playlistName(rng), size: rng.int(5, 80), public: rng.chance(0.8) };
     const playlist = make({ name: spec.name, ownerId: DEMO_USER_ID, public: spec.public });
-    fillEntries(catalog, rng, playlist, spec.size, -900, 0, catalog.favouriteArtistIds);
+    fillEntries(world, rng, playlist, spec.size, -900, 0, world.favouriteArtistIds);
     if (i === 0) {
       insertEntry(playlist, 40, { kind: 'unavailable', ref: rng.base62(22) });
       insertEntry(playlist, 90, { kind: 'unavailable', ref: rng.base62(22) });
@@ -674,7 +668,7 @@ function addPlaylists(catalog: Catalog, rng: Random, counts: PlaylistCounts): vo
       public: false,
       collaborators: friend === ownerId ? [DEMO_USER_ID] : [DEMO_USER_ID, friend],
     });
-    fillEntries(catalog, rng, playlist, rng.int(15, 40), -200, 0);
+    fillEntries(world, rng, playlist, rng.int(15, 40), -200, 0);
     finish(playlist);
   }
 
@@ -688,7 +682,7 @@ function addPlaylists(catalog: Catalog, rng: Random, counts: PlaylistCounts): vo
       public: rng.chance(0.9) || i < 3,
     });
     const size = big ? rng.int(100, 200) : rng.int(5, 60);
-    fillEntries(catalog, rng, playlist, size, i === 0 ? -5400 : -700, 0);
+    fillEntries(world, rng, playlist, size, i === 0 ? -5400 : -700, 0);
     if (i === 0) {
       for (const entry of playlist.entries.slice(0, 6)) entry.addedBy = null;
     }
@@ -699,12 +693,12 @@ function addPlaylists(catalog: Catalog, rng: Random, counts: PlaylistCounts): vo
     finish(playlist);
   }
 
-  const publicOthers = catalog.playlistIds
-    .map((id) => catalog.playlists.get(id)!)
+  const publicOthers = world.playlistIds
+    .map((id) => world.playlists.get(id)!)
     .filter((p) => !p.editorial && p.public && p.ownerId !== DEMO_USER_ID && !p.collaborative);
-  catalog.followedPlaylistIds = [
+  world.followedPlaylistIds = [
     TOP_50_GLOBAL_ID,
-    ...publicOthers.slice(0, Math.max(2, Math.round(2 * catalog.scale))).map((p) => p.id),
+    ...publicOthers.slice(0, Math.max(2, Math.round(2 * world.scale))).map((p) => p.id),
   ];
 }
 
@@ -738,7 +732,7 @@ function insertEntry(
  * `preferredArtists` when given.
  */
 function fillEntries(
-  catalog: Catalog,
+  world: World,
   rng: Random,
   playlist: Playlist,
   size: number,
@@ -747,12 +741,12 @@ function fillEntries(
   preferredArtists?: readonly string[],
 ): void {
   const families = rng.sample(
-    GENRE_FAMILIES.map((_, i) => i).filter((i) => catalog.tracksByFamily[i]!.length > 0),
+    GENRE_FAMILIES.map((_, i) => i).filter((i) => world.tracksByFamily[i]!.length > 0),
     rng.int(1, 2),
   );
   const preferredTracks = preferredArtists
     ? preferredArtists.flatMap((id) =>
-        catalog.artists.get(id)!.albumIds.flatMap((a) => catalog.albums.get(a)!.trackIds),
+        world.artists.get(id)!.albumIds.flatMap((a) => world.albums.get(a)!.trackIds),
       )
     : [];
   const chosen = new Set<string>();
@@ -764,11 +758,11 @@ function fillEntries(
       preferredTracks.length > 0 && r < 0.6
         ? preferredTracks
         : r < 0.85 && families.length > 0
-          ? catalog.tracksByFamily[rng.pick(families)]!
-          : catalog.trackIds;
+          ? world.tracksByFamily[rng.pick(families)]!
+          : world.trackIds;
     const trackId = rng.pick(pool);
     if (chosen.has(trackId)) continue;
-    const releaseDay = catalog.albums.get(catalog.tracks.get(trackId)!.albumId)!.releaseDay;
+    const releaseDay = world.albums.get(world.tracks.get(trackId)!.albumId)!.releaseDay;
     if (releaseDay > toDay) continue;
     chosen.add(trackId);
     const from = Math.max(fromDay, releaseDay);
@@ -784,33 +778,33 @@ function fillEntries(
   playlist.entries.push(...entries);
 }
 
-function addSavedTracks(catalog: Catalog, rng: Random, n: number): void {
-  const favourites = catalog.favouriteArtistIds.flatMap((id) =>
-    catalog.artists.get(id)!.albumIds.flatMap((a) => catalog.albums.get(a)!.trackIds),
+function addSavedTracks(world: World, rng: Random, n: number): void {
+  const favourites = world.favouriteArtistIds.flatMap((id) =>
+    world.artists.get(id)!.albumIds.flatMap((a) => world.albums.get(a)!.trackIds),
   );
   const chosen = new Set<string>();
   for (let attempts = 0; chosen.size < n && attempts < n * 20; attempts++) {
     const trackId =
-      rng.chance(0.7) && favourites.length > 0 ? rng.pick(favourites) : rng.pick(catalog.trackIds);
+      rng.chance(0.7) && favourites.length > 0 ? rng.pick(favourites) : rng.pick(world.trackIds);
     if (chosen.has(trackId)) continue;
     chosen.add(trackId);
-    const releaseDay = catalog.albums.get(catalog.tracks.get(trackId)!.albumId)!.releaseDay;
+    const releaseDay = world.albums.get(world.tracks.get(trackId)!.albumId)!.releaseDay;
     const from = Math.max(-1100, releaseDay);
     const addedAt = dayStartMs(from) + Math.floor(rng.next() * (0 - from) * DAY_MS);
-    catalog.savedTracks.push({ trackId, addedAt: Math.floor(addedAt / 1000) * 1000 });
+    world.savedTracks.push({ trackId, addedAt: Math.floor(addedAt / 1000) * 1000 });
   }
-  catalog.savedTracks.sort((a, b) => a.addedAt - b.addedAt || (a.trackId < b.trackId ? -1 : 1));
+  world.savedTracks.sort((a, b) => a.addedAt - b.addedAt || (a.trackId < b.trackId ? -1 : 1));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Listening history
 
 /** The demo user's plays for one day: a few per waking hour, from playlists, albums or nowhere. */
-function addPlaysForDay(catalog: Catalog, day: number): void {
-  const rng = createRandom(deriveSeed(catalog.seed, 'plays', catalog.scale, day));
-  const weights = catalog.favouriteArtistIds.map((_, i) => 1 / (i + 1));
-  const listenable = [...catalog.followedPlaylistIds, ...demoPlaylistIds(catalog)].filter((id) => {
-    const p = catalog.playlists.get(id);
+function addPlaysForDay(world: World, day: number): void {
+  const rng = createRandom(deriveSeed(world.seed, 'plays', world.scale, day));
+  const weights = world.favouriteArtistIds.map((_, i) => 1 / (i + 1));
+  const listenable = [...world.followedPlaylistIds, ...demoPlaylistIds(world)].filter((id) => {
+    const p = world.playlists.get(id);
     return p?.entries.some((e) => e.kind === 'track') ?? false;
   });
   const plays: Play[] = [];
@@ -821,22 +815,22 @@ function addPlaysForDay(catalog: Catalog, day: number): void {
       const r = rng.next();
       let play: Play | undefined;
       if (r < 0.4 && listenable.length > 0) {
-        const playlist = catalog.playlists.get(rng.pick(listenable))!;
+        const playlist = world.playlists.get(rng.pick(listenable))!;
         const tracks = playlist.entries.filter((e) => e.kind === 'track');
         play = { trackId: rng.pick(tracks).ref, playedAt, context: { type: 'playlist', id: playlist.id } };
       } else if (weights.length > 0 && r < 0.9) {
-        const artist = catalog.artists.get(catalog.favouriteArtistIds[rng.weightedIndex(weights)]!)!;
-        const albums = artist.albumIds.filter((id) => catalog.albums.get(id)!.releaseDay <= day);
+        const artist = world.artists.get(world.favouriteArtistIds[rng.weightedIndex(weights)]!)!;
+        const albums = artist.albumIds.filter((id) => world.albums.get(id)!.releaseDay <= day);
         if (albums.length > 0) {
-          const album = catalog.albums.get(rng.pick(albums))!;
+          const album = world.albums.get(rng.pick(albums))!;
           const context: PlayContext | null =
             r < 0.7 ? { type: 'album', id: album.id } : r < 0.75 ? { type: 'artist', id: artist.id } : null;
           play = { trackId: rng.pick(album.trackIds), playedAt, context };
         }
       }
       if (!play) {
-        const trackId = rng.pick(catalog.trackIds);
-        if (catalog.albums.get(catalog.tracks.get(trackId)!.albumId)!.releaseDay <= day) {
+        const trackId = rng.pick(world.trackIds);
+        if (world.albums.get(world.tracks.get(trackId)!.albumId)!.releaseDay <= day) {
           play = { trackId, playedAt, context: null };
         }
       }
@@ -846,49 +840,49 @@ function addPlaysForDay(catalog: Catalog, day: number): void {
   plays.sort((a, b) => a.playedAt - b.playedAt);
   // played_at is the cursor for recently-played paging: keep it strictly increasing.
   let last =
-    catalog.plays.length > 0 ? catalog.plays[catalog.plays.length - 1]!.playedAt : Number.NEGATIVE_INFINITY;
+    world.plays.length > 0 ? world.plays[world.plays.length - 1]!.playedAt : Number.NEGATIVE_INFINITY;
   for (const play of plays) {
     if (play.playedAt <= last) play.playedAt = last + 1;
     last = play.playedAt;
-    catalog.plays.push(play);
+    world.plays.push(play);
   }
 }
 
 /** Playlists the demo user owns or collaborates on, in creation order. */
-export function demoPlaylistIds(catalog: Catalog): string[] {
-  return catalog.playlistIds.filter((id) => {
-    const p = catalog.playlists.get(id)!;
-    return p.ownerId === catalog.demoUserId || p.collaborators.includes(catalog.demoUserId);
+export function demoPlaylistIds(world: World): string[] {
+  return world.playlistIds.filter((id) => {
+    const p = world.playlists.get(id)!;
+    return p.ownerId === world.demoUserId || p.collaborators.includes(world.demoUserId);
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Day N -> N+1
 
-function evolveDay(catalog: Catalog, day: number): void {
-  const rng = createRandom(deriveSeed(catalog.seed, 'day', catalog.scale, day));
+function evolveDay(world: World, day: number): void {
+  const rng = createRandom(deriveSeed(world.seed, 'day', world.scale, day));
 
   // New releases, dated today.
   const releases: Album[] = [];
-  const nReleases = 1 + rng.int(0, Math.max(1, Math.round(1.5 * catalog.scale)));
+  const nReleases = 1 + rng.int(0, Math.max(1, Math.round(1.5 * world.scale)));
   for (let i = 0; i < nReleases; i++) {
     const type: AlbumType = rng.chance(0.6) ? 'single' : 'album';
-    releases.push(addAlbum(catalog, rng, rng.pick(catalog.artistIds), dayRelease(day), type));
+    releases.push(addAlbum(world, rng, rng.pick(world.artistIds), dayRelease(day), type));
   }
   const todaysTracks = releases.flatMap((a) => a.trackIds);
 
   // Playlist edits. A playlist's snapshot_id is a hash of its content, so it changes exactly when
   // the content does.
-  for (const id of catalog.playlistIds) {
-    const playlist = catalog.playlists.get(id)!;
+  for (const id of world.playlistIds) {
+    const playlist = world.playlists.get(id)!;
     let touched = false;
     if (id === TOP_50_GLOBAL_ID) {
-      rerankTop50(catalog, rng, playlist, day, todaysTracks);
+      rerankTop50(world, rng, playlist, day, todaysTracks);
       touched = true;
     } else {
-      const p = playlist.editorial ? 0.4 : playlist.ownerId === catalog.demoUserId ? 0.3 : 0.15;
+      const p = playlist.editorial ? 0.4 : playlist.ownerId === world.demoUserId ? 0.3 : 0.15;
       if (rng.chance(p)) {
-        editPlaylist(catalog, rng, playlist, day, playlist.editorial ? todaysTracks : []);
+        editPlaylist(world, rng, playlist, day, playlist.editorial ? todaysTracks : []);
         touched = true;
       }
     }
@@ -900,24 +894,24 @@ function evolveDay(catalog: Catalog, day: number): void {
     }
   }
 
-  const before = catalog.plays.length;
-  addPlaysForDay(catalog, day);
-  evolveDiscographies(catalog, day);
+  const before = world.plays.length;
+  addPlaysForDay(world, day);
+  evolveDiscographies(world, day);
 
   // Now and then the demo user saves something they played today.
-  if (rng.chance(0.5) && catalog.plays.length > before) {
-    const play = catalog.plays[before + rng.int(0, catalog.plays.length - before - 1)]!;
-    if (!catalog.savedTracks.some((s) => s.trackId === play.trackId)) {
+  if (rng.chance(0.5) && world.plays.length > before) {
+    const play = world.plays[before + rng.int(0, world.plays.length - before - 1)]!;
+    if (!world.savedTracks.some((s) => s.trackId === play.trackId)) {
       const addedAt = Math.min(play.playedAt + rng.int(1_000, 600_000), dayStartMs(day + 1) - 1);
-      catalog.savedTracks.push({ trackId: play.trackId, addedAt: Math.floor(addedAt / 1000) * 1000 });
+      world.savedTracks.push({ trackId: play.trackId, addedAt: Math.floor(addedAt / 1000) * 1000 });
     }
   }
 
-  catalog.day = day;
-  catalog.version++;
+  world.day = day;
+  world.version++;
 }
 
-function editPlaylist(catalog: Catalog, rng: Random, playlist: Playlist, day: number, fresh: string[]): void {
+function editPlaylist(world: World, rng: Random, playlist: Playlist, day: number, fresh: string[]): void {
   const entries = playlist.entries;
   const adders = [playlist.ownerId, ...playlist.collaborators];
   const at = () => dayStartMs(day) + rng.int(0, DAY_MS - 1);
@@ -927,7 +921,7 @@ function editPlaylist(catalog: Catalog, rng: Random, playlist: Playlist, day: nu
     const n = rng.int(1, 5);
     const present = new Set(entries.map((e) => e.ref));
     for (let i = 0; i < n; i++) {
-      const trackId = fresh.length > 0 && rng.chance(0.7) ? rng.pick(fresh) : rng.pick(catalog.trackIds);
+      const trackId = fresh.length > 0 && rng.chance(0.7) ? rng.pick(fresh) : rng.pick(world.trackIds);
       if (present.has(trackId)) continue;
       present.add(trackId);
       const entry: PlaylistEntry = { kind: 'track', ref: trackId, addedAt: at(), addedBy: rng.pick(adders) };
@@ -948,11 +942,11 @@ function editPlaylist(catalog: Catalog, rng: Random, playlist: Playlist, day: nu
 }
 
 /** Top 50 follows popularity: today's 50 most popular among the current list and some contenders. */
-function rerankTop50(catalog: Catalog, rng: Random, playlist: Playlist, day: number, fresh: string[]): void {
+function rerankTop50(world: World, rng: Random, playlist: Playlist, day: number, fresh: string[]): void {
   const current = playlist.entries.map((e) => e.ref);
   const contenders = [...current, ...fresh];
-  for (let i = 0; i < 50; i++) contenders.push(rng.pick(catalog.trackIds));
-  const ranked = topTracks(catalog, day, contenders);
+  for (let i = 0; i < 50; i++) contenders.push(rng.pick(world.trackIds));
+  const ranked = topTracks(world, day, contenders);
   const previous = new Map(playlist.entries.map((e) => [e.ref, e]));
   playlist.entries = ranked.map(
     (ref) =>
@@ -965,10 +959,10 @@ function rerankTop50(catalog: Catalog, rng: Random, playlist: Playlist, day: num
   );
 }
 
-function topTracks(catalog: Catalog, day: number, candidates: readonly string[]): string[] {
+function topTracks(world: World, day: number, candidates: readonly string[]): string[] {
   const unique = [...new Set(candidates)];
   const score = new Map(
-    unique.map((id) => [id, popularityAt(catalog.tracks.get(id)!.basePopularity, id, day)]),
+    unique.map((id) => [id, popularityAt(world.tracks.get(id)!.basePopularity, id, day)]),
   );
   return unique.sort((a, b) => score.get(b)! - score.get(a)! || (a < b ? -1 : 1)).slice(0, 50);
 }
@@ -987,35 +981,35 @@ function clamp(value: number, min: number, max: number): number {
 // Views for people and tests
 
 /** A hash of the whole state: equal digests mean equal worlds. */
-export function catalogDigest(catalog: Catalog): string {
+export function catalogDigest(world: World): string {
   const hash = createHash('sha256');
-  hash.update(`${catalog.seed}|${catalog.scale}|${catalog.day}\n`);
-  for (const id of catalog.artistIds) {
-    const a = catalog.artists.get(id)!;
+  hash.update(`${world.seed}|${world.scale}|${world.day}\n`);
+  for (const id of world.artistIds) {
+    const a = world.artists.get(id)!;
     hash.update(
       `A${a.id}|${a.name}|${a.genres.join(',')}|${a.albumIds.join(',')}|${a.appearsOnAlbumIds.join(',')}\n`,
     );
   }
-  for (const id of catalog.albumIds) {
-    const a = catalog.albums.get(id)!;
+  for (const id of world.albumIds) {
+    const a = world.albums.get(id)!;
     hash.update(`L${a.id}|${a.name}|${a.releaseDate}|${a.upc}|${a.trackIds.join(',')}\n`);
   }
-  for (const id of catalog.trackIds) {
-    const t = catalog.tracks.get(id)!;
+  for (const id of world.trackIds) {
+    const t = world.tracks.get(id)!;
     hash.update(`T${t.id}|${t.name}|${t.isrc}|${t.durationMs}|${t.artistIds.join(',')}\n`);
   }
-  for (const id of catalog.playlistIds) {
-    const p = catalog.playlists.get(id)!;
+  for (const id of world.playlistIds) {
+    const p = world.playlists.get(id)!;
     hash.update(`P${p.id}|${p.name}|${p.snapshotId}|${p.entries.length}\n`);
   }
-  for (const play of catalog.plays) {
+  for (const play of world.plays) {
     hash.update(`p${play.trackId}|${play.playedAt}|${play.context?.type ?? ''}|${play.context?.id ?? ''}\n`);
   }
-  for (const s of catalog.savedTracks) hash.update(`s${s.trackId}|${s.addedAt}\n`);
+  for (const s of world.savedTracks) hash.update(`s${s.trackId}|${s.addedAt}\n`);
   return hash.digest('hex');
 }
 
-export function catalogSummary(catalog: Catalog): CatalogSummary {
+export function worldSummary(world: World): WorldSummary {
   const LIST = 50;
   const describe = (p: Playlist): PlaylistSummary => ({
     id: p.id,
@@ -1023,27 +1017,27 @@ export function catalogSummary(catalog: Catalog): CatalogSummary {
     owner: p.ownerId,
     total: p.entries.length,
   });
-  const all = catalog.playlistIds.map((id) => catalog.playlists.get(id)!);
-  const demo = catalog.demoUserId;
-  const newest = catalog.albumIds
-    .map((id) => catalog.albums.get(id)!)
-    .filter((a) => a.releaseDay > catalog.day - 14)
+  const all = world.playlistIds.map((id) => world.playlists.get(id)!);
+  const demo = world.demoUserId;
+  const newest = world.albumIds
+    .map((id) => world.albums.get(id)!)
+    .filter((a) => a.releaseDay > world.day - 14)
     .sort((a, b) => b.releaseDay - a.releaseDay || (a.id < b.id ? -1 : 1))
     .slice(0, LIST);
   return {
-    seed: catalog.seed,
-    scale: catalog.scale,
-    day: catalog.day,
-    now: new Date(catalogNowMs(catalog)).toISOString(),
+    seed: world.seed,
+    scale: world.scale,
+    day: world.day,
+    now: new Date(worldNowMs(world)).toISOString(),
     demoUserId: demo,
     counts: {
-      artists: catalog.artists.size,
-      albums: catalog.albums.size,
-      tracks: catalog.tracks.size,
-      users: catalog.users.size,
-      playlists: catalog.playlists.size,
-      plays: catalog.plays.length,
-      savedTracks: catalog.savedTracks.length,
+      artists: world.artists.size,
+      albums: world.albums.size,
+      tracks: world.tracks.size,
+      users: world.users.size,
+      playlists: world.playlists.size,
+      plays: world.plays.length,
+      savedTracks: world.savedTracks.length,
     },
     playlists: {
       owned: all
@@ -1054,7 +1048,7 @@ export function catalogSummary(catalog: Catalog): CatalogSummary {
         .filter((p) => p.collaborators.includes(demo))
         .slice(0, LIST)
         .map(describe),
-      followed: catalog.followedPlaylistIds.slice(0, LIST).map((id) => describe(catalog.playlists.get(id)!)),
+      followed: world.followedPlaylistIds.slice(0, LIST).map((id) => describe(world.playlists.get(id)!)),
       editorial: all
         .filter((p) => p.editorial)
         .slice(0, LIST)
@@ -1064,7 +1058,7 @@ export function catalogSummary(catalog: Catalog): CatalogSummary {
         .slice(0, LIST)
         .map(describe),
     },
-    artists: catalog.artistIds.slice(0, LIST).map((id) => ({ id, name: catalog.artists.get(id)!.name })),
+    artists: world.artistIds.slice(0, LIST).map((id) => ({ id, name: world.artists.get(id)!.name })),
     newReleases: newest.map((a) => ({ id: a.id, name: a.name, releaseDate: a.releaseDate })),
   };
 }
@@ -1073,11 +1067,11 @@ export function catalogSummary(catalog: Catalog): CatalogSummary {
 // Large discographies (the `prolificArtists` knob)
 
 /** Draws of its own stream, so the rest of the world is the same with the knob on or off. */
-function addDiscographies(catalog: Catalog, count: number): void {
+function addDiscographies(world: World, count: number): void {
   if (!Number.isInteger(count) || count <= 0) return;
-  catalog.prolificArtists = Math.min(count, catalog.artistIds.length);
-  const rng = createRandom(deriveSeed(catalog.seed, 'discographies', catalog.scale));
-  for (const artistId of prolificArtistIds(catalog)) {
+  world.prolificArtists = Math.min(count, world.artistIds.length);
+  const rng = createRandom(deriveSeed(world.seed, 'discographies', world.scale));
+  for (const artistId of prolificArtistIds(world)) {
     for (const [type, min, max] of [
       // More albums than one extended-tier page (50), so a combined listing hides singles in both tiers.
       ['album', 52, 60],
@@ -1085,27 +1079,27 @@ function addDiscographies(catalog: Catalog, count: number): void {
       ['compilation', 4, 9],
     ] as const) {
       const n = rng.int(min, max);
-      for (let i = 0; i < n; i++) addAlbum(catalog, rng, artistId, pastRelease(rng), type);
+      for (let i = 0; i < n; i++) addAlbum(world, rng, artistId, pastRelease(rng), type);
     }
     const appearances = rng.int(8, 14);
-    for (let i = 0; i < appearances; i++) addAppearance(catalog, rng, artistId, pastRelease(rng));
+    for (let i = 0; i < appearances; i++) addAppearance(world, rng, artistId, pastRelease(rng));
   }
-  catalog.version++;
+  world.version++;
 }
 
-export function prolificArtistIds(catalog: Catalog): string[] {
-  return catalog.artistIds.slice(0, catalog.prolificArtists);
+export function prolificArtistIds(world: World): string[] {
+  return world.artistIds.slice(0, world.prolificArtists);
 }
 
 /** Another artist's album with one track featuring `artistId`: it lists under appears_on. */
-function addAppearance(catalog: Catalog, rng: Random, artistId: string, release: Release): Album {
-  let host = rng.pick(catalog.artistIds);
+function addAppearance(world: World, rng: Random, artistId: string, release: Release): Album {
+  let host = rng.pick(world.artistIds);
   if (host === artistId)
-    host = catalog.artistIds[(catalog.artistIds.indexOf(host) + 1) % catalog.artistIds.length]!;
-  const album = addAlbum(catalog, rng, host, release, rng.chance(0.5) ? 'single' : 'album');
-  const track = catalog.tracks.get(album.trackIds[0]!)!;
+    host = world.artistIds[(world.artistIds.indexOf(host) + 1) % world.artistIds.length]!;
+  const album = addAlbum(world, rng, host, release, rng.chance(0.5) ? 'single' : 'album');
+  const track = world.tracks.get(album.trackIds[0]!)!;
   if (!track.artistIds.includes(artistId)) track.artistIds.push(artistId);
-  const artist = catalog.artists.get(artistId)!;
+  const artist = world.artists.get(artistId)!;
   if (!artist.appearsOnAlbumIds.includes(album.id)) artist.appearsOnAlbumIds.push(album.id);
   return album;
 }
@@ -1115,18 +1109,18 @@ function addAppearance(catalog: Catalog, rng: Random, artistId: string, release:
  * appearance on someone else's release, and now and then an old release added to the catalogue
  * (a reissue, dated years ago, so it sorts deep inside its group).
  */
-function evolveDiscographies(catalog: Catalog, day: number): void {
-  if (catalog.prolificArtists <= 0) return;
-  const rng = createRandom(deriveSeed(catalog.seed, 'discographies', catalog.scale, day));
-  for (const artistId of prolificArtistIds(catalog)) {
+function evolveDiscographies(world: World, day: number): void {
+  if (world.prolificArtists <= 0) return;
+  const rng = createRandom(deriveSeed(world.seed, 'discographies', world.scale, day));
+  for (const artistId of prolificArtistIds(world)) {
     if (rng.chance(0.35)) {
       const type = (['album', 'single', 'compilation'] as const)[rng.weightedIndex([30, 55, 15])]!;
-      addAlbum(catalog, rng, artistId, dayRelease(day), type);
+      addAlbum(world, rng, artistId, dayRelease(day), type);
     }
-    if (rng.chance(0.15)) addAppearance(catalog, rng, artistId, dayRelease(day));
+    if (rng.chance(0.15)) addAppearance(world, rng, artistId, dayRelease(day));
     if (rng.chance(0.08)) {
       const type = (['album', 'single', 'compilation'] as const)[rng.weightedIndex([40, 30, 30])]!;
-      addAlbum(catalog, rng, artistId, pastRelease(rng), type);
+      addAlbum(world, rng, artistId, pastRelease(rng), type);
     }
   }
 }

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { createRandom, deriveSeed } from './random.js';
 import {
-  advanceCatalog,
-  type Catalog,
+  advanceWorld,
   catalogDigest,
-  catalogNowMs,
-  catalogSummary,
-  createCatalog,
+  createWorld,
   DAY_MS,
   DEMO_USER_ID,
   dayStartMs,
@@ -13,13 +11,15 @@ import {
   EPOCH_MS,
   popularityAt,
   TOP_50_GLOBAL_ID,
-} from './catalog.js';
-import { createRandom, deriveSeed } from './random.js';
+  type World,
+  worldNowMs,
+  worldSummary,
+} from './world.js';
 
 const ID = /^[0-9A-Za-z]{22}$/;
 
-function playlists(catalog: Catalog) {
-  return catalog.playlistIds.map((id) => catalog.playlists.get(id)!);
+function playlists(world: World) {
+  return world.playlistIds.map((id) => world.playlists.get(id)!);
 }
 
 describe('createRandom(seed)', () => {
@@ -42,15 +42,15 @@ describe('createRandom(seed)', () => {
   });
 });
 
-describe('createCatalog({ seed, scale, day })', () => {
-  const base = createCatalog({ seed: 42, scale: 1, day: 0 });
+describe('createWorld({ seed, scale, day })', () => {
+  const base = createWorld({ seed: 42, scale: 1, day: 0 });
 
   it('is deterministic: the same seed gives the same ids and the same digest', () => {
-    const again = createCatalog({ seed: 42, scale: 1, day: 0 });
+    const again = createWorld({ seed: 42, scale: 1, day: 0 });
     expect(again.trackIds).toEqual(base.trackIds);
     expect(again.playlistIds).toEqual(base.playlistIds);
     expect(catalogDigest(again)).toBe(catalogDigest(base));
-    const other = createCatalog({ seed: 43, scale: 1, day: 0 });
+    const other = createWorld({ seed: 43, scale: 1, day: 0 });
     expect(other.trackIds[0]).not.toBe(base.trackIds[0]);
     expect(catalogDigest(other)).not.toBe(catalogDigest(base));
   });
@@ -116,7 +116,7 @@ describe('createCatalog({ seed, scale, day })', () => {
     const plays = base.plays;
     expect(plays.length).toBeGreaterThan(1000);
     for (let i = 1; i < plays.length; i++) expect(plays[i]!.playedAt).toBeGreaterThan(plays[i - 1]!.playedAt);
-    expect(plays[plays.length - 1]!.playedAt).toBeLessThanOrEqual(catalogNowMs(base));
+    expect(plays[plays.length - 1]!.playedAt).toBeLessThanOrEqual(worldNowMs(base));
     expect(plays[plays.length - 1]!.playedAt).toBeGreaterThanOrEqual(EPOCH_MS);
     expect(base.savedTracks.every((s) => s.addedAt < EPOCH_MS)).toBe(true);
     expect(plays.some((p) => p.context === null)).toBe(true);
@@ -126,35 +126,35 @@ describe('createCatalog({ seed, scale, day })', () => {
   });
 
   it('reaches the same day-N world whether started there or advanced to it in steps', () => {
-    const direct = createCatalog({ seed: 42, scale: 1, day: 9 });
-    const stepped = createCatalog({ seed: 42, scale: 1, day: 0 });
-    advanceCatalog(stepped, 4);
-    advanceCatalog(stepped, 1);
-    advanceCatalog(stepped, 4);
+    const direct = createWorld({ seed: 42, scale: 1, day: 9 });
+    const stepped = createWorld({ seed: 42, scale: 1, day: 0 });
+    advanceWorld(stepped, 4);
+    advanceWorld(stepped, 1);
+    advanceWorld(stepped, 4);
     expect(stepped.day).toBe(9);
     expect(catalogDigest(stepped)).toBe(catalogDigest(direct));
-    expect(catalogSummary(stepped)).toEqual(catalogSummary(direct));
+    expect(worldSummary(stepped)).toEqual(worldSummary(direct));
   });
 
   it('generates scale 50 with 50 times the artists and playlists', () => {
-    const big = createCatalog({ seed: 42, scale: 50, day: 0 });
+    const big = createWorld({ seed: 42, scale: 50, day: 0 });
     expect(big.artists.size).toBe(3000);
     expect(big.playlists.size).toBe(1250);
     expect(big.tracks.size).toBeGreaterThan(40_000);
   });
 });
 
-describe('advanceCatalog(catalog, days)', () => {
+describe('advanceWorld(world, days)', () => {
   it('changes a snapshot_id exactly when that playlist changed, and keeps the others', () => {
-    const catalog = createCatalog({ seed: 42, scale: 1, day: 0 });
+    const world = createWorld({ seed: 42, scale: 1, day: 0 });
     let changed = 0;
     let unchanged = 0;
     for (let day = 1; day <= 6; day++) {
       const before = new Map(
-        playlists(catalog).map((p) => [p.id, { snapshot: p.snapshotId, content: JSON.stringify(p.entries) }]),
+        playlists(world).map((p) => [p.id, { snapshot: p.snapshotId, content: JSON.stringify(p.entries) }]),
       );
-      advanceCatalog(catalog, 1);
-      for (const p of playlists(catalog)) {
+      advanceWorld(world, 1);
+      for (const p of playlists(world)) {
         const old = before.get(p.id)!;
         const contentChanged = JSON.stringify(p.entries) !== old.content;
         expect(p.snapshotId !== old.snapshot, `${p.id} on day ${day}`).toBe(contentChanged);
@@ -167,21 +167,21 @@ describe('advanceCatalog(catalog, days)', () => {
   });
 
   it('releases new albums dated the new day, and dates new playlist rows and plays within it', () => {
-    const catalog = createCatalog({ seed: 42, scale: 1, day: 0 });
-    const albumsBefore = new Set(catalog.albumIds);
-    const playsBefore = catalog.plays.length;
+    const world = createWorld({ seed: 42, scale: 1, day: 0 });
+    const albumsBefore = new Set(world.albumIds);
+    const playsBefore = world.plays.length;
     const rowsBefore = new Set(
-      playlists(catalog).flatMap((p) => p.entries.map((e) => `${p.id}|${e.ref}|${e.addedAt}`)),
+      playlists(world).flatMap((p) => p.entries.map((e) => `${p.id}|${e.ref}|${e.addedAt}`)),
     );
-    advanceCatalog(catalog, 1);
-    const fresh = catalog.albumIds.filter((id) => !albumsBefore.has(id)).map((id) => catalog.albums.get(id)!);
+    advanceWorld(world, 1);
+    const fresh = world.albumIds.filter((id) => !albumsBefore.has(id)).map((id) => world.albums.get(id)!);
     expect(fresh.length).toBeGreaterThanOrEqual(1);
     for (const album of fresh) {
       expect(album.releaseDate).toBe('2026-11-02');
       expect(album.releaseDay).toBe(1);
     }
     const dayStart = dayStartMs(1);
-    const newRows = playlists(catalog).flatMap((p) =>
+    const newRows = playlists(world).flatMap((p) =>
       p.entries.filter((e) => !rowsBefore.has(`${p.id}|${e.ref}|${e.addedAt}`)),
     );
     expect(newRows.length).toBeGreaterThan(0);
@@ -189,7 +189,7 @@ describe('advanceCatalog(catalog, days)', () => {
       expect(row.addedAt).toBeGreaterThanOrEqual(dayStart);
       expect(row.addedAt).toBeLessThan(dayStart + DAY_MS);
     }
-    const newPlays = catalog.plays.slice(playsBefore);
+    const newPlays = world.plays.slice(playsBefore);
     expect(newPlays.length).toBeGreaterThan(0);
     for (const play of newPlays) {
       expect(play.playedAt).toBeGreaterThanOrEqual(dayStart);

@@ -4,17 +4,17 @@
 // endpoints do exactly the same thing.
 import { TunelakeError } from '../errors.js';
 import { type AuthStore, DEMO_SCOPES, parseScopes } from './auth.js';
-import { advanceCatalog, type Catalog, createCatalog } from './catalog.js';
 import type { FaultInjector } from './faults.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { StatsRecorder } from './stats.js';
 import type { TierRules } from './tiers.js';
+import { advanceWorld, createWorld, type World } from './world.js';
 
 export interface EmulatorState {
   readonly rules: TierRules;
   readonly seed: number;
   readonly scale: number;
-  catalog: Catalog;
+  world: World;
   readonly auth: AuthStore;
   readonly limiter: RateLimiter;
   readonly faults: FaultInjector;
@@ -38,15 +38,15 @@ export function setDay(state: EmulatorState, day: number): number {
       `Invalid day ${JSON.stringify(day)}: expected an integer >= 0.`,
     );
   }
-  if (day >= state.catalog.day) advanceCatalog(state.catalog, day - state.catalog.day);
+  if (day >= state.world.day) advanceWorld(state.world, day - state.world.day);
   else
-    state.catalog = createCatalog({
+    state.world = createWorld({
       seed: state.seed,
       scale: state.scale,
       day,
-      prolificArtists: state.catalog.prolificArtists,
+      prolificArtists: state.world.prolificArtists,
     });
-  return state.catalog.day;
+  return state.world.day;
 }
 
 export function advanceDays(state: EmulatorState, days: number): number {
@@ -56,7 +56,7 @@ export function advanceDays(state: EmulatorState, days: number): number {
       `Invalid number of days ${JSON.stringify(days)}: expected an integer >= 0.`,
     );
   }
-  return setDay(state, state.catalog.day + days);
+  return setDay(state, state.world.day + days);
 }
 
 export interface RefreshTokenRequest {
@@ -67,8 +67,8 @@ export interface RefreshTokenRequest {
 
 /** A refresh token as if the user had just logged in (default: the demo user, tunelake's scopes). */
 export function issueUserRefreshToken(state: EmulatorState, request: RefreshTokenRequest = {}): string {
-  const userId = request.userId ?? state.catalog.demoUserId;
-  if (!state.catalog.users.has(userId)) {
+  const userId = request.userId ?? state.world.demoUserId;
+  if (!state.world.users.has(userId)) {
     throw new TunelakeError(
       'INVALID_ARGUMENT',
       `Unknown user "${userId}": expected the id of a generated user.`,

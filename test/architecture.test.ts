@@ -12,7 +12,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
 
 function isTestCode(path: string): boolean {
-  return path.endsWith('.test.ts') || path.includes('/test-support/') || path.endsWith('test-helpers.ts');
+  return path.endsWith('.test.ts') || path.includes('/test-support/');
 }
 
 function sourceFiles(dir: string): string[] {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emulator } from './server.js';
-import { appToken, collectPages, get, type JsonReply, userToken } from './test-helpers.js';
+import { appToken, collectPages, get, type JsonReply, userToken } from './test-support/http.js';
 import { dayStartMs, worldSummary } from './world.js';
 
 /** A playlist row as parsed JSON (read field by field). */

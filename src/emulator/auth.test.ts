@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emulator } from './server.js';
-import { BASIC, CLIENT_ID, get, postForm, userToken } from './test-helpers.js';
+import { BASIC, CLIENT_ID, get, postForm, userToken } from './test-support/http.js';
 
 const DAY = 86_400_000;
 let clock = Date.UTC(2026, 10, 25, 12);

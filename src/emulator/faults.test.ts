@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NO_FAULTS } from './faults.js';
 import { Emulator } from './server.js';
-import { appToken, get } from './test-helpers.js';
+import { appToken, get } from './test-support/http.js';
 
 let emu: Emulator;
 let token: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emulator } from './server.js';
-import { appToken, get, userToken } from './test-helpers.js';
+import { appToken, get, userToken } from './test-support/http.js';
 import { TOP_50_GLOBAL_ID, worldSummary } from './world.js';
 
 const FORBIDDEN = { error: { status: 403, message: 'Forbidden' } };

@@ -5,7 +5,12 @@ import type { World } from '../emulator/world.js';
 import { isTunelakeError, type TunelakeError } from '../errors.js';
 import { createSpotifyClient, type SpotifyClient } from './client.js';
 import { collectItems } from './paging.js';
-import { countRoutes, createFakeTime, type EmulatorConfigOptions, emulatorConfig } from './test-helpers.js';
+import {
+  countRoutes,
+  createFakeTime,
+  type EmulatorConfigOptions,
+  emulatorConfig,
+} from './test-support/clock-and-logger.js';
 
 let dev: Emulator;
 let ext: Emulator;

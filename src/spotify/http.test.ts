@@ -14,7 +14,7 @@ import {
   type EmulatorConfigOptions,
   emulatorConfig,
   sum,
-} from './test-helpers.js';
+} from './test-support/clock-and-logger.js';
 
 const NO_FAULTS = {
   latencyMs: 0,

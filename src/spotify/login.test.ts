@@ -12,7 +12,7 @@ import { Emulator } from '../emulator/server.js';
 import { isTunelakeError, type TunelakeError } from '../errors.js';
 import { createSpotifyClient } from './client.js';
 import { DEFAULT_SCOPES, login, saveCredentials } from './login.js';
-import { emulatorConfig } from './test-helpers.js';
+import { emulatorConfig } from './test-support/clock-and-logger.js';
 
 let emu: Emulator;
 let dir: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TunelakeError } from '../errors.js';
 import { createRateLimiter } from './rate-limiter.js';
-import { createFakeTime, sum } from './test-helpers.js';
+import { createFakeTime, sum } from './test-support/clock-and-logger.js';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 

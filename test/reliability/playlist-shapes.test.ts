@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AccessTier, loadConfig, type Sources } from '../../src/config.js';
 import { Emulator } from '../../src/emulator/server.js';
-import { get, userToken } from '../../src/emulator/test-helpers.js';
+import { get, userToken } from '../../src/emulator/test-support/http.js';
 import { silentLogger } from '../../src/log.js';
 import { run } from '../../src/pipeline.js';
 import { createRuntime } from '../../src/runtime.js';

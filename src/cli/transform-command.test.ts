@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerTransformCommand } from '../cli/transform-command.js';
 import { createLocalObjectStore } from '../storage/local.js';
-import { fixtureRuns, landFixtureRun } from './test-support/fixture-lake.js';
-import type { TransformInfo } from './transform.js';
+import { fixtureRuns, landFixtureRun } from '../transform/test-support/fixture-lake.js';
+import type { TransformInfo } from '../transform/transform.js';
+import { registerTransformCommand } from './transform-command.js';
 
 async function run(args: string[]): Promise<string> {
   const program = new Command('tunelake').exitOverride();

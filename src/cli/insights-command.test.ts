@@ -5,12 +5,12 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASET, TABLE_SCHEMAS } from '../../test/golden/insights/dataset.js';
 import { EXPECTED } from '../../test/golden/insights/expected.js';
-import { registerInsightsCommand } from '../cli/insights-command.js';
 import { loadConfig } from '../config.js';
+import { INSIGHT_NAMES } from '../insights/insights.js';
+import { writeFixtureLake } from '../insights/test-support/fixture-lake.js';
 import { silentLogger } from '../log.js';
 import { createRuntime } from '../runtime.js';
-import { INSIGHT_NAMES } from './insights.js';
-import { writeFixtureLake } from './test-support/fixture-lake.js';
+import { registerInsightsCommand } from './insights-command.js';
 
 const ENV = { TUNELAKE_CREDENTIALS: '/nonexistent/credentials.json', SPOTIFY_ACCESS_TIER: 'development' };
 

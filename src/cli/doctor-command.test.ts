@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listBucketKeys, type Moto, type MotoS3, motoS3Client, startMoto } from '../../test/support/moto.js';
-import { registerDoctorCommand } from '../cli/doctor-command.js';
 import { Emulator } from '../emulator/server.js';
+import { registerDoctorCommand } from './doctor-command.js';
 
 let dir: string;
 let emu: Emulator;

@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { emulatorOptionsFromFlags } from '../cli/emulator-command.js';
+import { PATH } from '../../test/support/env.js';
 import { isTunelakeError } from '../errors.js';
+import { emulatorOptionsFromFlags } from './emulator-command.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/tunelake.js');
 const children: ChildProcess[] = [];
@@ -175,5 +176,47 @@ describe('emulatorOptionsFromFlags(flags)', () => {
     const message = (caught as Error).message;
     for (const flag of ['--port', '--scale', '--day', '--fault-truncated', '--client-id'])
       expect(message).toContain(flag);
+  });
+});
+
+describe('tunelake emulator (the command)', () => {
+  it('answers a token request and a search within 2 s of start', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', '--json'], {
+      env: { PATH, TZ: 'UTC' },
+    });
+    try {
+      const started = Date.now();
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += String(d);
+          const line = out.split('\n').find((l) => l.trim().startsWith('{'));
+          if (line) resolve((JSON.parse(line) as { accountsUrl?: string; url?: string }).accountsUrl ?? '');
+        });
+        child.on('exit', (code) => reject(new Error(`emulator exited ${code}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const token = await fetch(`${url}/api/token`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from('tunelake-demo:tunelake-demo-secret').toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
+      const { access_token } = (await token.json()) as { access_token: string };
+      const search = await fetch(`${url}/v1/search?q=love&type=track`, {
+        headers: { Authorization: `Bearer ${access_token}` },
+      });
+      expect(search.status).toBe(200);
+      expect(((await search.json()) as { tracks: { items: unknown[] } }).tracks.items.length).toBeGreaterThan(
+        0,
+      );
+      // Start-up plus both answers (generous for a loaded CI machine: the README promises 2 s).
+      console.log(`emulator answered a token and a search ${Date.now() - started} ms after spawn`);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PATH } from '../../test/support/env.js';
-import { EXIT_CODES } from '../cli/exit-codes.js';
+import { EXIT_CODES } from './exit-codes.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tunelake.js');
 const EXPORT_DIR = join(import.meta.dirname, '..', '..', 'test', 'golden', 'streaming-history', 'export');

@@ -3,8 +3,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AccessTier, type Config, loadConfig } from '../config.js';
-import { createLogger, type Logger } from '../log.js';
+import { type AccessTier, type Config, loadConfig } from '../../config.js';
+import { createLogger, type Logger } from '../../log.js';
 
 export interface FakeTime {
   now: () => number;

@@ -7,11 +7,11 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { motoAthenaClient, startMoto } from '../../test/support/moto.js';
 import { parquetTableInput } from '../catalog/table-input.js';
-import { EXIT_CODES } from '../cli/exit-codes.js';
-import { formatCsv, formatTable, registerQueryCommand } from '../cli/query-command.js';
 import { isTunelakeError } from '../errors.js';
+import { DuckDb } from '../query/duckdb.js';
 import { type AthenaClientLike, createCatalog, createObjectStore } from '../runtime.js';
-import { DuckDb } from './duckdb.js';
+import { EXIT_CODES } from './exit-codes.js';
+import { formatCsv, formatTable, registerQueryCommand } from './query-command.js';
 
 let dir: string;
 let lake: string;

@@ -1,6 +1,7 @@
-// Small helpers the emulator's own tests share: tokens through the real accounts endpoints and
-// JSON GETs over real HTTP (Node's fetch), so every test exercises the wire format.
-import type { Emulator } from './server.js';
+// Small helpers the emulator's tests share (and the reliability suite's playlist-shape trial): tokens
+// through the real accounts endpoints and JSON GETs over real HTTP (Node's fetch), so every test
+// exercises the wire format.
+import type { Emulator } from '../server.js';
 
 export const CLIENT_ID = 'tunelake-demo';
 export const CLIENT_SECRET = 'tunelake-demo-secret';

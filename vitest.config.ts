@@ -10,6 +10,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two test files at a time. vitest's default is one fewer than the cores, which is one on a
+    // 2-core CI machine; most files wait on child processes, moto or Chromium much of the time.
+    maxWorkers: 2,
     env: { TZ: 'UTC', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

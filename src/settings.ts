@@ -159,7 +159,7 @@ export const SETTINGS: readonly Setting[] = [
     type: {
       kind: 'name',
       // A local folder (anything not starting with s3://), or an S3 location with a valid bucket name.
-      pattern: /^(?!s3:\/\/)[\s\S]*$|^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/,
+      pattern: new RegExp(`^(?!s3://)[\\s\\S]*$|${S3_LOCATION.source}`),
       expected: 's3://bucket[/prefix] with a valid bucket name, or a local folder',
       label: 'a folder or `s3://` location',
     },

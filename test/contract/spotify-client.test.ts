@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { Emulator, type FaultOptions } from '../../src/emulator/server.js';
+import { prolificArtistIds } from '../../src/emulator/world.js';
 import { isTunelakeError, type TunelakeError } from '../../src/errors.js';
+import type { SaveRefreshToken } from '../../src/spotify/auth.js';
 import { createSpotifyClient, type SpotifyClient } from '../../src/spotify/client.js';
 import { TrackSchema } from '../../src/spotify/schemas.js';
 import { TIERS } from '../../src/spotify/tiers.js';
@@ -235,8 +237,18 @@ async function failure(promise: Promise<unknown>): Promise<TunelakeError> {
 // Live-API behaviours the emulator plays only when asked (#14; docs/spotify-api.md): the client's
 // answer to each. Emulator only: they cannot be switched on against the real API.
 describe('SpotifyClient against the emulator with live-API knobs', () => {
-  async function clientFor(tier: 'development' | 'extended', faults: Partial<FaultOptions>) {
-    const emu = await Emulator.create({ port: 0, tier, seed: 42, faults });
+  async function clientFor(
+    tier: 'development' | 'extended',
+    faults: Partial<FaultOptions>,
+    more: { prolificArtists?: number; issuedAt?: number; saveRefreshToken?: SaveRefreshToken } = {},
+  ) {
+    const emu = await Emulator.create({
+      port: 0,
+      tier,
+      seed: 42,
+      faults,
+      ...(more.prolificArtists ? { prolificArtists: more.prolificArtists } : {}),
+    });
     const dir = mkdtempSync(join(tmpdir(), 'tunelake-contract-knobs-'));
     const config = loadConfig(
       {
@@ -246,10 +258,127 @@ describe('SpotifyClient against the emulator with live-API knobs', () => {
         clientId: 'tunelake-demo',
         tier,
       },
-      { SPOTIFY_CLIENT_SECRET: 'tunelake-demo-secret', SPOTIFY_REFRESH_TOKEN: emu.issueRefreshToken() },
+      {
+        SPOTIFY_CLIENT_SECRET: 'tunelake-demo-secret',
+        SPOTIFY_REFRESH_TOKEN: emu.issueRefreshToken(more.issuedAt ? { issuedAt: more.issuedAt } : {}),
+      },
     );
-    return { emu, client: createSpotifyClient(config) };
+    const deps = more.saveRefreshToken ? { saveRefreshToken: more.saveRefreshToken } : {};
+    return { emu, config, client: createSpotifyClient(config, deps) };
   }
+
+  it.each(['development', 'extended'] as const)(
+    'artistAlbums() of a large discography (prolificArtists, %s): grouped album, single, compilation, appears_on, newest first in each, all of them',
+    async (tier) => {
+      // The live ordering (spotify/web-api#1002, #1431): by group first, by date only within a group.
+      const { emu, client } = await clientFor(tier, {}, { prolificArtists: 1 });
+      try {
+        const artistId = prolificArtistIds(emu.world)[0]!;
+        const artist = emu.world.artists.get(artistId)!;
+        const items = [];
+        for await (const page of client.artistAlbums(artistId, ALL_GROUPS)) items.push(...page.items);
+        expect(items.length).toBe(artist.albumIds.length + artist.appearsOnAlbumIds.length);
+        expect(items.length).toBeGreaterThan(tier === 'development' ? 10 : 50);
+        const groupOf = (id: string) =>
+          artist.appearsOnAlbumIds.includes(id) ? 'appears_on' : emu.world.albums.get(id)!.albumType;
+        const groups = items.map((a) => groupOf(a.id));
+        const order = groups.map((g) => ALL_GROUPS.indexOf(g));
+        expect(order).toEqual([...order].sort((a, b) => a - b));
+        for (const group of ALL_GROUPS) {
+          const dates = items.filter((a) => groupOf(a.id) === group).map((a) => a.release_date);
+          expect(dates, group).toEqual([...dates].sort().reverse());
+        }
+      } finally {
+        await emu.close();
+      }
+    },
+  );
+
+  it('playlistItems() keeps local files and absent added_by, and counts an item type it does not store (chapterItems)', async () => {
+    const { emu, client } = await clientFor('extended', { chapterItems: true });
+    try {
+      let locals = 0;
+      let episodes = 0;
+      let items = 0;
+      let withoutAdder = 0;
+      for (const [id, playlist] of emu.world.playlists) {
+        const odd = (e: (typeof playlist.entries)[number]) =>
+          e.kind === 'local' || e.kind === 'episode' || e.addedBy === null;
+        if (!playlist.entries.some(odd)) continue;
+        episodes += playlist.entries.filter((e) => e.kind === 'episode').length;
+        for await (const page of client.playlistItems(id)) {
+          for (const item of page.items) {
+            items++;
+            if (item && item.added_by === undefined) withoutAdder++;
+            if (item?.is_local) {
+              locals++;
+              expect(item.track?.id ?? null).toBeNull();
+            }
+          }
+        }
+      }
+      expect(items).toBeGreaterThan(0);
+      expect(locals).toBeGreaterThan(0);
+      expect(withoutAdder).toBeGreaterThan(0);
+      expect(episodes).toBeGreaterThan(0);
+      expect(client.stats.unknownItemsSkipped).toBe(episodes);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('a refresh token Spotify rotates is handed to saveRefreshToken, and the old one stops working (rotateRefreshTokens)', async () => {
+    const saved: string[] = [];
+    const { emu, config, client } = await clientFor(
+      'development',
+      { rotateRefreshTokens: true },
+      { saveRefreshToken: async (token) => void saved.push(token.reveal()) },
+    );
+    try {
+      await client.me();
+      expect(saved).toHaveLength(1);
+      expect(saved[0]).not.toBe(config.spotify.refreshToken!.reveal());
+      const stale = await createSpotifyClient(config)
+        .me()
+        .catch((e: unknown) => e);
+      expect(isTunelakeError(stale, 'AUTH_INVALID_GRANT')).toBe(true);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('a 429 asking to wait hours is not retried: SPOTIFY_RATE_LIMITED, not retryable, with the time to wait for (rate429)', async () => {
+    const { emu, client } = await clientFor('development', { rate429: 1, retryAfterSeconds: 7200 });
+    try {
+      const before = Date.now();
+      const error = (await client.me().catch((e: unknown) => e)) as TunelakeError;
+      expect(isTunelakeError(error, 'SPOTIFY_RATE_LIMITED')).toBe(true);
+      expect(error.retryable).toBe(false);
+      const notBefore = Date.parse(
+        String((error.details.notBefore as { until?: string })?.until ?? error.details.notBefore),
+      );
+      expect(notBefore).toBeGreaterThanOrEqual(before + 7_100_000);
+      expect(emu.stats().byStatus['429']).toBe(1);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('a refresh token older than six months: the user calls fail naming tunelake login, the app-token calls still answer', async () => {
+    const sevenMonths = 7 * 30 * 86_400_000;
+    const { emu, client } = await clientFor('development', {}, { issuedAt: Date.now() - sevenMonths });
+    try {
+      const error = await client.me().catch((e: unknown) => e);
+      expect(isTunelakeError(error, 'AUTH_INVALID_GRANT')).toBe(true);
+      expect((error as TunelakeError).message).toContain('tunelake login');
+      const album = emu.world.albumIds[0]!;
+      let tracks = 0;
+      for await (const page of client.albumTracks(album)) tracks += page.items.length;
+      expect(tracks).toBeGreaterThan(0);
+    } finally {
+      await emu.close();
+    }
+  });
 
   it('artistAlbums() falls back to 10 a page on 400 Invalid limit (strictPageSize, extended)', async () => {
     const { emu, client } = await clientFor('extended', { strictPageSize: true });

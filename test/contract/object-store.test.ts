@@ -404,15 +404,15 @@ describe.each(IMPLEMENTATIONS)('ObjectStore on $name', (implementation) => {
       expect(await h.store.head('del/cas')).toBeUndefined();
     });
 
-    test('deleteMany removes 2500 keys (S3 deletes 1000 per request), skipping missing ones', async () => {
-      const keys = Array.from({ length: 2500 }, (_, i) => `bulk/${i % 10}/${i}`);
+    test('deleteMany removes 2100 keys (S3 deletes 1000 per request: three requests), skipping missing ones', async () => {
+      const keys = Array.from({ length: 2100 }, (_, i) => `bulk/${i % 10}/${i}`);
       await inParallel(keys, 16, (key) => h.store.put(key, 'x'));
       await h.store.put('bulk-neighbour', 'kept');
       await h.store.deleteMany([...keys, 'bulk/missing', keys[0]!]);
       expect(await keysOf(h.store.list('bulk/'))).toEqual([]);
       expect(await h.store.getText('bulk-neighbour')).toBe('kept');
       await h.store.deleteMany([]);
-    });
+    }, 120_000);
   });
 
   describe('missing keys', () => {

@@ -7,7 +7,9 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'infra/**/*.test.ts', 'bench/**/*.test.ts'],
     reporters: ['default', './test/support/count-reporter.ts'],
-    testTimeout: 30_000,
+    // A hang catcher, not a speed check: tests that run the real command in child processes take a
+    // minute when two files run at once on two cores.
+    testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Two test files at a time. vitest's default is one fewer than the cores, which is one on a

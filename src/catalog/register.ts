@@ -103,7 +103,29 @@ export async function register(
       throw new TunelakeError('INTERNAL', 'register() needs a crawler to register the raw zone.');
     info.raw.crawler = await runtime.crawler.crawl();
   }
+  // One Glue database, two lakes: the lake that registers last takes the raw tables over, as it does
+  // the typed tables. Partitions another lake left outside this one would make a table unreadable.
+  for (const dataset of raw.foreign) await dropForeignPartitions(store, catalog, dataset, logger);
   return info;
+}
+
+/** Deletes the partitions of a raw table that lie outside this lake's folder of that dataset. */
+async function dropForeignPartitions(store: ObjectStore, catalog: Catalog, dataset: string, logger: Logger) {
+  const home = prefixLocation(store, `${RAW_PREFIX}${dataset}/`);
+  const partitions = await catalog.getPartitions(RAW_DATABASE, dataset);
+  const foreign = partitions.filter((p) => !p.StorageDescriptor.Location.startsWith(home));
+  if (foreign.length === 0) return;
+  await catalog.deletePartitions(
+    RAW_DATABASE,
+    dataset,
+    foreign.map((p) => p.Values),
+  );
+  logger.warn(
+    `raw table ${RAW_DATABASE}.${dataset} pointed at another lake: ${foreign.length} of its partitions there were removed`,
+    {
+      example: foreign[0]!.StorageDescriptor.Location,
+    },
+  );
 }
 
 async function registerTable(runtime: RegisterRuntime, name: string, table: TableState, info: RegisterInfo) {
@@ -186,7 +208,7 @@ async function registerRawPartitions(
   store: ObjectStore,
   catalog: Catalog,
   logger: Logger,
-): Promise<{ created: number; missing: string[] }> {
+): Promise<{ created: number; missing: string[]; foreign: string[] }> {
   const tables = new Map((await listTables(catalog, RAW_DATABASE)).map((t) => [t.Name, t]));
   const registeredRuns = new Set<string>();
   for (const table of tables.values()) {
@@ -198,6 +220,7 @@ async function registerRawPartitions(
     }
   }
   const missing = new Set<string>();
+  const foreign = new Set<string>();
   let created = 0;
   for (const runId of await committedRunIds(store)) {
     if (registeredRuns.has(runId)) continue;
@@ -216,6 +239,7 @@ async function registerRawPartitions(
       // (one Glue database, two lakes), needs the crawler.
       if (!table || table.StorageDescriptor.Location !== prefixLocation(store, `${RAW_PREFIX}${dataset}/`)) {
         missing.add(dataset);
+        if (table) foreign.add(dataset);
         continue;
       }
       const keys = table.PartitionKeys.map((k) => k.Name);
@@ -230,5 +254,5 @@ async function registerRawPartitions(
       created += (await catalog.putPartitions(RAW_DATABASE, dataset, [partition])).created;
     }
   }
-  return { created, missing: [...missing].sort() };
+  return { created, missing: [...missing].sort(), foreign: [...foreign].sort() };
 }

@@ -42,7 +42,7 @@ function tunelake(args: string[], cwd: string, env: Record<string, string>) {
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -51,7 +51,10 @@ function tunelake(args: string[], cwd: string, env: Record<string, string>) {
   });
 }
 
-describe('tunelake lambda invoke and tunelake run on moto_server (child processes)', () => {
+// Each test runs several child processes, each loading the pipeline: minutes, not seconds, on a busy machine.
+describe('tunelake lambda invoke and tunelake run on moto_server (child processes)', {
+  timeout: 180_000,
+}, () => {
   let moto: Moto;
   let s3: S3Client;
   let glue: GlueClient;
@@ -268,5 +271,5 @@ describe('tunelake lambda invoke and tunelake run on moto_server (child processe
     );
     expect(typed.code, typed.stderr).toBe(0);
     expect((JSON.parse(typed.stdout) as Array<{ n: number }>)[0]?.n).toBeGreaterThan(0);
-  }, 120_000);
+  });
 });

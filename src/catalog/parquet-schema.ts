@@ -15,6 +15,7 @@ import {
   type DuckDBType,
   DuckDBTypeId,
 } from '@duckdb/node-api';
+import { sqlString } from '../query/sql-text.js';
 import { type HiveType, primitive, struct } from './infer.js';
 
 export interface ParquetSchema {
@@ -76,10 +77,6 @@ export function createParquetSchemaReader(): ParquetSchemaReader {
       opened = undefined;
     },
   };
-}
-
-function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
 }
 
 /** DuckDB's view of a Parquet type -> the Hive type a Glue crawler writes. */

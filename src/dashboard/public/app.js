@@ -1725,9 +1725,18 @@ async function drawPage() {
           ? Object.fromEntries(Object.entries(panel.controls).map(([k, v]) => [k, v[0]]))
           : {};
         const render = () => {
+          // Say "match these filters" only when a filter was sent: an empty insight is not a filter's doing.
+          const filtered = [...new URL(url, window.location.href).searchParams.keys()].some((k) =>
+            ['from', 'to', 'playlist', 'artist'].includes(k),
+          );
           const out =
             answer.rows.length === 0
-              ? el('p', { class: 'notice', text: 'No rows match these filters.' })
+              ? el('p', {
+                  class: 'notice',
+                  text: filtered
+                    ? 'No rows match these filters.'
+                    : 'This insight has no rows in this lake yet (no filter is set).',
+                })
               : panel.render(answer, control);
           body.replaceChildren(...(Array.isArray(out) ? out : [out]));
           if (answer.truncated)

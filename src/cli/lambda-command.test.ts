@@ -190,20 +190,22 @@ describe('tunelake lambda invoke and tunelake run on moto_server (child processe
     expect(empty.stderr).toContain('has no committed run yet');
   });
 
+  /** A user's settings for an S3 lake with the Glue catalog: the test's emulator and a small set of sources. */
+  const cliEnv = (lake: string) => ({
+    ...aws,
+    TUNELAKE_LAKE: lake,
+    TUNELAKE_CATALOG: 'glue',
+    TUNELAKE_CONFIG: join(dir, 'sources.json'),
+    SPOTIFY_CLIENT_ID: 'tunelake-demo',
+    SPOTIFY_CLIENT_SECRET: CLIENT_SECRET,
+    SPOTIFY_REFRESH_TOKEN: refreshToken,
+    SPOTIFY_ACCOUNTS_URL: emu.url,
+    SPOTIFY_API_URL: emu.apiUrl,
+    TUNELAKE_RATE_LIMIT: '1500',
+  });
+
   test('tunelake run with TUNELAKE_LAKE=s3://, TUNELAKE_CATALOG=glue and TUNELAKE_S3_ENDPOINT: the whole pipeline, then a query', async () => {
-    const env = {
-      ...aws,
-      TUNELAKE_LAKE: 's3://cli-lake/music',
-      TUNELAKE_CATALOG: 'glue',
-      // The test's emulator and a small set of sources, through the CLI's ordinary settings.
-      TUNELAKE_CONFIG: join(dir, 'sources.json'),
-      SPOTIFY_CLIENT_ID: 'tunelake-demo',
-      SPOTIFY_CLIENT_SECRET: CLIENT_SECRET,
-      SPOTIFY_REFRESH_TOKEN: refreshToken,
-      SPOTIFY_ACCOUNTS_URL: emu.url,
-      SPOTIFY_API_URL: emu.apiUrl,
-      TUNELAKE_RATE_LIMIT: '1500',
-    };
+    const env = cliEnv('s3://cli-lake/music');
     const run = await tunelake(['run', '--json'], dir, env);
     expect(run.code, run.stderr).toBe(0);
     const info = JSON.parse(run.stdout) as {
@@ -232,18 +234,7 @@ describe('tunelake lambda invoke and tunelake run on moto_server (child processe
   });
 
   test('tunelake extract, then transform, then query on an S3 lake with the Glue catalog (the stage commands)', async () => {
-    const env = {
-      ...aws,
-      TUNELAKE_LAKE: 's3://stages-lake/music',
-      TUNELAKE_CATALOG: 'glue',
-      TUNELAKE_CONFIG: join(dir, 'sources.json'),
-      SPOTIFY_CLIENT_ID: 'tunelake-demo',
-      SPOTIFY_CLIENT_SECRET: CLIENT_SECRET,
-      SPOTIFY_REFRESH_TOKEN: refreshToken,
-      SPOTIFY_ACCOUNTS_URL: emu.url,
-      SPOTIFY_API_URL: emu.apiUrl,
-      TUNELAKE_RATE_LIMIT: '1500',
-    };
+    const env = cliEnv('s3://stages-lake/music');
     const extracted = await tunelake(['extract', '--json'], dir, env);
     expect(extracted.code, extracted.stderr).toBe(0);
     const landed = (JSON.parse(extracted.stdout) as { records: Record<string, number> }).records;

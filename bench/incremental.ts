@@ -5,6 +5,8 @@
 //   npx tsx bench/incremental.ts --quick     # histories of 20k and 100k
 //   npx tsx bench/incremental.ts --history 100000,1000000 --daily 10000
 //   npm run bench:incremental -- --quick
+//   npx tsx bench/incremental.ts --history 1000000 --cache ~/tl-bench   # keep the generated, transformed
+//                                            # history there and reuse it (transformed again if the SQL changed)
 //
 // For each history size a raw zone of watched playlists is generated (bench/playlist-lake.ts: about
 // `--daily` playlist items land each simulated day, the first day lands every playlist), and every
@@ -14,11 +16,22 @@
 // - incremental: the last run transformed on top of the history (what a daily `tunelake run` does);
 // - alone: the same run's raw objects and manifest copied into an empty lake and transformed there.
 // The ratios incremental / alone (wall and CPU time) say whether a daily run's cost is flat in the
-// lake's age; the target is <= 1.5 at every history size, with peak RSS <= 512 MiB. Both run with
+// lake's age (median of --repetitions, 3 by default, the two sides alternating, each on a fresh copy of
+// its lake); the target is <= 1.5 at every history size, with peak RSS <= 512 MiB. Both run with
 // the default settings (the default DuckDB memory limit of src/config.ts).
 // Results go to bench/results/incremental.json (incremental-quick.json with --quick) and stdout.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,12 +41,12 @@ import { loadConfig } from '../src/config.js';
 import { manifestKey } from '../src/lake.js';
 import { type Logger, silentLogger } from '../src/log.js';
 import { createLocalObjectStore } from '../src/storage/local.js';
-import { transform } from '../src/transform/transform.js';
+import { codeVersion, transform } from '../src/transform/transform.js';
 import { generatePlaylistLake, type PlaylistLakeInfo } from './playlist-lake.js';
-import { formatTable, machineInfo, maxRssBytes, mib, sampleRss, writeResults } from './support.js';
+import { formatTable, machineInfo, maxRssBytes, medianOf, mib, sampleRss, writeResults } from './support.js';
 
 const USAGE =
-  'Usage: npx tsx bench/incremental.ts [--quick] [--history N,N,...] [--daily N] [--playlists N] [--seed N] [--history-memory-limit SIZE] [--out FILE]';
+  'Usage: npx tsx bench/incremental.ts [--quick] [--history N,N,...] [--daily N] [--playlists N] [--seed N] [--repetitions N] [--cache DIR] [--history-memory-limit SIZE] [--out FILE]';
 const TARGET_RATIO = 1.5;
 const TARGET_RSS_MIB = 512;
 
@@ -103,6 +116,7 @@ interface SizeResult {
   newRunRecords: number;
   generationMs: number;
   historyTransformMs: number;
+  repetitions: number;
   incremental: Measurement;
   alone: Measurement;
   ratios: { wall: number; cpu: number; peakRss: number };
@@ -110,88 +124,181 @@ interface SizeResult {
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+interface History {
+  /** The history lake (every run but the new one transformed; the new run committed, not yet transformed). */
+  lake: string;
+  /** The new run's raw objects and manifest alone in an empty lake. */
+  alone: string;
+  history: number;
+  historyRuns: number;
+  newRunRecords: number;
+  generationMs: number;
+  historyTransformMs: number;
+  /** The transform SQL's version the history was transformed with (codeVersion()). */
+  codeVersion: string;
+}
+
+/**
+ * Generates a history (or reuses the one under `cacheDir`, whose generation and first transform take
+ * most of a large size's time), transformed up to the new run. A cached history transformed by other
+ * SQL is transformed again (the incremental run would otherwise be a full rebuild).
+ */
+async function prepareHistory(
+  root: string,
+  history: number,
+  daily: number,
+  playlists: number,
+  seed: number,
+  historyMemoryLimit: string,
+  log: (m: string) => void,
+): Promise<History> {
+  const metaPath = join(root, 'history.json');
+  const code = codeVersion();
+  if (existsSync(metaPath)) {
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as History;
+    if (meta.codeVersion === code) {
+      log(`history ${history}: reusing ${root}`);
+      return meta;
+    }
+    log(`history ${history}: the cached history was transformed by other SQL; transforming it again`);
+    meta.historyTransformMs = await transformHistory(meta.lake, historyMemoryLimit, true);
+    meta.codeVersion = code;
+    writeFileSync(metaPath, JSON.stringify(meta, null, 2));
+    return meta;
+  }
+  rmSync(root, { recursive: true, force: true });
+  const lakeDir = join(root, 'lake');
+  const store = createLocalObjectStore({ root: lakeDir });
+  // The first day lands every playlist (about 5 days' worth), later days about `daily` items each.
+  const firstDay = 5 * daily;
+  const runs = Math.max(2, Math.round((history + daily - firstDay) / daily) + 1);
+  // One run more than measured: the generator's last run absorbs what its calibration missed (at 1M
+  // it landed 54 items), so the measured run is the one before, a typical day, and the spare one's
+  // manifest is removed (a run that never committed: the transform does not see it).
+  const info: PlaylistLakeInfo = await generatePlaylistLake(
+    store,
+    {
+      records: history + 2 * daily,
+      playlists,
+      runs: runs + 1,
+      seed,
+      changeProbability: daily / firstDay,
+      catalogScale: 4,
+    },
+    () => {},
+  );
+  const spare = info.runs.at(-1)!;
+  rmSync(store.localPath!(manifestKey(spare.runId)));
+  const last = info.runs.at(-2)!;
+  log(
+    `history ${history}: ${runs} runs generated in ${(info.generationMs / 1000).toFixed(0)} s; the new run lands ${last.playlistItems} items`,
+  );
+  const historyTransformMs = await transformHistory(lakeDir, historyMemoryLimit, false);
+  log(`history ${history}: first transform of the history took ${(historyTransformMs / 1000).toFixed(1)} s`);
+
+  // The same run alone in an empty lake.
+  const manifest = store.localPath!(manifestKey(last.runId));
+  const aloneDir = join(root, 'alone');
+  mkdirSync(join(aloneDir, 'runs'), { recursive: true });
+  cpSync(manifest, join(aloneDir, 'runs', `${last.runId}.json`));
+  for (const dataset of readdirSync(join(lakeDir, 'raw'))) {
+    const from = join(lakeDir, 'raw', dataset, `dt=${last.dt}`, `run=${last.runId}`);
+    if (!existsSync(from)) continue;
+    cpSync(from, join(aloneDir, 'raw', dataset, `dt=${last.dt}`, `run=${last.runId}`), { recursive: true });
+  }
+  const meta: History = {
+    lake: lakeDir,
+    alone: aloneDir,
+    history: info.records - last.playlistItems - spare.playlistItems,
+    historyRuns: runs - 1,
+    newRunRecords: last.playlistItems,
+    generationMs: info.generationMs,
+    historyTransformMs,
+    codeVersion: code,
+  };
+  writeFileSync(metaPath, JSON.stringify(meta, null, 2));
+  return meta;
+}
+
+/** Transforms every committed run but the newest (its manifest set aside meanwhile); returns the ms taken. */
+async function transformHistory(lakeDir: string, memoryLimit: string, full: boolean): Promise<number> {
+  const store = createLocalObjectStore({ root: lakeDir });
+  const newest = readdirSync(join(lakeDir, 'runs'))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .at(-1)!;
+  const manifest = join(lakeDir, 'runs', newest);
+  renameSync(manifest, `${manifest}.aside`);
+  try {
+    const t0 = performance.now();
+    await transform({ store }, { memoryLimit, full });
+    return Math.round(performance.now() - t0);
+  } finally {
+    renameSync(`${manifest}.aside`, manifest);
+  }
+}
+
 async function measureSize(
   history: number,
   daily: number,
   playlists: number,
   seed: number,
+  repetitions: number,
   memoryLimit: string | undefined,
   historyMemoryLimit: string,
+  cacheDir: string | undefined,
   log: (m: string) => void,
 ): Promise<SizeResult> {
-  const root = mkdtempSync(join(tmpdir(), 'tl-bench-incremental-'));
+  const scratch = mkdtempSync(join(tmpdir(), 'tl-bench-incremental-'));
+  const root =
+    cacheDir === undefined
+      ? join(scratch, 'history')
+      : join(cacheDir, `h${history}-d${daily}-p${playlists}-s${seed}`);
   try {
-    const lakeDir = join(root, 'lake');
-    const store = createLocalObjectStore({ root: lakeDir });
-    // The first day lands every playlist (about 5 days' worth), later days about `daily` items each.
-    const firstDay = 5 * daily;
-    const runs = Math.max(2, Math.round((history + daily - firstDay) / daily) + 1);
-    // One run more than measured: the generator's last run absorbs what its calibration missed (at 1M
-    // it landed 54 items), so the measured run is the one before, a typical day, and the spare one's
-    // manifest is removed (a run that never committed: the transform does not see it).
-    const info: PlaylistLakeInfo = await generatePlaylistLake(
-      store,
-      {
-        records: history + 2 * daily,
-        playlists,
-        runs: runs + 1,
-        seed,
-        changeProbability: daily / firstDay,
-        catalogScale: 4,
-      },
-      () => {},
-    );
-    const spare = info.runs.at(-1)!;
-    rmSync(store.localPath!(manifestKey(spare.runId)));
-    const last = info.runs.at(-2)!;
-    log(
-      `history ${history}: ${runs} runs generated in ${(info.generationMs / 1000).toFixed(0)} s; the new run lands ${last.playlistItems} items`,
-    );
-
-    // The history, transformed: every run but the last (its manifest set aside meanwhile).
-    const manifest = store.localPath!(manifestKey(last.runId));
-    renameSync(manifest, `${manifest}.aside`);
-    const t0 = performance.now();
-    await transform({ store }, { memoryLimit: historyMemoryLimit });
-    const historyTransformMs = Math.round(performance.now() - t0);
-    renameSync(`${manifest}.aside`, manifest);
-    log(
-      `history ${history}: first transform of the history took ${(historyTransformMs / 1000).toFixed(1)} s`,
-    );
-
-    // The same run alone in an empty lake.
-    const aloneDir = join(root, 'alone');
-    mkdirSync(join(aloneDir, 'runs'), { recursive: true });
-    cpSync(manifest, join(aloneDir, 'runs', `${last.runId}.json`));
-    for (const dataset of readdirSync(join(lakeDir, 'raw'))) {
-      const from = join(lakeDir, 'raw', dataset, `dt=${last.dt}`, `run=${last.runId}`);
-      if (!existsSync(from)) continue;
-      cpSync(from, join(aloneDir, 'raw', dataset, `dt=${last.dt}`, `run=${last.runId}`), { recursive: true });
+    const h = await prepareHistory(root, history, daily, playlists, seed, historyMemoryLimit, log);
+    // Side by side, alternating, each on a fresh copy (a transform changes its lake).
+    const incremental: Measurement[] = [];
+    const alone: Measurement[] = [];
+    for (let i = 0; i < repetitions; i++) {
+      for (const [from, into] of [
+        [h.lake, incremental],
+        [h.alone, alone],
+      ] as const) {
+        const copy = join(scratch, `copy-${i}`);
+        cpSync(from, copy, { recursive: true });
+        try {
+          into.push(await runChild({ lake: copy, memoryLimit }));
+        } finally {
+          rmSync(copy, { recursive: true, force: true });
+        }
+      }
+      if (incremental.at(-1)!.full)
+        throw new Error('the incremental transform rebuilt everything: the history is not what it should be');
     }
-
-    const incremental = await runChild({ lake: lakeDir, memoryLimit });
-    const alone = await runChild({ lake: aloneDir, memoryLimit });
+    const inc = medianOf(incremental);
+    const one = medianOf(alone);
     const result: SizeResult = {
-      history: info.records - last.playlistItems - spare.playlistItems,
-      historyRuns: runs - 1,
-      newRunRecords: last.playlistItems,
-      generationMs: info.generationMs,
-      historyTransformMs,
-      incremental,
-      alone,
+      history: h.history,
+      historyRuns: h.historyRuns,
+      newRunRecords: h.newRunRecords,
+      generationMs: h.generationMs,
+      historyTransformMs: h.historyTransformMs,
+      repetitions,
+      incremental: inc,
+      alone: one,
       ratios: {
-        wall: round(incremental.wallMs / alone.wallMs),
-        cpu: round(incremental.cpuMs / alone.cpuMs),
-        peakRss: round(incremental.maxRssBytes / alone.maxRssBytes),
+        wall: round(inc.wallMs / one.wallMs),
+        cpu: round(inc.cpuMs / one.cpuMs),
+        peakRss: round(inc.maxRssBytes / one.maxRssBytes),
       },
     };
     log(
-      `history ${history}: incremental ${incremental.wallMs} ms (read ${incremental.runsRead} run), alone ${alone.wallMs} ms: ` +
-        `${result.ratios.wall}x wall, ${result.ratios.cpu}x CPU; peak RSS ${mib(incremental.maxRssBytes)} vs ${mib(alone.maxRssBytes)}`,
+      `history ${history}: incremental ${inc.wallMs} ms / ${inc.cpuMs} ms CPU (read ${inc.runsRead} run), alone ${one.wallMs} ms / ${one.cpuMs} ms CPU ` +
+        `(median of ${repetitions}): ${result.ratios.wall}x wall, ${result.ratios.cpu}x CPU; peak RSS ${mib(inc.maxRssBytes)} vs ${mib(one.maxRssBytes)}`,
     );
     return result;
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -205,6 +312,8 @@ async function main(): Promise<void> {
       playlists: { type: 'string' },
       seed: { type: 'string' },
       'history-memory-limit': { type: 'string' },
+      repetitions: { type: 'string' },
+      cache: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -220,7 +329,8 @@ async function main(): Promise<void> {
   const daily = Number(values.daily ?? 10_000);
   const playlists = Number(values.playlists ?? 300);
   const seed = Number(values.seed ?? 15);
-  if ([...histories, daily, playlists, seed].some((n) => !Number.isFinite(n) || n <= 0)) {
+  const repetitions = Number(values.repetitions ?? 3);
+  if ([...histories, daily, playlists, seed, repetitions].some((n) => !Number.isFinite(n) || n <= 0)) {
     throw new Error(`Every number must be positive. ${USAGE}`);
   }
   // The default settings, as `tunelake run` has them.
@@ -233,7 +343,19 @@ async function main(): Promise<void> {
 
   const results: SizeResult[] = [];
   for (const history of histories)
-    results.push(await measureSize(history, daily, playlists, seed, memoryLimit, historyMemoryLimit, log));
+    results.push(
+      await measureSize(
+        history,
+        daily,
+        playlists,
+        seed,
+        repetitions,
+        memoryLimit,
+        historyMemoryLimit,
+        values.cache,
+        log,
+      ),
+    );
 
   const table = formatTable(
     [
@@ -270,7 +392,15 @@ async function main(): Promise<void> {
   await writeResults(out, {
     benchmark: 'incremental',
     machine: machineInfo(),
-    params: { histories, daily, playlists, seed, memoryLimit: memoryLimit ?? null, historyMemoryLimit },
+    params: {
+      histories,
+      daily,
+      playlists,
+      seed,
+      repetitions,
+      memoryLimit: memoryLimit ?? null,
+      historyMemoryLimit,
+    },
     targets: { ratio: TARGET_RATIO, peakRssMiB: TARGET_RSS_MIB },
     results,
   });

@@ -85,6 +85,40 @@ describe('DuckDb.run(sql)', () => {
   });
 });
 
+describe('DuckDb.connect()', () => {
+  it('opens another connection to the same tables, in UTC, running statements alongside the first', async () => {
+    const db = await DuckDb.create();
+    try {
+      const other = await db.connect();
+      await db.run('CREATE TABLE t AS SELECT range AS n FROM range(5)');
+      expect(await other.all('SELECT sum(n) AS s FROM t')).toEqual([{ s: 10 }]);
+      expect(await other.all("SELECT current_setting('TimeZone') AS tz")).toEqual([{ tz: 'UTC' }]);
+      // Two statements in flight at once, one per connection.
+      const [a, b] = await Promise.all([
+        db.all('SELECT count(*) AS n FROM range(200000) r, t'),
+        other.all('SELECT count(*) AS n FROM range(100000) r, t'),
+      ]);
+      expect([a, b]).toEqual([[{ n: 1_000_000 }], [{ n: 500_000 }]]);
+      // A temp table is its connection's own.
+      await other.run('CREATE TEMP TABLE mine AS SELECT 1 AS x');
+      await expect(db.all('SELECT * FROM mine')).rejects.toThrow(/mine/);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('closing the other connection leaves the database open; closing the database closes both', async () => {
+    const db = await DuckDb.create();
+    const other = await db.connect();
+    await other.close();
+    await expect(other.all('SELECT 1 AS x')).rejects.toThrow(/closed/);
+    expect(await db.all('SELECT 1 AS x')).toEqual([{ x: 1 }]);
+    const third = await db.connect();
+    await db.close();
+    await expect(third.all('SELECT 1 AS x')).rejects.toThrow(/closed/);
+  });
+});
+
 describe('sqlString(value) and sqlIdentifier(name)', () => {
   it('quote values and names so that DuckDB reads them back unchanged', async () => {
     const db = await DuckDb.create({ threads: 1 });

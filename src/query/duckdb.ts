@@ -57,16 +57,21 @@ export class DuckDb {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
   readonly #ownedTempDir: string | undefined;
+  /** The database this is another connection to (connect()); undefined for the database itself. */
+  readonly #parent: DuckDb | undefined;
+  readonly #children = new Set<DuckDb>();
   #closed = false;
 
   private constructor(
     instance: DuckDBInstance,
     connection: DuckDBConnection,
     ownedTempDir: string | undefined,
+    parent?: DuckDb,
   ) {
     this.#instance = instance;
     this.#connection = connection;
     this.#ownedTempDir = ownedTempDir;
+    this.#parent = parent;
   }
 
   static async create(options: DuckDbOptions = {}): Promise<DuckDb> {
@@ -117,11 +122,36 @@ export class DuckDb {
     }
   }
 
+  /**
+   * Another connection to the same database: its statements run concurrently with this one's and see
+   * the same tables (temp tables and session settings are its own; most settings, such as
+   * preserve_insertion_order, are the instance's). Closing it leaves the database open; closing the
+   * database closes it too.
+   */
+  async connect(): Promise<DuckDb> {
+    this.#assertOpen();
+    if (this.#parent !== undefined) return this.#parent.connect();
+    try {
+      const connection = await this.#instance.connect();
+      await connection.run("SET TimeZone = 'UTC'");
+      const child = new DuckDb(this.#instance, connection, undefined, this);
+      this.#children.add(child);
+      return child;
+    } catch (error) {
+      throw duckDbError(error, 'open another connection');
+    }
+  }
+
   /** Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#connection.closeSync();
+    if (this.#parent !== undefined) {
+      this.#parent.#children.delete(this);
+      return;
+    }
+    for (const child of this.#children) await child.close();
     this.#instance.closeSync();
     if (this.#ownedTempDir) rmSync(this.#ownedTempDir, { recursive: true, force: true });
   }

@@ -18,7 +18,7 @@
 // The output is deterministic: rows in a total order, fixed file names, no clock in the data.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { TunelakeError } from '../errors.js';
@@ -31,6 +31,7 @@ import { HIVE_TYPE_OF_DUCKDB } from '../query/hive-types.js';
 import { sqlIdentifier, sqlString } from '../query/sql-text.js';
 import { makeDirs } from '../storage/make-dirs.js';
 import type { ObjectStore } from '../storage/store.js';
+import { mapOnPool, runOnPool } from './pool.js';
 import {
   type OutputFile,
   partitionPrefix,
@@ -125,6 +126,8 @@ export interface TransformRuntime {
 }
 
 const MANIFEST_CONCURRENCY = 8;
+/** DuckDB connections an incremental transform spreads its tables over (at most one per core). */
+const MAX_CONNECTIONS = 2;
 
 export async function transform(runtime: TransformRuntime, deps: TransformDeps = {}): Promise<TransformInfo> {
   const { store } = runtime;
@@ -197,8 +200,14 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
       memoryLimit: deps.memoryLimit,
     });
     const carried = full ? undefined : await stageCarry(store, state.carry!, batch, join(work, 'carried'));
+    // A small incremental day is hundreds of short statements: a second connection keeps both cores
+    // busy (pool.ts). A full rebuild's statements are big and use every core on their own, and two of
+    // them at once would share one memory limit: it stays on one connection.
+    const pool = [db];
+    const connections = Math.min(MAX_CONNECTIONS, deps.threads ?? availableParallelism());
+    if (!full) for (let i = 1; i < connections; i++) pool.push(await db.connect());
     const built = await build(
-      db,
+      pool,
       store,
       manifests,
       newRuns,
@@ -209,7 +218,7 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
       logger,
       checkpoint,
     );
-    const plan = await writeOutputFiles(db, store, state, built, full, join(work, 'out'));
+    const plan = await writeOutputFiles(pool, store, state, built, full, join(work, 'out'));
     await checkpoint('written');
     const published = await publish(store, plan.files, plan.scopes, checkpoint);
     await checkpoint('published');
@@ -426,7 +435,7 @@ interface Built {
 }
 
 async function build(
-  db: DuckDb,
+  pool: readonly DuckDb[],
   store: ObjectStore,
   manifests: RunManifest[],
   newRuns: string[],
@@ -440,6 +449,9 @@ async function build(
   for (const runId of batch) {
     if (!isRunId(runId)) throw new TunelakeError('INTERNAL', `Unexpected run id "${runId}".`);
   }
+  // Loading and the checks run on one connection (they share working tables and switch an instance
+  // setting); the tables are then built, carried and written over the pool.
+  const db = pool[0]!;
   // Row order inside the working tables never matters (every result is ordered explicitly), and not
   // keeping it saves DuckDB memory and time. It is switched back on before the files are written.
   await db.run('SET preserve_insertion_order = false');
@@ -480,71 +492,46 @@ async function build(
       builtForOthers: [...needed].filter((t) => !changed.has(t)),
     });
   }
-  let lap = Date.now();
-  for (const spec of TABLES) {
-    if (!needed.has(spec.name)) continue;
-    lap = Date.now();
-    const sql = tableSql(spec.name);
-    const carriedRows = carried?.files.get(spec.name);
-    if (carried !== undefined && carriedRows !== undefined) {
-      await mergeCarried(db, spec.name, sql, carriedRows, carried, logger);
-    } else if (sql.archive !== undefined) {
-      await db.run(
-        `CREATE OR REPLACE VIEW ${sqlIdentifier(`${spec.name}__recent`)} AS SELECT * FROM ${sqlIdentifier(`${spec.name}__passed`)}`,
-      );
-    }
-    await db.run(sql.final);
-    if (!changed.has(spec.name)) continue;
-    const described = await describe(db, spec.name);
-    columns.set(spec.name, described);
-    const unique = await applyUniqueKey(
-      db,
-      spec.name,
-      spec.key,
-      described.map((c) => c.name),
-    );
-    checks.push(unique);
-    quarantined[spec.name] = (quarantined[spec.name] ?? 0) + unique.quarantined;
-    logger.debug('transform: table built', { table: spec.name, ms: Date.now() - lap });
-  }
+  // A table is built once the tables its final stage reads are (finalReads): they are its inputs.
+  await runOnPool(
+    pool,
+    TABLES.filter((spec) => needed.has(spec.name)).map((spec) => ({
+      name: spec.name,
+      after: finalReads(spec.name),
+      run: async (conn: DuckDb) => {
+        const lap = Date.now();
+        const sql = tableSql(spec.name);
+        const carriedRows = carried?.files.get(spec.name);
+        if (carried !== undefined && carriedRows !== undefined) {
+          await mergeCarried(conn, spec.name, sql, carriedRows, carried, logger);
+        } else if (sql.archive !== undefined) {
+          await conn.run(
+            `CREATE OR REPLACE VIEW ${sqlIdentifier(`${spec.name}__recent`)} AS SELECT * FROM ${sqlIdentifier(`${spec.name}__passed`)}`,
+          );
+        }
+        await conn.run(sql.final);
+        if (!changed.has(spec.name)) return;
+        const described = await describe(conn, spec.name);
+        columns.set(spec.name, described);
+        const unique = await applyUniqueKey(
+          conn,
+          spec.name,
+          spec.key,
+          described.map((c) => c.name),
+        );
+        checks.push(unique);
+        quarantined[spec.name] = (quarantined[spec.name] ?? 0) + unique.quarantined;
+        logger.debug('transform: table built', { table: spec.name, ms: Date.now() - lap });
+      },
+    })),
+  );
   columns.set(QUARANTINE_TABLE, await describe(db, QUARANTINE_TABLE));
-  const carry: CarryFile[] = [];
-  const archive: CarryFile[] = [];
   await makeDirs(join(work, 'carry'));
-  for (const spec of TABLES) {
-    const kept = carried?.keys[spec.name];
-    if (!changed.has(spec.name)) {
-      // The runs read brought this table no row: what it carries (and archives) stays as it was.
-      if (kept !== undefined) carry.push({ table: spec.name, key: kept });
-      const index = carried?.keys[`${spec.name}${ARCHIVE_INDEX_SUFFIX}`];
-      if (index !== undefined) carry.push({ table: `${spec.name}${ARCHIVE_INDEX_SUFFIX}`, key: index });
-      continue;
-    }
-    const { carry: query, archive: archiveQuery } = tableSql(spec.name);
-    if (query === undefined) continue;
-    const path = join(work, 'carry', `${spec.name}.parquet`);
-    await db.run(`COPY (${query}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
-    carry.push({ table: spec.name, path });
-    if (archiveQuery === undefined) continue;
-    const archived = join(work, 'carry', `${spec.name}-archive.parquet`);
-    await db.run(`COPY (${archiveQuery}) TO ${sqlString(archived)} (FORMAT parquet, COMPRESSION zstd)`);
-    const [n] = await db.all(`SELECT count(*) AS n FROM read_parquet(${sqlString(archived)})`);
-    if (Number(n?.n ?? 0) > 0) archive.push({ table: spec.name, path: archived, archive: true });
-    // The index of the whole archive: the previous one (loaded by mergeCarried) and what was just archived.
-    const [previous] = await db.all(
-      `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ${sqlString(`${spec.name}__archived`)}`,
-    );
-    const indexPath = join(work, 'carry', `${spec.name}${ARCHIVE_INDEX_SUFFIX}.parquet`);
-    await db.run(`
-      COPY (
-        SELECT DISTINCT * FROM (
-          ${archiveIndexQuery(spec.name, `read_parquet(${sqlString(archived)})`)}
-          ${Number(previous?.n ?? 0) > 0 ? `UNION ALL SELECT * FROM ${sqlIdentifier(`${spec.name}__archived`)}` : ''}
-        ) ORDER BY ALL
-      ) TO ${sqlString(indexPath)} (FORMAT parquet, COMPRESSION zstd)
-    `);
-    carry.push({ table: `${spec.name}${ARCHIVE_INDEX_SUFFIX}`, path: indexPath });
-  }
+  const carries = await mapOnPool(pool, TABLES, (conn, spec) =>
+    carryTable(conn, spec.name, changed.has(spec.name), carried, work),
+  );
+  const carry = carries.flatMap((c) => c.carry);
+  const archive = carries.flatMap((c) => c.archive);
   await db.run('SET preserve_insertion_order = true');
   await checkpoint('built');
 
@@ -554,6 +541,51 @@ async function build(
   const order = new Map(TABLES.map((t, i) => [t.name, i]));
   checks.sort((a, b) => (order.get(a.table) ?? 0) - (order.get(b.table) ?? 0));
   return { columns, changed, checks, quarantined, newDates: [...newDates].sort(), carry, archive };
+}
+
+/** What one table carries to the next transform (and archives), written under `<work>/carry`. */
+async function carryTable(
+  db: DuckDb,
+  table: string,
+  changed: boolean,
+  carried: CarryInput | undefined,
+  work: string,
+): Promise<{ carry: CarryFile[]; archive: CarryFile[] }> {
+  const carry: CarryFile[] = [];
+  const archive: CarryFile[] = [];
+  const kept = carried?.keys[table];
+  if (!changed) {
+    // The runs read brought this table no row: what it carries (and archives) stays as it was.
+    if (kept !== undefined) carry.push({ table, key: kept });
+    const index = carried?.keys[`${table}${ARCHIVE_INDEX_SUFFIX}`];
+    if (index !== undefined) carry.push({ table: `${table}${ARCHIVE_INDEX_SUFFIX}`, key: index });
+    return { carry, archive };
+  }
+  const { carry: query, archive: archiveQuery } = tableSql(table);
+  if (query === undefined) return { carry, archive };
+  const path = join(work, 'carry', `${table}.parquet`);
+  await db.run(`COPY (${query}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
+  carry.push({ table, path });
+  if (archiveQuery === undefined) return { carry, archive };
+  const archived = join(work, 'carry', `${table}-archive.parquet`);
+  await db.run(`COPY (${archiveQuery}) TO ${sqlString(archived)} (FORMAT parquet, COMPRESSION zstd)`);
+  const [n] = await db.all(`SELECT count(*) AS n FROM read_parquet(${sqlString(archived)})`);
+  if (Number(n?.n ?? 0) > 0) archive.push({ table, path: archived, archive: true });
+  // The index of the whole archive: the previous one (loaded by mergeCarried) and what was just archived.
+  const [previous] = await db.all(
+    `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = ${sqlString(`${table}__archived`)}`,
+  );
+  const indexPath = join(work, 'carry', `${table}${ARCHIVE_INDEX_SUFFIX}.parquet`);
+  await db.run(`
+    COPY (
+      SELECT DISTINCT * FROM (
+        ${archiveIndexQuery(table, `read_parquet(${sqlString(archived)})`)}
+        ${Number(previous?.n ?? 0) > 0 ? `UNION ALL SELECT * FROM ${sqlIdentifier(`${table}__archived`)}` : ''}
+      ) ORDER BY ALL
+    ) TO ${sqlString(indexPath)} (FORMAT parquet, COMPRESSION zstd)
+  `);
+  carry.push({ table: `${table}${ARCHIVE_INDEX_SUFFIX}`, path: indexPath });
+  return { carry, archive };
 }
 
 /**
@@ -583,8 +615,9 @@ export function changedTables(
 }
 
 /**
- * Adds a table's carried rows to `<table>__passed`, less those of the runs read again now: the final
- * stage then sees what it would see over every run. A table with an archive (playlist_items) also
+ * Adds a table's carried rows to `<table>__passed` (then a view over the runs read and the carried
+ * rows' file), less those of the runs read again now: the final stage then sees what it would see
+ * over every run. A table with an archive (playlist_items) also
  * gets `<table>__recent` (carried rows and the runs read, for its archive query), and its archived
  * rows when the runs read need them (ARCHIVE_NEEDED).
  */
@@ -597,41 +630,44 @@ async function mergeCarried(
   logger: Logger,
 ): Promise<void> {
   const passed = sqlIdentifier(`${table}__passed`);
+  const fresh = sqlIdentifier(`${table}__fresh`);
   const batch = 'SELECT run_id FROM batch_runs';
-  // Straight into the passed rows: copying them into a table of their own first, then into
-  // `__recent`, then here, cost playlist_items three copies of every watched playlist's items.
-  await db.run(`
-    INSERT INTO ${passed} BY NAME
-    SELECT * FROM read_parquet(${sqlString(path)}) WHERE _run_id NOT IN (${batch})
-  `);
+  // `<table>__passed` becomes a view: the rows of the runs read, then the carried ones read from
+  // their Parquet file where they are used. Copying them into a table (or three, as it once was)
+  // cost more than reading the file again: DuckDB reads only the columns a query names.
+  const sources = [
+    `SELECT * FROM ${fresh}`,
+    `SELECT * FROM read_parquet(${sqlString(path)}) WHERE _run_id NOT IN (${batch})`,
+  ];
+  const define = (name: string, parts: readonly string[]) =>
+    db.run(`CREATE OR REPLACE VIEW ${name} AS ${parts.join(' UNION ALL BY NAME ')}`);
+  await db.run(`ALTER TABLE ${passed} RENAME TO ${fresh}`);
+  await define(passed, sources);
   if (sql.archive === undefined) return;
   // The passed rows are the runs read (all in batch_runs) and the carried ones (none in it).
-  const rows = sqlIdentifier(`${table}__carried`);
   const recent = sqlIdentifier(`${table}__recent`);
-  await db.run(`CREATE OR REPLACE VIEW ${rows} AS SELECT * FROM ${passed} WHERE _run_id NOT IN (${batch})`);
+  await define(sqlIdentifier(`${table}__carried`), [sources[1]!]);
   const need = ARCHIVE_NEEDED[table];
   if (need === undefined)
     throw new TunelakeError('INTERNAL', `Table ${table} has an archive but no rule for reading it.`);
   // What the archive holds, in brief (archiveIndexQuery): read instead of the archive itself.
   const index = carried.files.get(`${table}${ARCHIVE_INDEX_SUFFIX}`);
+  const rows = sqlIdentifier(`${table}__carried`);
   await db.run(`
     CREATE OR REPLACE TABLE ${sqlIdentifier(`${table}__archived`)} AS
     ${index === undefined ? `SELECT * FROM (${archiveIndexQuery(table, rows)}) WHERE false` : `SELECT * FROM read_parquet(${sqlString(index)})`}
   `);
   const [row] = await db.all(need(carried.latestCarriedRun));
   const paths = Number(row?.n ?? 0) > 0 ? await carried.archive(table) : [];
-  if (paths.length === 0) {
-    // `__recent` (the archive query's input) is the passed rows as they are now: no copy.
-    await db.run(`CREATE OR REPLACE VIEW ${recent} AS SELECT * FROM ${passed}`);
-    return;
-  }
+  // `__recent` (the archive query's input) is the runs read and the carried rows: never the archived ones.
+  await define(recent, sources);
+  if (paths.length === 0) return;
   // Rare (docs/incremental.md): the archived rows join the passed ones, but not `__recent`.
   logger.debug('transform: reading archived rows', { table, files: paths.length });
-  await db.run(`CREATE OR REPLACE TABLE ${recent} AS SELECT * FROM ${passed}`);
-  await db.run(`
-    INSERT INTO ${passed} BY NAME
-    SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}]) WHERE _run_id NOT IN (${batch})
-  `);
+  await define(passed, [
+    ...sources,
+    `SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}]) WHERE _run_id NOT IN (${batch})`,
+  ]);
 }
 
 /**
@@ -693,7 +729,7 @@ interface Plan {
 }
 
 async function writeOutputFiles(
-  db: DuckDb,
+  pool: readonly DuckDb[],
   store: ObjectStore,
   state: TransformState,
   built: Built,
@@ -701,14 +737,50 @@ async function writeOutputFiles(
   outDir: string,
 ): Promise<Plan> {
   const plan: Plan = { files: [], scopes: [], tableInfos: [], tableStates: {}, rows: {}, partitionRows: {} };
-  for (const spec of [...TABLES, QUARANTINE_SPEC]) {
-    const previous = state.tables[spec.name];
-    if (spec.name !== QUARANTINE_TABLE && !built.changed.has(spec.name) && previous !== undefined) {
-      // Not rebuilt (changedTables): its files, partitions and rows stay as the previous transform left them.
-      plan.rows[spec.name] = 0;
-      plan.tableStates[spec.name] = previous;
-      if (spec.partitionKey) plan.partitionRows[spec.name] = state.carry?.partitionRows[spec.name] ?? {};
-      plan.tableInfos.push({
+  // Each table on its own connection; assembled in table order, so the state's bytes never depend on timing.
+  const tables = await mapOnPool(pool, [...TABLES, QUARANTINE_SPEC], (conn, spec) =>
+    planTable(conn, store, state, built, full, outDir, spec),
+  );
+  for (const [i, spec] of [...TABLES, QUARANTINE_SPEC].entries()) {
+    const t = tables[i]!;
+    plan.files.push(...t.files);
+    plan.scopes.push(...t.scopes);
+    plan.tableInfos.push(t.info);
+    plan.tableStates[spec.name] = t.state;
+    plan.rows[spec.name] = t.rows;
+    if (t.partitionRows !== undefined) plan.partitionRows[spec.name] = t.partitionRows;
+  }
+  return plan;
+}
+
+interface TablePlan {
+  files: OutputFile[];
+  scopes: RewriteScope[];
+  info: TransformTableInfo;
+  state: TableState;
+  rows: number;
+  partitionRows?: Record<string, number>;
+}
+
+async function planTable(
+  db: DuckDb,
+  store: ObjectStore,
+  state: TransformState,
+  built: Built,
+  full: boolean,
+  outDir: string,
+  spec: TableSpec,
+): Promise<TablePlan> {
+  const previous = state.tables[spec.name];
+  if (spec.name !== QUARANTINE_TABLE && !built.changed.has(spec.name) && previous !== undefined) {
+    // Not rebuilt (changedTables): its files, partitions and rows stay as the previous transform left them.
+    return {
+      files: [],
+      scopes: [],
+      rows: 0,
+      state: previous,
+      ...(spec.partitionKey ? { partitionRows: state.carry?.partitionRows[spec.name] ?? {} } : {}),
+      info: {
         name: spec.name,
         location: `${store.uri(tablePrefix(spec.name).slice(0, -1))}/`,
         columns: previous.columns,
@@ -716,78 +788,81 @@ async function writeOutputFiles(
         partitionsWritten: [],
         partitionsDeleted: [],
         rowCount: previous.rowCount,
-      });
-      continue;
-    }
-    const described = built.columns.get(spec.name)!;
-    const pk = spec.partitionKey;
-    const fileColumns = described.filter((c) => c.name !== pk);
-    const columns = fileColumns.map((c) => ({ name: c.name, type: glueType(spec.name, c) }));
-    const partitionKeys = pk ? [{ name: pk, type: 'string' }] : [];
-    const t = sqlIdentifier(spec.name);
+      },
+    };
+  }
+  const described = built.columns.get(spec.name)!;
+  const pk = spec.partitionKey;
+  const fileColumns = described.filter((c) => c.name !== pk);
+  const columns = fileColumns.map((c) => ({ name: c.name, type: glueType(spec.name, c) }));
+  const partitionKeys = pk ? [{ name: pk, type: 'string' }] : [];
+  const t = sqlIdentifier(spec.name);
 
-    let present: string[] = [];
-    let toWrite: string[] = [];
-    let rowCount = 0;
-    if (pk) {
-      // An incremental transform holds the partitions it rewrites in full, and rows of others that
-      // are never written: the table's partitions and row count come from the previous ones'.
-      const counts = new Map<string, number>();
-      for (const r of await db.all(
-        `SELECT ${sqlIdentifier(pk)} AS v, count(*) AS n FROM ${t} GROUP BY ALL`,
-      )) {
-        counts.set(String(r.v), Number(r.n));
-      }
-      let partitionRows: Record<string, number>;
-      if (full) {
-        partitionRows = Object.fromEntries(counts);
-        toWrite = [...counts.keys()].sort();
-      } else {
-        partitionRows = { ...(state.carry?.partitionRows[spec.name] ?? {}) };
-        toWrite = await affectedPartitions(db, spec, Object.keys(partitionRows).sort(), built.newDates);
-        for (const value of toWrite) {
-          delete partitionRows[value];
-          if (counts.has(value)) partitionRows[value] = counts.get(value)!;
-        }
-      }
-      present = Object.keys(partitionRows).sort();
-      plan.partitionRows[spec.name] = Object.fromEntries(present.map((v) => [v, partitionRows[v]!]));
-      rowCount = present.reduce((n, v) => n + partitionRows[v]!, 0);
-    } else {
-      const [count] = await db.all(`SELECT count(*) AS n FROM ${t}`);
-      rowCount = Number(count?.n ?? 0);
+  let present: string[] = [];
+  let toWrite: string[] = [];
+  let rowCount = 0;
+  let partitionRowsOut: Record<string, number> | undefined;
+  if (pk) {
+    // An incremental transform holds the partitions it rewrites in full, and rows of others that
+    // are never written: the table's partitions and row count come from the previous ones'.
+    const counts = new Map<string, number>();
+    for (const r of await db.all(`SELECT ${sqlIdentifier(pk)} AS v, count(*) AS n FROM ${t} GROUP BY ALL`)) {
+      counts.set(String(r.v), Number(r.n));
     }
-    const files = await writeTable(
-      db,
-      spec.name,
-      fileColumns.map((c) => c.name),
-      pk,
-      toWrite,
-      outDir,
-    );
-    plan.files.push(...files);
-
-    const prefix = tablePrefix(spec.name);
-    if (!pk || full) {
-      plan.scopes.push({ prefix, keep: new Set(files.map((f) => f.key)) });
+    let partitionRows: Record<string, number>;
+    if (full) {
+      partitionRows = Object.fromEntries(counts);
+      toWrite = [...counts.keys()].sort();
     } else {
+      partitionRows = { ...(state.carry?.partitionRows[spec.name] ?? {}) };
+      toWrite = await affectedPartitions(db, spec, Object.keys(partitionRows).sort(), built.newDates);
       for (const value of toWrite) {
-        const scopePrefix = partitionPrefix(spec.name, pk, value);
-        plan.scopes.push({
-          prefix: scopePrefix,
-          keep: new Set(files.filter((f) => f.key.startsWith(scopePrefix)).map((f) => f.key)),
-        });
+        delete partitionRows[value];
+        if (counts.has(value)) partitionRows[value] = counts.get(value)!;
       }
     }
+    present = Object.keys(partitionRows).sort();
+    partitionRowsOut = Object.fromEntries(present.map((v) => [v, partitionRows[v]!]));
+    rowCount = present.reduce((n, v) => n + partitionRows[v]!, 0);
+  } else {
+    const [count] = await db.all(`SELECT count(*) AS n FROM ${t}`);
+    rowCount = Number(count?.n ?? 0);
+  }
+  const files = await writeTable(
+    db,
+    spec.name,
+    fileColumns.map((c) => c.name),
+    pk,
+    toWrite,
+    outDir,
+  );
 
-    const written = files.filter((f) => f.values.length > 0).map((f) => f.values);
-    const writtenSet = new Set(written.map((v) => v[0]));
-    const rewritten = new Set(toWrite);
-    const previously = state.tables[spec.name]?.partitions.map((v) => v[0]!) ?? [];
-    const emptied = previously.filter((v) => (full || rewritten.has(v)) && !writtenSet.has(v)).sort();
-    plan.rows[spec.name] = files.reduce((n, f) => n + f.rows, 0);
-    plan.tableStates[spec.name] = { columns, partitionKeys, partitions: present.map((v) => [v]), rowCount };
-    plan.tableInfos.push({
+  const scopes: RewriteScope[] = [];
+  const prefix = tablePrefix(spec.name);
+  if (!pk || full) {
+    scopes.push({ prefix, keep: new Set(files.map((f) => f.key)) });
+  } else {
+    for (const value of toWrite) {
+      const scopePrefix = partitionPrefix(spec.name, pk, value);
+      scopes.push({
+        prefix: scopePrefix,
+        keep: new Set(files.filter((f) => f.key.startsWith(scopePrefix)).map((f) => f.key)),
+      });
+    }
+  }
+
+  const written = files.filter((f) => f.values.length > 0).map((f) => f.values);
+  const writtenSet = new Set(written.map((v) => v[0]));
+  const rewritten = new Set(toWrite);
+  const previously = state.tables[spec.name]?.partitions.map((v) => v[0]!) ?? [];
+  const emptied = previously.filter((v) => (full || rewritten.has(v)) && !writtenSet.has(v)).sort();
+  return {
+    files,
+    scopes,
+    rows: files.reduce((n, f) => n + f.rows, 0),
+    state: { columns, partitionKeys, partitions: present.map((v) => [v]), rowCount },
+    ...(partitionRowsOut !== undefined ? { partitionRows: partitionRowsOut } : {}),
+    info: {
       name: spec.name,
       location: `${store.uri(prefix.slice(0, -1))}/`,
       columns,
@@ -795,9 +870,8 @@ async function writeOutputFiles(
       partitionsWritten: written,
       partitionsDeleted: emptied.map((v) => [v]),
       rowCount,
-    });
-  }
-  return plan;
+    },
+  };
 }
 
 async function affectedPartitions(
@@ -868,7 +942,7 @@ function unchangedInfo(store: ObjectStore, state: TransformState, durationMs: nu
 }
 
 /** A hash of everything that decides the tables' content: a change rewrites every partition. */
-function codeVersion(): string {
+export function codeVersion(): string {
   const hash = createHash('sha256');
   hash.update(macrosSql());
   hash.update(objectsSql());

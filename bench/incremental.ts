@@ -156,13 +156,15 @@ async function prepareHistory(
   const code = codeVersion();
   if (existsSync(metaPath)) {
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as History;
+    // The SQL the history's tables were built with is the one its transform state names.
+    meta.codeVersion = stateCodeVersion(meta.lake);
     if (meta.codeVersion === code) {
       log(`history ${history}: reusing ${root}`);
       return meta;
     }
     log(`history ${history}: the cached history was transformed by other SQL; transforming it again`);
     meta.historyTransformMs = await transformHistory(meta.lake, historyMemoryLimit, true);
-    meta.codeVersion = code;
+    meta.codeVersion = stateCodeVersion(meta.lake);
     writeFileSync(metaPath, JSON.stringify(meta, null, 2));
     return meta;
   }
@@ -214,10 +216,17 @@ async function prepareHistory(
     newRunRecords: last.playlistItems,
     generationMs: info.generationMs,
     historyTransformMs,
-    codeVersion: code,
+    codeVersion: stateCodeVersion(lakeDir),
   };
   writeFileSync(metaPath, JSON.stringify(meta, null, 2));
   return meta;
+}
+
+function stateCodeVersion(lakeDir: string): string {
+  const path = join(lakeDir, 'state', 'transform.json');
+  return existsSync(path)
+    ? String((JSON.parse(readFileSync(path, 'utf8')) as { codeVersion?: string }).codeVersion)
+    : '';
 }
 
 /** Transforms every committed run but the newest (its manifest set aside meanwhile); returns the ms taken. */

@@ -464,6 +464,7 @@ async function build(
     CREATE OR REPLACE TABLE new_runs AS
       SELECT unnest(${runList(newRuns)}) AS run_id;
     CREATE OR REPLACE TABLE batch_runs AS SELECT unnest(${runList(batch)}) AS run_id;
+    CREATE OR REPLACE TABLE build_days AS SELECT unnest(${runList([...new Set(manifests.map((m) => m.dt))].sort())}) AS dt;
     ${QUARANTINE_DDL};
   `);
   logger.debug('transform: raw zone loaded', { objects: paths.length, ms: Date.now() - loadStarted });

@@ -6,4 +6,6 @@ CREATE OR REPLACE TABLE artist_snapshots AS
 SELECT id AS artist_id, popularity, followers, _dt AS snapshot_date, _dt, _run_id, _dataset, _fetched_at
 FROM artists__passed
 WHERE _full AND (popularity IS NOT NULL OR followers IS NOT NULL)
+  -- Only the days this transform builds (playlist_items.sql says why).
+  AND _dt IN (SELECT dt FROM build_days)
 QUALIFY row_number() OVER (PARTITION BY _dt, id ORDER BY _fetched_at DESC, popularity, followers) = 1;

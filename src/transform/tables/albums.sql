@@ -82,14 +82,13 @@ WITH w AS (
   FROM w
   WHERE _dataset = 'search_results' AND contains(lower(_search_q), 'tag:new')
 ), keep AS (
-  SELECT __w FROM w
-  QUALIFY row_number() OVER (
-      PARTITION BY id
-      ORDER BY _fetched_at DESC, _full DESC, name, album_type, total_tracks, release_date, release_date_precision,
-        image_url, artist_ids, uri, label, upc, popularity
-    ) = 1
-    OR (_full AND row_number() OVER (PARTITION BY id, _full ORDER BY _fetched_at DESC, label, upc, popularity) = 1)
-    OR row_number() OVER (PARTITION BY id ORDER BY _fetched_at) = 1
+  -- (Ordered aggregates, not window functions: the same rows, a fraction of the time.)
+  SELECT unnest([
+    first(__w ORDER BY _fetched_at DESC, _full DESC, name, album_type, total_tracks, release_date,
+      release_date_precision, image_url, artist_ids, uri, label, upc, popularity),
+    first(__w ORDER BY _fetched_at DESC, label, upc, popularity) FILTER (WHERE _full),
+    first(__w ORDER BY _fetched_at)])
+  FROM w GROUP BY id
   UNION ALL
   SELECT unnest([
     arg_min(__w, (_fetched_at, query)),

@@ -76,16 +76,12 @@ FROM latest l JOIN agg g USING (id) LEFT JOIN latest_full f USING (id);
 WITH w AS (
   SELECT *, row_number() OVER () AS __w FROM playlists__passed
 ), keep AS (
-  SELECT __w FROM w
-  QUALIFY row_number() OVER (
-      PARTITION BY id
-      ORDER BY _fetched_at DESC, _full DESC, name, description, owner_id, owner_name, collaborative, public,
-        snapshot_id, image_url, uri, followers, total
-    ) = 1
-    OR (_full AND row_number() OVER (PARTITION BY id, _full ORDER BY _fetched_at DESC, followers) = 1)
-    OR row_number() OVER (PARTITION BY id ORDER BY _fetched_at) = 1
-  UNION ALL
+  -- (Ordered aggregates, not window functions: the same rows, a fraction of the time.)
   SELECT unnest([
+    first(__w ORDER BY _fetched_at DESC, _full DESC, name, description, owner_id, owner_name, collaborative, public,
+      snapshot_id, image_url, uri, followers, total),
+    first(__w ORDER BY _fetched_at DESC, followers) FILTER (WHERE _full),
+    first(__w ORDER BY _fetched_at),
     arg_max(__w, (_fetched_at, total)),
     arg_max(__w, (_fetched_at, total)) FILTER (WHERE total IS NOT NULL)])
   FROM w GROUP BY id

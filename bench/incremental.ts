@@ -5,10 +5,13 @@
 //   npx tsx bench/incremental.ts --quick     # histories of 20k and 100k
 //   npx tsx bench/incremental.ts --history 100000,1000000 --daily 10000
 //   npm run bench:incremental -- --quick
+//   npx tsx bench/incremental.ts --history 20000 --demo-days 14   # a small day: the last of `tunelake demo`
 //   npx tsx bench/incremental.ts --history 1000000 --cache ~/tl-bench   # keep the generated, transformed
 //                                            # history there and reuse it (transformed again if the SQL changed)
 //
-// For each history size a raw zone of watched playlists is generated (bench/playlist-lake.ts: about
+// First a small day (issue #15: a day with little new data must cost well under a second): the
+// last day of a `tunelake demo --days 14` lake (every source kind, against the built-in emulator;
+// `--quick`: 7 days; `--demo-days 0` leaves it out). Then, for each history size, a raw zone of watched playlists is generated (bench/playlist-lake.ts: about
 // `--daily` playlist items land each simulated day, the first day lands every playlist), and every
 // run but the last is transformed (not measured; with `--history-memory-limit`, 2GB by default: a full
 // rebuild of a 1M-item raw zone does not fit the 256MB default, docs/incremental.md "Memory"). Then, side by side, each in a child process of its
@@ -38,6 +41,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
+import type { RunManifest } from '../src/extract/manifest.js';
 import { manifestKey } from '../src/lake.js';
 import { type Logger, silentLogger } from '../src/log.js';
 import { createLocalObjectStore } from '../src/storage/local.js';
@@ -46,7 +50,7 @@ import { generatePlaylistLake, type PlaylistLakeInfo } from './playlist-lake.js'
 import { formatTable, machineInfo, maxRssBytes, medianOf, mib, sampleRss, writeResults } from './support.js';
 
 const USAGE =
-  'Usage: npx tsx bench/incremental.ts [--quick] [--history N,N,...] [--daily N] [--playlists N] [--seed N] [--repetitions N] [--cache DIR] [--history-memory-limit SIZE] [--out FILE]';
+  'Usage: npx tsx bench/incremental.ts [--quick] [--history N,N,...] [--daily N] [--playlists N] [--seed N] [--repetitions N] [--demo-days N] [--cache DIR] [--history-memory-limit SIZE] [--out FILE]';
 const TARGET_RATIO = 1.5;
 const TARGET_RSS_MIB = 512;
 
@@ -65,6 +69,7 @@ interface Job {
 }
 
 const SELF = fileURLToPath(import.meta.url);
+const TUNELAKE_BIN = fileURLToPath(new URL('../bin/tunelake.js', import.meta.url));
 
 async function childMain(job: Job): Promise<void> {
   const store = createLocalObjectStore({ root: job.lake });
@@ -112,6 +117,8 @@ function runChild(job: Job): Promise<Measurement> {
 
 interface SizeResult {
   history: number;
+  /** Set for the small day: the history is a `tunelake demo` lake of this many days. */
+  demoDays?: number;
   historyRuns: number;
   newRunRecords: number;
   generationMs: number;
@@ -199,15 +206,8 @@ async function prepareHistory(
   log(`history ${history}: first transform of the history took ${(historyTransformMs / 1000).toFixed(1)} s`);
 
   // The same run alone in an empty lake.
-  const manifest = store.localPath!(manifestKey(last.runId));
   const aloneDir = join(root, 'alone');
-  mkdirSync(join(aloneDir, 'runs'), { recursive: true });
-  cpSync(manifest, join(aloneDir, 'runs', `${last.runId}.json`));
-  for (const dataset of readdirSync(join(lakeDir, 'raw'))) {
-    const from = join(lakeDir, 'raw', dataset, `dt=${last.dt}`, `run=${last.runId}`);
-    if (!existsSync(from)) continue;
-    cpSync(from, join(aloneDir, 'raw', dataset, `dt=${last.dt}`, `run=${last.runId}`), { recursive: true });
-  }
+  copyRunAlone(lakeDir, aloneDir, last.runId, last.dt);
   const meta: History = {
     lake: lakeDir,
     alone: aloneDir,
@@ -247,8 +247,76 @@ async function transformHistory(lakeDir: string, memoryLimit: string, full: bool
   }
 }
 
+/**
+ * A small day (issue #15: "small days are cheap"): `tunelake demo --days N` against the built-in
+ * emulator (every source kind: playlists, artists, search, the `me` feeds), then every run but the
+ * last transformed; the last day is the one measured. `history` counts the raw records before it.
+ */
+async function prepareDemo(root: string, days: number, log: (m: string) => void): Promise<History> {
+  const metaPath = join(root, 'history.json');
+  if (existsSync(metaPath)) {
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as History;
+    if (stateCodeVersion(meta.lake) === codeVersion()) {
+      log(`demo ${days} days: reusing ${root}`);
+      return meta;
+    }
+  }
+  rmSync(root, { recursive: true, force: true });
+  const lakeDir = join(root, 'lake');
+  const t0 = performance.now();
+  const env: NodeJS.ProcessEnv = { ...process.env, TUNELAKE_LAKE: lakeDir };
+  for (const name of ['SPOTIFY_CLIENT_ID', 'SPOTIFY_CLIENT_SECRET', 'SPOTIFY_REFRESH_TOKEN'])
+    delete env[name];
+  await new Promise<void>((done, fail) => {
+    const child = spawn(process.execPath, [TUNELAKE_BIN, 'demo', '--days', String(days), '--json'], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('error', fail);
+    child.on('close', (code) =>
+      code === 0 ? done() : fail(new Error(`tunelake demo exited with code ${code}`)),
+    );
+  });
+  const generationMs = Math.round(performance.now() - t0);
+  const manifests = readdirSync(join(lakeDir, 'runs'))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(lakeDir, 'runs', f), 'utf8')) as RunManifest);
+  const last = manifests.at(-1)!;
+  const count = (m: RunManifest) => Object.values(m.records).reduce((n, r) => n + r, 0);
+  const historyTransformMs = await transformHistory(lakeDir, '2GB', true);
+  const aloneDir = join(root, 'alone');
+  copyRunAlone(lakeDir, aloneDir, last.runId, last.dt);
+  const meta: History = {
+    lake: lakeDir,
+    alone: aloneDir,
+    history: manifests.slice(0, -1).reduce((n, m) => n + count(m), 0),
+    historyRuns: manifests.length - 1,
+    newRunRecords: count(last),
+    generationMs,
+    historyTransformMs,
+    codeVersion: stateCodeVersion(lakeDir),
+  };
+  log(
+    `demo ${days} days: ${meta.history} raw records before the measured day, which brings ${meta.newRunRecords}`,
+  );
+  writeFileSync(metaPath, JSON.stringify(meta, null, 2));
+  return meta;
+}
+
+/** The run's raw objects and manifest alone in an empty lake. */
+function copyRunAlone(lakeDir: string, aloneDir: string, runId: string, dt: string): void {
+  mkdirSync(join(aloneDir, 'runs'), { recursive: true });
+  cpSync(join(lakeDir, 'runs', `${runId}.json`), join(aloneDir, 'runs', `${runId}.json`));
+  for (const dataset of readdirSync(join(lakeDir, 'raw'))) {
+    const from = join(lakeDir, 'raw', dataset, `dt=${dt}`, `run=${runId}`);
+    if (!existsSync(from)) continue;
+    cpSync(from, join(aloneDir, 'raw', dataset, `dt=${dt}`, `run=${runId}`), { recursive: true });
+  }
+}
+
 async function measureSize(
-  history: number,
+  history: number | { demoDays: number },
   daily: number,
   playlists: number,
   seed: number,
@@ -259,12 +327,16 @@ async function measureSize(
   log: (m: string) => void,
 ): Promise<SizeResult> {
   const scratch = mkdtempSync(join(tmpdir(), 'tl-bench-incremental-'));
-  const root =
-    cacheDir === undefined
-      ? join(scratch, 'history')
-      : join(cacheDir, `h${history}-d${daily}-p${playlists}-s${seed}`);
+  const name =
+    typeof history === 'number'
+      ? `h${history}-d${daily}-p${playlists}-s${seed}`
+      : `demo-${history.demoDays}d`;
+  const root = cacheDir === undefined ? join(scratch, 'history') : join(cacheDir, name);
   try {
-    const h = await prepareHistory(root, history, daily, playlists, seed, historyMemoryLimit, log);
+    const h =
+      typeof history === 'number'
+        ? await prepareHistory(root, history, daily, playlists, seed, historyMemoryLimit, log)
+        : await prepareDemo(root, history.demoDays, log);
     // Side by side, alternating, each on a fresh copy (a transform changes its lake).
     const incremental: Measurement[] = [];
     const alone: Measurement[] = [];
@@ -288,6 +360,7 @@ async function measureSize(
     const one = medianOf(alone);
     const result: SizeResult = {
       history: h.history,
+      ...(typeof history === 'number' ? {} : { demoDays: history.demoDays }),
       historyRuns: h.historyRuns,
       newRunRecords: h.newRunRecords,
       generationMs: h.generationMs,
@@ -302,7 +375,7 @@ async function measureSize(
       },
     };
     log(
-      `history ${history}: incremental ${inc.wallMs} ms / ${inc.cpuMs} ms CPU (read ${inc.runsRead} run), alone ${one.wallMs} ms / ${one.cpuMs} ms CPU ` +
+      `${typeof history === 'number' ? `history ${history}` : `demo day`}: incremental ${inc.wallMs} ms / ${inc.cpuMs} ms CPU (read ${inc.runsRead} run), alone ${one.wallMs} ms / ${one.cpuMs} ms CPU ` +
         `(median of ${repetitions}): ${result.ratios.wall}x wall, ${result.ratios.cpu}x CPU; peak RSS ${mib(inc.maxRssBytes)} vs ${mib(one.maxRssBytes)}`,
     );
     return result;
@@ -323,6 +396,7 @@ async function main(): Promise<void> {
       'history-memory-limit': { type: 'string' },
       repetitions: { type: 'string' },
       cache: { type: 'string' },
+      'demo-days': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -339,6 +413,11 @@ async function main(): Promise<void> {
   const playlists = Number(values.playlists ?? 300);
   const seed = Number(values.seed ?? 15);
   const repetitions = Number(values.repetitions ?? 3);
+  // A small day first: the last day of a `tunelake demo` lake (0 leaves it out).
+  const demoDays = Number(values['demo-days'] ?? (quick ? 7 : 14));
+  if (!Number.isInteger(demoDays) || demoDays < 0 || demoDays === 1) {
+    throw new Error(`--demo-days must be 0 or a whole number from 2 on. ${USAGE}`);
+  }
   if ([...histories, daily, playlists, seed, repetitions].some((n) => !Number.isFinite(n) || n <= 0)) {
     throw new Error(`Every number must be positive. ${USAGE}`);
   }
@@ -351,7 +430,8 @@ async function main(): Promise<void> {
   );
 
   const results: SizeResult[] = [];
-  for (const history of histories)
+  const sizes: Array<number | { demoDays: number }> = [...(demoDays > 0 ? [{ demoDays }] : []), ...histories];
+  for (const history of sizes)
     results.push(
       await measureSize(
         history,
@@ -379,7 +459,7 @@ async function main(): Promise<void> {
       'peak RSS (alone)',
     ],
     results.map((r) => [
-      String(r.history),
+      r.demoDays === undefined ? String(r.history) : `${r.history} (demo, ${r.demoDays} days)`,
       String(r.historyRuns),
       String(r.newRunRecords),
       `${(r.incremental.wallMs / 1000).toFixed(2)} s`,
@@ -391,6 +471,12 @@ async function main(): Promise<void> {
     ]),
   );
   console.log(table);
+  const small = results.find((r) => r.demoDays !== undefined);
+  if (small) {
+    console.log(
+      `small day (the demo's last): ${small.incremental.wallMs} ms wall, ${small.incremental.cpuMs} ms CPU (target: well under a second)`,
+    );
+  }
   const worst = Math.max(...results.map((r) => r.ratios.wall));
   const peak = Math.max(...results.map((r) => r.incremental.maxRssBytes)) / 1024 / 1024;
   console.log(
@@ -403,6 +489,7 @@ async function main(): Promise<void> {
     machine: machineInfo(),
     params: {
       histories,
+      demoDays,
       daily,
       playlists,
       seed,

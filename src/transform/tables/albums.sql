@@ -87,7 +87,7 @@ WITH w AS (
     first(__w ORDER BY _fetched_at DESC, _full DESC, name, album_type, total_tracks, release_date,
       release_date_precision, image_url, artist_ids, uri, label, upc, popularity),
     first(__w ORDER BY _fetched_at DESC, label, upc, popularity) FILTER (WHERE _full),
-    first(__w ORDER BY _fetched_at)])
+    first(__w ORDER BY _fetched_at)]) AS __w
   FROM w GROUP BY id
   UNION ALL
   SELECT unnest([
@@ -98,4 +98,4 @@ WITH w AS (
     arg_min(__w, _fetched_at), arg_min(__w, _dt), arg_min(__w, _run_id), arg_min(__w, _dataset)])
   FROM events GROUP BY album_id, artist_id, source
 )
-SELECT * EXCLUDE (__w) FROM w WHERE __w IN (SELECT __w FROM keep);
+SELECT * EXCLUDE (__w) FROM w SEMI JOIN keep k ON k.__w = w.__w;

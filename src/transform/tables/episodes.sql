@@ -62,4 +62,4 @@ WITH w AS (
     first(__w ORDER BY _fetched_at)]) AS __w
   FROM w GROUP BY id
 )
-SELECT * EXCLUDE (__w) FROM w WHERE __w IN (SELECT __w FROM keep);
+SELECT * EXCLUDE (__w) FROM w SEMI JOIN keep k ON k.__w = w.__w;

@@ -83,7 +83,7 @@ WITH w AS (
     first(__w ORDER BY _fetched_at DESC, followers) FILTER (WHERE _full),
     first(__w ORDER BY _fetched_at),
     arg_max(__w, (_fetched_at, total)),
-    arg_max(__w, (_fetched_at, total)) FILTER (WHERE total IS NOT NULL)])
+    arg_max(__w, (_fetched_at, total)) FILTER (WHERE total IS NOT NULL)]) AS __w
   FROM w GROUP BY id
 )
-SELECT * EXCLUDE (__w) FROM w WHERE __w IN (SELECT __w FROM keep);
+SELECT * EXCLUDE (__w) FROM w SEMI JOIN keep k ON k.__w = w.__w;

@@ -17,7 +17,9 @@ import { functionConfigJson } from './function-config.js';
 import { resolveStackSettings } from './stack-settings.js';
 import {
   BYTES_SCANNED_CUTOFF,
+  CRAWLER_FAILED_RULE_NAME,
   CRAWLER_NAME,
+  CRAWLER_SECURITY_CONFIGURATION_NAME,
   FUNCTION_NAMES,
   OUTPUT_KEYS,
   runtimeSqlFiles,
@@ -419,6 +421,105 @@ describe('TunelakeStack: monitoring', () => {
   });
 });
 
+describe('TunelakeStack: the alarm topic and the crawler encrypted with a customer-managed key (#17)', () => {
+  const keyId = () => {
+    const keys = resourcesOf('AWS::KMS::Key');
+    expect(keys).toHaveLength(1);
+    return keys[0]![0];
+  };
+  const topic = () => resourcesOf('AWS::SNS::Topic')[0]!;
+  const topicStatements = (): Json[] =>
+    resourcesOf('AWS::SNS::TopicPolicy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]);
+  const principalOf = (st: Json) => JSON.stringify(st.Principal);
+
+  it('rotates the key yearly and encrypts the topic with it', () => {
+    const [id, key] = resourcesOf('AWS::KMS::Key')[0]!;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(topic()[1].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [id, 'Arn'] });
+  });
+
+  it('lets EventBridge publish only for the crawler-failed rule of this account', () => {
+    const allowed = topicStatements().filter(
+      (st) => st.Effect === 'Allow' && principalOf(st).includes('events.amazonaws.com'),
+    );
+    expect(allowed).toHaveLength(1);
+    const [ruleId] = resourcesOf('AWS::Events::Rule').find(
+      ([, r]) => r.Properties.Name === CRAWLER_FAILED_RULE_NAME,
+    )!;
+    expect(allowed[0]!.Action).toBe('sns:Publish');
+    expect(allowed[0]!.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } },
+    });
+    // The rule still targets the topic.
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Name: CRAWLER_FAILED_RULE_NAME,
+      Targets: [Match.objectLike({ Arn: { Ref: topic()[0] } })],
+    });
+  });
+
+  it("lets CloudWatch publish only for this account's tunelake-* alarms, and every alarm is one", () => {
+    const allowed = topicStatements().filter(
+      (st) => st.Effect === 'Allow' && principalOf(st).includes('cloudwatch.amazonaws.com'),
+    );
+    expect(allowed).toHaveLength(1);
+    expect(allowed[0]!.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    expect(JSON.stringify(allowed[0]!.Condition.ArnLike['aws:SourceArn'])).toContain(':alarm:tunelake-*');
+    for (const [id, a] of resourcesOf('AWS::CloudWatch::Alarm'))
+      expect(a.Properties.AlarmName, id).toMatch(/^tunelake-/);
+    // No statement lets a service principal publish without conditions.
+    for (const st of topicStatements()) {
+      if (st.Effect === 'Allow') expect(st.Condition, JSON.stringify(st)).toBeDefined();
+    }
+  });
+
+  it('lets EventBridge and CloudWatch use the key for the topic, and the crawler logs for their log group only', () => {
+    const statements = resourcesOf('AWS::KMS::Key')[0]![1].Properties.KeyPolicy.Statement as Json[];
+    const publishers = statements.find((st) => st.Sid === 'AlarmPublishersUseTheKey')!;
+    expect(publishers.Principal.Service.sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    expect(publishers.Action.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    const logsStatement = statements.find((st) => st.Sid === 'CrawlerLogsUseTheKey')!;
+    expect(JSON.stringify(logsStatement.Condition.ArnLike)).toContain('/aws-glue/crawlers-role/*');
+    // No other service principal in the key policy.
+    const services = statements.flatMap((st) => ([] as string[]).concat(st.Principal?.Service ?? []));
+    expect(services.filter((s) => typeof s === 'string').sort()).toEqual([
+      'cloudwatch.amazonaws.com',
+      'events.amazonaws.com',
+    ]);
+    keyId();
+  });
+
+  it('gives the crawler a security configuration: SSE-S3, its logs and bookmarks under the key', () => {
+    const id = keyId();
+    template.hasResourceProperties('AWS::Glue::SecurityConfiguration', {
+      Name: CRAWLER_SECURITY_CONFIGURATION_NAME,
+      EncryptionConfiguration: {
+        S3Encryptions: [{ S3EncryptionMode: 'SSE-S3' }],
+        CloudWatchEncryption: {
+          CloudWatchEncryptionMode: 'SSE-KMS',
+          KmsKeyArn: { 'Fn::GetAtt': [id, 'Arn'] },
+        },
+        JobBookmarksEncryption: {
+          JobBookmarksEncryptionMode: 'CSE-KMS',
+          KmsKeyArn: { 'Fn::GetAtt': [id, 'Arn'] },
+        },
+      },
+    });
+    const [, crawler] = resourcesOf('AWS::Glue::Crawler')[0]!;
+    expect(crawler.Properties.CrawlerSecurityConfiguration).toBe(CRAWLER_SECURITY_CONFIGURATION_NAME);
+    // The crawler's role may use the key and associate it with its encrypted log group.
+    const roleId = crawler.Properties.Role['Fn::GetAtt'][0];
+    const policies = JSON.stringify(
+      resourcesOf('AWS::IAM::Policy').filter(([, p]) =>
+        p.Properties.Roles.some((r: Json) => r.Ref === roleId),
+      ),
+    );
+    expect(policies).toContain('logs:AssociateKmsKey');
+    expect(policies).toContain('kms:GenerateDataKey');
+    expect(policies).toContain(`-${CRAWLER_SECURITY_CONFIGURATION_NAME}`);
+  });
+});
+
 describe('TunelakeStack with context: an existing secret, a bucket name, a deeper prefix', () => {
   it('creates no secret, grants the extract that ARN, and follows the bucket and prefix everywhere', () => {
     // Bundling skipped: this synth checks the template only.
@@ -511,6 +612,12 @@ describe('TunelakeStack with context publishBrief=true', () => {
       expect.objectContaining({ Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: topicId } }),
     ]);
     expect(publishing[0]!.roles).toEqual([{ Ref: catalogRoleId }]);
+    // The topic is encrypted: the catalog function may use its key, with these two actions only (#17).
+    const [keyId] = Object.keys(t.findResources('AWS::KMS::Key'));
+    const keyUsers = (statementsOf(t) as Json[]).filter((st) => JSON.stringify(st.Resource).includes(keyId!));
+    expect(keyUsers.filter((st) => JSON.stringify(st.roles).includes(catalogRoleId))).toEqual([
+      expect.objectContaining({ Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow' }),
+    ]);
     // cfn-lint finds nothing new in this variant (the same W3005 as the default stack, below).
     const run = spawnSync(
       'cfn-lint',

@@ -24,9 +24,9 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -53,6 +53,11 @@ export const CRAWLER_NAME = 'tunelake-raw-crawler';
 export const DLQ_NAME = 'tunelake-dlq';
 export const ALARM_TOPIC_NAME = 'tunelake-alarms';
 export const SCHEDULE_NAME = 'tunelake-extract';
+export const CRAWLER_FAILED_RULE_NAME = 'tunelake-crawler-failed';
+/** The crawler's Glue security configuration: its CloudWatch logs and job bookmarks under the lake key. */
+export const CRAWLER_SECURITY_CONFIGURATION_NAME = 'tunelake-crawler';
+/** Every alarm is named tunelake-*: the topic policy lets CloudWatch publish for these alarms only. */
+export const ALARM_NAME_PREFIX = 'tunelake-';
 export const DASHBOARD_NAME = 'tunelake';
 export const FUNCTION_NAMES = {
   extract: 'tunelake-extract',
@@ -132,11 +137,36 @@ export class TunelakeStack extends Stack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
+    // One customer-managed key ($1 a month, docs/aws.md "Encryption"): the alarm topic, and the crawler's
+    // logs and job bookmarks. An AWS-managed SNS key cannot be used here: its key policy cannot be
+    // edited, so EventBridge and CloudWatch could not publish to the topic.
+    const key = new kms.Key(this, 'LakeKey', {
+      description: 'tunelake: the alarm topic, the crawler logs and job bookmarks',
+      enableKeyRotation: true,
+      // A key scheduled for deletion waits 30 days (the most), time to notice a topic that stopped.
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       topicName: ALARM_TOPIC_NAME,
       displayName: 'tunelake alarms',
       enforceSSL: true,
+      masterKey: key,
     });
+    // The services that publish to the encrypted topic must use the key (their documented key policy
+    // statement: docs.aws.amazon.com/sns/latest/dg/sns-key-management.html); the topic policy below
+    // restricts what they may publish for.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmPublishersUseTheKey',
+        principals: [
+          new iam.ServicePrincipal('events.amazonaws.com'),
+          new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+        ],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+      }),
+    );
     if (settings.alarmEmail)
       alarmTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
 
@@ -226,6 +256,41 @@ export class TunelakeStack extends Stack {
       }),
     });
     crawler.addResourceDependency(rawDb);
+    // The crawler's CloudWatch logs and job bookmarks encrypted with the lake key; it writes no S3
+    // objects, SSE-S3 is the bucket's own encryption. With CloudWatch encryption Glue logs to
+    // /aws-glue/crawlers-role/<role name>-<security configuration> and associates the key with it.
+    const securityConfiguration = new glue.CfnSecurityConfiguration(this, 'CrawlerSecurityConfiguration', {
+      name: CRAWLER_SECURITY_CONFIGURATION_NAME,
+      encryptionConfiguration: {
+        s3Encryptions: [{ s3EncryptionMode: 'SSE-S3' }],
+        cloudWatchEncryption: { cloudWatchEncryptionMode: 'SSE-KMS', kmsKeyArn: key.keyArn },
+        jobBookmarksEncryption: { jobBookmarksEncryptionMode: 'CSE-KMS', kmsKeyArn: key.keyArn },
+      },
+    });
+    crawler.crawlerSecurityConfiguration = CRAWLER_SECURITY_CONFIGURATION_NAME;
+    crawler.addResourceDependency(securityConfiguration);
+    const crawlerLogGroup = `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws-glue/crawlers-role/${crawlerRole.roleName}-${CRAWLER_SECURITY_CONFIGURATION_NAME}`;
+    crawlerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+        resources: [crawlerLogGroup, `${crawlerLogGroup}:*`],
+      }),
+    );
+    key.grant(crawlerRole, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
+    // CloudWatch Logs encrypts the crawler's log group with the key, for that log group only.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CrawlerLogsUseTheKey',
+        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws-glue/crawlers-role/*`,
+          },
+        },
+      }),
+    );
 
     // ---- Athena ---------------------------------------------------------------------------------
     const workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
@@ -405,9 +470,13 @@ export class TunelakeStack extends Stack {
     );
     if (settings.publishBrief) {
       // The daily brief (src/brief/publish.ts) goes to the alarm topic's subscribers; only the catalog
-      // function may publish to it. grantPublish also grants the topic's KMS key, if it has one.
+      // function may publish to it, with the topic's key.
       fns.catalog.addEnvironment('TUNELAKE_BRIEF_TOPIC_ARN', alarmTopic.topicArn);
-      alarmTopic.grantPublish(fns.catalog);
+      // Written out rather than grantPublish, which grants kms:GenerateDataKey* (a wildcard action).
+      fns.catalog.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [alarmTopic.topicArn] }),
+      );
+      key.grant(fns.catalog, 'kms:GenerateDataKey', 'kms:Decrypt');
     }
 
     // ---- triggers -------------------------------------------------------------------------------
@@ -525,16 +594,44 @@ export class TunelakeStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     // Glue crawlers publish no CloudWatch metrics: their state changes arrive on EventBridge.
-    new events.Rule(this, 'CrawlerFailedRule', {
-      ruleName: 'tunelake-crawler-failed',
+    // Not events-targets' SnsTopic: it lets events.amazonaws.com publish for any rule of any account
+    // (the confused deputy, docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+    const crawlerFailed = new events.Rule(this, 'CrawlerFailedRule', {
+      ruleName: CRAWLER_FAILED_RULE_NAME,
       description: `The ${CRAWLER_NAME} crawl failed`,
       eventPattern: {
         source: ['aws.glue'],
         detailType: ['Glue Crawler State Change'],
         detail: { crawlerName: [CRAWLER_NAME], state: ['Failed'] },
       },
-      targets: [new eventTargets.SnsTopic(alarmTopic)],
+      targets: [{ bind: () => ({ arn: alarmTopic.topicArn }) }],
     });
+    alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CrawlerFailedRulePublishes',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnEquals: { 'aws:SourceArn': crawlerFailed.ruleArn },
+        },
+      }),
+    );
+    alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'TunelakeAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${ALARM_NAME_PREFIX}*`,
+          },
+        },
+      }),
+    );
 
     const emf = (metricName: string, statistic = 'Sum') =>
       new cloudwatch.Metric({

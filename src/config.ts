@@ -43,6 +43,8 @@ export interface ConfigSpec {
   maxRetryAfterSeconds?: string | number;
   timeoutMs?: string | number;
   logLevel?: string;
+  /** --allow-clock-skew: `true` lets a run go on under a skewed clock (with a warning). */
+  allowClockSkew?: string | boolean;
   /** false: do not read the refresh token stored by `tunelake login` (login itself replaces it). */
   readStoredCredentials?: boolean;
   /** Sources given directly (tests, the demo); replaces the file's `sources`. */
@@ -133,6 +135,7 @@ export interface Config {
    * within 512 MiB (docs/incremental.md has the measurements and when to raise it).
    */
   duckdb: { memoryLimit: string };
+  extract: ExtractConfig;
   spotify: SpotifyConfig;
   http: HttpConfig;
   athena: AthenaConfig;
@@ -140,6 +143,13 @@ export interface Config {
   sources: Sources;
   /** Where each setting came from, keyed by its dotted name. */
   origins: Readonly<Record<string, Origin>>;
+}
+
+export interface ExtractConfig {
+  /** TUNELAKE_MAX_RECORD_BYTES: a larger record is quarantined, not landed (src/extract/raw-writer.ts). */
+  maxRecordBytes: number;
+  /** TUNELAKE_ALLOW_CLOCK_SKEW: a skewed clock warns instead of stopping the run (src/extract/clock.ts). */
+  allowClockSkew: boolean;
 }
 
 export const EMPTY_SOURCES: Sources = {
@@ -267,6 +277,10 @@ export function loadConfig(spec: ConfigSpec = {}, env: Env = process.env): Confi
     catalog: text('catalog') as CatalogName,
     logLevel: text('logLevel') as LogLevel,
     duckdb: { memoryLimit: text('duckdb.memoryLimit')! },
+    extract: {
+      maxRecordBytes: whole('extract.maxRecordBytes'),
+      allowClockSkew: text('extract.allowClockSkew') === 'true',
+    },
     spotify,
     http,
     athena,
@@ -306,7 +320,9 @@ function resolveSetting(
     // The value that counts is the first; a file value hidden by a flag or the environment is still
     // checked (#17): it takes effect as soon as the override goes away.
     if (i > 0 && candidate.origin !== 'file') return;
-    const parsed = parseSettingValue(s.type, candidate.value);
+    // A true/false setting may be a JSON boolean in the file.
+    const value = typeof candidate.value === 'boolean' ? String(candidate.value) : candidate.value;
+    const parsed = parseSettingValue(s.type, value);
     if (parsed.ok) {
       if (i === 0) result = parsed.value;
       return;
@@ -336,7 +352,9 @@ function fileSchemaOf(settings: readonly Setting[]): z.ZodType<FileSpec> {
         ? z.unknown().optional()
         : s.type.kind === 'int'
           ? z.number().optional()
-          : z.string().optional();
+          : s.type.kind === 'enum' && s.type.values.includes('true')
+            ? z.union([z.boolean(), z.string()]).optional()
+            : z.string().optional();
   }
   const build = (group: Shape): z.ZodType =>
     z.strictObject(

@@ -41,6 +41,8 @@ export type ErrorCode =
   | 'STORAGE_CORRUPT'
   /** Any other storage failure (permissions, disk full, S3 errors). */
   | 'STORAGE_FAILED'
+  /** The machine's clock is off: behind the last committed run, or far from Spotify's `Date` header. */
+  | 'CLOCK_SKEW'
   /** Another run holds the lake's run lock. */
   | 'RUN_IN_PROGRESS'
   /** Some sources failed while others landed: what succeeded is kept. */

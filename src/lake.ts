@@ -6,6 +6,7 @@
 //   state/lock.json                                                the run lock (create-only, with a lease)
 //   tables/<table>/...                                             typed Parquet tables (transform)
 //   catalog/...                                                    the local Glue-compatible catalog
+//   quarantine/raw/dt=YYYY-MM-DD/run=<runId>.json                  records a run did not land (too large), and why
 //
 // Raw datasets are partitioned by ingestion date (UTC), one dataset per prefix, so that a Glue
 // crawler and Athena can read each as one table (docs/architecture.md, "The lake").
@@ -15,6 +16,7 @@ export const RUNS_PREFIX = 'runs/';
 export const STATE_PREFIX = 'state/';
 export const TABLES_PREFIX = 'tables/';
 export const CATALOG_PREFIX = 'catalog/';
+export const QUARANTINE_PREFIX = 'quarantine/';
 
 export const EXTRACT_STATE_KEY = `${STATE_PREFIX}extract.json`;
 export const RUN_LOCK_KEY = `${STATE_PREFIX}lock.json`;
@@ -70,6 +72,11 @@ export function rawRunPrefix(dataset: RawDataset, dt: string, runId: string): st
 
 export function rawPartKey(dataset: RawDataset, dt: string, runId: string, part: number): string {
   return `${rawRunPrefix(dataset, dt, runId)}part-${String(part).padStart(5, '0')}.ndjson.gz`;
+}
+
+/** The records a run left out of the raw zone (over the record size limit), written before its manifest. */
+export function rawQuarantineKey(dt: string, runId: string): string {
+  return `${QUARANTINE_PREFIX}raw/dt=${dt}/run=${runId}.json`;
 }
 
 /** Parses `raw/<dataset>/dt=<dt>/run=<runId>/<file>`; undefined for anything else. */

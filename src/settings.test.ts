@@ -23,6 +23,8 @@ const SAMPLES: Record<string, string> = {
   catalog: 'glue',
   logLevel: 'debug',
   'duckdb.memoryLimit': '1GB',
+  'extract.maxRecordBytes': '2000000',
+  'extract.allowClockSkew': 'true',
   'http.rateLimit': '7',
   'http.concurrency': '3',
   'http.maxRetries': '2',
@@ -49,6 +51,8 @@ const INVALID: Record<string, string> = {
   catalog: 'hive',
   logLevel: 'loud',
   'duckdb.memoryLimit': 'lots',
+  'extract.maxRecordBytes': '16000001',
+  'extract.allowClockSkew': 'yes',
   'http.rateLimit': '0x10',
   'http.concurrency': '65',
   'http.maxRetries': '-1',
@@ -67,6 +71,8 @@ const resolved = SETTINGS.filter((s) => s.key !== 'configFile' && s.type.kind !=
 function valueAt(config: Config, key: string): unknown {
   let value: unknown = config;
   for (const part of key.split('.')) value = (value as Record<string, unknown>)[part];
+  // A true/false setting (extract.allowClockSkew) is a boolean in the Config.
+  if (typeof value === 'boolean') return String(value);
   return value instanceof Secret ? value.reveal() : value;
 }
 

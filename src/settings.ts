@@ -270,6 +270,27 @@ export const SETTINGS: readonly Setting[] = [
     description: 'per-request timeout (milliseconds)',
   },
   {
+    key: 'extract.maxRecordBytes',
+    env: ['TUNELAKE_MAX_RECORD_BYTES'],
+    inFile: true,
+    // At most 16 MB: the transform's JSON reader (DuckDB maximum_object_size) reads lines up to 16 MiB.
+    type: { kind: 'int', min: 10_000, max: 16_000_000 },
+    default: 10_000_000,
+    description:
+      'a single API record larger than this (bytes of its raw line) is quarantined, not landed: listed in `quarantine/raw/`, counted and warned about',
+  },
+  {
+    key: 'extract.allowClockSkew',
+    env: ['TUNELAKE_ALLOW_CLOCK_SKEW'],
+    spec: 'allowClockSkew',
+    flag: '--allow-clock-skew',
+    inFile: true,
+    type: { kind: 'enum', values: ['false', 'true'] },
+    default: 'false',
+    description:
+      "`true`: a run goes on (with a warning) when the clock is more than 5 minutes off Spotify's `Date` header, or more than 5 minutes earlier than the last committed run's start; else it stops with exit 9",
+  },
+  {
     key: 'athena.workGroup',
     env: ['TUNELAKE_ATHENA_WORKGROUP'],
     inFile: true,

@@ -25,5 +25,6 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   STORAGE_CORRUPT: 7,
   STORAGE_FAILED: 7,
   RUN_IN_PROGRESS: 8,
+  CLOCK_SKEW: 9,
   PARTIAL_FAILURE: 10,
 };

@@ -15,6 +15,7 @@ interface ExtractFlags {
   lake?: string;
   tier?: string;
   json?: boolean;
+  allowClockSkew?: boolean;
 }
 
 export function registerExtractCommand(program: Command): void {
@@ -28,8 +29,17 @@ export function registerExtractCommand(program: Command): void {
     .addOption(lakeOption())
     .option('--tier <tier>', 'Spotify access tier: development or extended')
     .option('--json', 'print the run summary as JSON on stdout')
+    .option(
+      '--allow-clock-skew',
+      "go on (with a warning) when the clock is more than 5 minutes off Spotify's or behind the last run",
+    )
     .action(async (flags: ExtractFlags) => {
-      const config = loadConfig({ configFile: flags.config, lake: flags.lake, tier: flags.tier });
+      const config = loadConfig({
+        configFile: flags.config,
+        lake: flags.lake,
+        tier: flags.tier,
+        allowClockSkew: flags.allowClockSkew ? 'true' : undefined,
+      });
       const logger = cliLogger(config, flags.json);
       const runtime = await runtimeFor(config, { logger });
       const line = createProgressLine();

@@ -19,6 +19,7 @@ interface RunFlags {
   lake?: string;
   tier?: string;
   json?: boolean;
+  allowClockSkew?: boolean;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -33,8 +34,17 @@ export function registerRunCommand(program: Command): void {
     .addOption(lakeOption())
     .option('--tier <tier>', 'Spotify access tier: development or extended')
     .option('--json', 'print the run summary as JSON on stdout')
+    .option(
+      '--allow-clock-skew',
+      "go on (with a warning) when the clock is more than 5 minutes off Spotify's or behind the last run",
+    )
     .action(async (flags: RunFlags) => {
-      const config = loadConfig({ configFile: flags.config, lake: flags.lake, tier: flags.tier });
+      const config = loadConfig({
+        configFile: flags.config,
+        lake: flags.lake,
+        tier: flags.tier,
+        allowClockSkew: flags.allowClockSkew ? 'true' : undefined,
+      });
       const logger = cliLogger(config, flags.json);
       warnIfNoSources(config, logger);
       const runtime = await runtimeFor(config, { logger });

@@ -117,7 +117,10 @@ export function createApp(state: EmulatorState, deps: AppDeps = {}): App {
 
   const reply = (route: string, r: Reply, truncate = false): AppResult => {
     state.stats.record(route, r.status);
-    return { kind: 'reply', reply: r, truncate };
+    // A real Date header, as Spotify sends (the client checks its clock against it, #17); shifted by
+    // the clockSkewSeconds knob. The wall clock, not `state.now`: the header is the server's real time.
+    const date = new Date(Date.now() + state.faults.options.clockSkewSeconds * 1000).toUTCString();
+    return { kind: 'reply', reply: { ...r, headers: { ...r.headers, date } }, truncate };
   };
 
   /** The bearer token's grant, or a 401 as Spotify words it. */
@@ -205,7 +208,7 @@ export function createApp(state: EmulatorState, deps: AppDeps = {}): App {
         state.stats.inject('404');
         throw fail(404, 'Non existing id');
       }
-      result = json(200, reshapeBody(value, roll, state.faults.options));
+      result = json(200, reshapeBody(hugeDescription(route.path, value), roll, state.faults.options));
     } catch (error) {
       result = errorReply(error);
     }
@@ -215,6 +218,14 @@ export function createApp(state: EmulatorState, deps: AppDeps = {}): App {
     if (replied.kind === 'reply' && result.status === 200 && roll.nonUtf8) replied.latin1 = true;
     return replied;
   };
+
+  /** The playlistDescriptionBytes knob: a playlist whose one record is larger than a raw line may be. */
+  function hugeDescription(routePath: string, value: unknown): unknown {
+    const bytes = state.faults.options.playlistDescriptionBytes;
+    if (bytes <= 0 || routePath !== '/v1/playlists/{id}' || !value || typeof value !== 'object') return value;
+    if (!('description' in value)) return value;
+    return { ...value, description: 'd'.repeat(bytes) };
+  }
 
   return {
     handle: async (request) => {

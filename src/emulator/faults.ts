@@ -31,6 +31,10 @@ export interface FaultOptions {
   rateNonUtf8: number;
   /** Pads every 200 JSON body with an unknown field of this many bytes (huge pages). */
   padBytes: number;
+  /** Seconds added to the `Date` header of every response (negative: the server's clock is behind). */
+  clockSkewSeconds: number;
+  /** Every playlist's description (GET /v1/playlists/{id}) is this many bytes long: one huge record (#17). */
+  playlistDescriptionBytes: number;
   // Live-API behaviours that are optional (#14; docs/spotify-api.md):
   /** Playlist episodes come back as audiobook chapters (`type: "chapter"`), a type tunelake does not store. */
   chapterItems: boolean;
@@ -70,6 +74,8 @@ export const NO_FAULTS: Readonly<FaultOptions> = Object.freeze({
   rateNulls: 0,
   rateNonUtf8: 0,
   padBytes: 0,
+  playlistDescriptionBytes: 0,
+  clockSkewSeconds: 0,
   chapterItems: false,
   strictPageSize: false,
   olderDevelopmentApp: false,
@@ -127,7 +133,7 @@ export function mergeFaults(current: FaultOptions, patch: Partial<FaultOptions>)
       problems.push(`${key} must be a number, got ${JSON.stringify(value)}`);
     } else if ((PROBABILITIES as readonly string[]).includes(key) && (value < 0 || value > 1)) {
       problems.push(`${key} must be a probability from 0 to 1, got ${value}`);
-    } else if (value < 0) {
+    } else if (value < 0 && key !== 'clockSkewSeconds') {
       problems.push(`${key} must not be negative, got ${value}`);
     } else {
       (next as unknown as Record<string, number>)[key] =

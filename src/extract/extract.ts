@@ -6,10 +6,11 @@
 // the pending marker's removal. A crash anywhere leaves either nothing visible or a complete run.
 import type { Config } from '../config.js';
 import { isTunelakeError, toTunelakeError } from '../errors.js';
-import { newRunId, utcDate } from '../lake.js';
+import { newRunId, rawQuarantineKey, utcDate } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { SpotifyApi } from '../spotify/client.js';
 import type { ObjectStore } from '../storage/store.js';
+import { checkAgainstLastRun, checkAgainstServer } from './clock.js';
 import { enrichImportedTracks } from './imported-tracks.js';
 import {
   type ImportedTracksBacklog,
@@ -20,7 +21,7 @@ import {
   type SourceError,
   writeManifest,
 } from './manifest.js';
-import { createRawWriter } from './raw-writer.js';
+import { createRawWriter, type QuarantinedRecord } from './raw-writer.js';
 import type { ProgressEvent, RunContext } from './run-context.js';
 import { extractArtists } from './sources/artists.js';
 import { enrich } from './sources/enrich.js';
@@ -42,6 +43,9 @@ export interface ExtractInfo {
   skipped: string[];
   objects: number;
   errors: SourceError[];
+  /** Records over the size limit, left out of the raw zone and listed in `quarantineKey` (#17). */
+  quarantined: QuarantinedRecord[];
+  quarantineKey?: string;
   recovery: RecoveryInfo;
   /** The imported streaming history's tracks fetched so far; absent without an import. */
   importedTracks?: ImportedTracksBacklog;
@@ -92,8 +96,11 @@ export async function extract(
     if (Date.parse(state.notBefore.until) > wall.getTime()) throw notBeforeError(state.notBefore, wall);
     logger.info('the wait Spotify asked for is over', { notBefore: state.notBefore.until });
   }
+  // A clock behind the last committed run would date this run's snapshots before it (#17).
+  const clockOptions = { allow: config.extract.allowClockSkew, logger };
+  checkAgainstLastRun(started, state.lastRunId, clockOptions);
   await markPending(store, { runId, dt, startedAt: started.toISOString() });
-  const writer = createRawWriter(store, { runId, dt });
+  const writer = createRawWriter(store, { runId, dt }, { maxRecordBytes: config.extract.maxRecordBytes });
   const ctx: RunContext = {
     config,
     spotify,
@@ -137,6 +144,27 @@ export async function extract(
   }
 
   progress({ phase: 'commit' });
+  // Spotify's Date header against the real clock (`now` may be the emulator's simulated day): a run
+  // whose clock is far off commits nothing (#17). Its raw objects go with the next run's recovery.
+  checkAgainstServer(spotify.stats.serverClock, clockOptions);
+  // Records too large to land: listed before the commit, so a committed run's quarantine is complete.
+  // The source's state advances as if they had landed (docs/architecture.md "Record size"): reading
+  // them again would give the same record, and a stuck source would be read again on every run.
+  const quarantineKey = writer.quarantined.length > 0 ? rawQuarantineKey(dt, runId) : undefined;
+  if (quarantineKey) {
+    // Each is also a source error: the run exits 10 (partial failure), and says what to do.
+    for (const r of writer.quarantined) {
+      const message =
+        `A ${r.dataset} record${r.id ? ` (id ${r.id})` : ''} from ${r.request} is ${r.bytes} bytes, over the ` +
+        `${r.limit}-byte record size limit: quarantined, not landed (listed in ${store.uri(quarantineKey)}). ` +
+        'Raise TUNELAKE_MAX_RECORD_BYTES (at most 16000000) to land such records.';
+      logger.warn(message, { source: r.source, bytes: r.bytes });
+      ctx.errors.push({ source: r.source, code: 'RECORD_TOO_LARGE', message });
+    }
+    await store.put(quarantineKey, JSON.stringify({ runId, dt, records: writer.quarantined }, null, 2), {
+      contentType: 'application/json',
+    });
+  }
   ctx.state.lastRunId = runId;
   if (Object.keys(spotify.pageSizes).length > 0) ctx.state.pageSizes = { ...spotify.pageSizes };
   const after = requestCounts(spotify);
@@ -151,6 +179,8 @@ export async function extract(
     skipped: ctx.skipped,
     objects: writer.objects.length,
     errors: ctx.errors,
+    quarantined: [...writer.quarantined],
+    ...(quarantineKey ? { quarantineKey } : {}),
     recovery,
     ...(importedTracks ? { importedTracks } : {}),
     durationMs: 0,
@@ -175,6 +205,7 @@ export async function extract(
     retries: info.retries,
     skipped: ctx.skipped,
     errors: ctx.errors,
+    ...(quarantineKey ? { quarantined: { key: quarantineKey, records: writer.quarantined.length } } : {}),
     ...(importedTracks ? { importedTracks } : {}),
     objects: [...writer.objects].sort((a, b) => a.key.localeCompare(b.key)),
     stateAfter: ctx.state,

@@ -47,6 +47,8 @@ export interface RunManifest {
   /** Playlists whose snapshot_id had not changed, so their items were not read again. */
   skipped: string[];
   errors: SourceError[];
+  /** Records over the size limit, not landed: how many, and the object that lists them (#17). */
+  quarantined?: { key: string; records: number };
   /** The imported streaming history's tracks fetched so far (absent without an import). */
   importedTracks?: ImportedTracksBacklog;
   objects: WrittenObject[];

@@ -1,6 +1,8 @@
 // Writes raw records as gzipped NDJSON parts under raw/<dataset>/dt=<dt>/run=<runId>/, create-only.
 // One line per record: {"context": {...request context...}, "data": <the item exactly as received>}.
 // Memory stays bounded: a dataset's buffer is flushed to a part object as soon as it is full.
+// A record larger than the record size limit is not written: it is quarantined (described, not kept),
+// because one such line would stop every later transform (#17; docs/architecture.md "Record size").
 import { gzipSync } from 'node:zlib';
 import { sha256Hex } from '../integrity/raw-objects.js';
 import { type RawDataset, rawPartKey } from '../lake.js';
@@ -27,13 +29,35 @@ export interface WrittenObject {
 export interface RawWriterOptions {
   maxRecordsPerPart?: number;
   maxBytesPerPart?: number;
+  /** A record whose NDJSON line is longer (UTF-8 bytes) is quarantined instead of written. */
+  maxRecordBytes?: number;
 }
+
+/** A record the writer left out of the raw zone, and why (the run's quarantine object lists them). */
+export interface QuarantinedRecord {
+  dataset: RawDataset;
+  /** The configured source, e.g. `playlist:<id>`. */
+  source: string;
+  /** The API path the record came from. */
+  request: string;
+  /** The record's Spotify id, when it has one. */
+  id: string | undefined;
+  /** The size of its NDJSON line in UTF-8 bytes. */
+  bytes: number;
+  limit: number;
+  reason: string;
+}
+
+/** The default record size limit: 10 MB (TUNELAKE_MAX_RECORD_BYTES). */
+export const DEFAULT_MAX_RECORD_BYTES = 10_000_000;
 
 export interface RawWriter {
   append(dataset: RawDataset, context: RecordContext, data: unknown): Promise<void>;
   /** Writes every buffered record. Call once at the end of the run, before the manifest. */
   flush(): Promise<void>;
   readonly objects: readonly WrittenObject[];
+  /** Records over the size limit, not written. */
+  readonly quarantined: readonly QuarantinedRecord[];
   counts(): Record<string, number>;
 }
 
@@ -50,6 +74,8 @@ export function createRawWriter(
 ): RawWriter {
   const maxRecords = options.maxRecordsPerPart ?? 50_000;
   const maxBytes = options.maxBytesPerPart ?? 32 * 1024 * 1024;
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const quarantined: QuarantinedRecord[] = [];
   const buffers = new Map<RawDataset, Buffer>();
   const objects: WrittenObject[] = [];
   const counts: Record<string, number> = {};
@@ -70,6 +96,7 @@ export function createRawWriter(
 
   return {
     objects,
+    quarantined,
     counts: () => ({ ...counts }),
     async append(dataset, context, data) {
       let buffer = buffers.get(dataset);
@@ -78,6 +105,21 @@ export function createRawWriter(
         buffers.set(dataset, buffer);
       }
       const line = JSON.stringify({ context: { ...context, run_id: run.runId }, data });
+      // A UTF-16 unit is at most 3 UTF-8 bytes: most lines need no byte count.
+      const bytes = line.length * 3 <= maxRecordBytes ? line.length : Buffer.byteLength(line);
+      if (bytes > maxRecordBytes) {
+        const id = (data as { id?: unknown } | null)?.id;
+        quarantined.push({
+          dataset,
+          source: context.source,
+          request: context.request,
+          id: typeof id === 'string' ? id : undefined,
+          bytes,
+          limit: maxRecordBytes,
+          reason: `the record is ${bytes} bytes, over the ${maxRecordBytes}-byte limit (TUNELAKE_MAX_RECORD_BYTES)`,
+        });
+        return;
+      }
       buffer.lines.push(line);
       buffer.bytes += line.length;
       counts[dataset] = (counts[dataset] ?? 0) + 1;

@@ -61,6 +61,8 @@ export interface ClientStats {
   unknownItemsSkipped: number;
   /** Requests by templated route, e.g. `GET /playlists/{id}/items`. */
   requestsByRoute: Record<string, number>;
+  /** The last response's `Date` header and the client's clock when it arrived (clock-skew check, #17). */
+  serverClock?: { dateMs: number; receivedMs: number };
 }
 
 export function createStats(): ClientStats {
@@ -195,6 +197,8 @@ export function createTransport(http: HttpConfig, deps: ResolvedDeps, stats: Cli
    */
   function decide(request: SendRequest, outcome: Outcome, attempts: number, rateRetries: number): Step {
     const { response, text } = outcome;
+    const date = response ? Date.parse(response.headers.get('date') ?? '') : Number.NaN;
+    if (Number.isFinite(date)) stats.serverClock = { dateMs: date, receivedMs: now() };
     if (!response || text === undefined) {
       return { kind: 'failed', failure: outcome.failure ?? { reason: 'network', detail: 'no response' } };
     }

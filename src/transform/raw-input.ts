@@ -360,6 +360,25 @@ export async function readOrFail(db: DuckDb, sql: string): Promise<void> {
         { cause: error },
       );
     }
+    // One record larger than DuckDB reads (maximum_object_size, 16 MiB): not damage, and the same on
+    // every run until the run is left out. Extract now quarantines such records (TUNELAKE_MAX_RECORD_BYTES,
+    // at most 16000000), so only a lake landed before #17 can hold one.
+    const tooLarge = /"maximum_object_size" of (\d+) bytes exceeded while reading file "([^"]+)"/.exec(
+      message,
+    );
+    if (tooLarge) {
+      const file = tooLarge[2]!;
+      const runId = new RegExp(KEY_PATTERN).exec(file)?.[3];
+      throw new TunelakeError(
+        'STORAGE_FAILED',
+        `The raw object ${file} holds a record larger than the transform reads (${tooLarge[1]} bytes per record): ` +
+          'it was landed by a tunelake from before the record size limit, which now quarantines such records ' +
+          '(TUNELAKE_MAX_RECORD_BYTES). The object is not damaged, but no transform can read it: leave its run out ' +
+          `by moving runs/${runId ?? '<runId>'}.json out of the lake (the run's other records go with it), then run ` +
+          '`tunelake transform --full`.',
+        { cause: error, details: { file, runId } },
+      );
+    }
     // Extract writes one JSON object per line; anything else is damage, not a schema change.
     throw new TunelakeError(
       'STORAGE_FAILED',

@@ -5,7 +5,7 @@
 // - Spotify's `Date` response header: an independent clock, seen on every response.
 // Beyond CLOCK_SKEW_LIMIT_MS the run stops (exit 9) before it commits anything; above
 // CLOCK_SKEW_WARN_MS it warns. TUNELAKE_ALLOW_CLOCK_SKEW=true (--allow-clock-skew) turns the stop into
-// a warning, for a deliberate case (replaying a day). docs/reliability.md "Clock skew".
+// a warning, for a deliberate case (replaying a day). docs/reliability.md "Record size and clock skew".
 import { TunelakeError } from '../errors.js';
 import type { Logger } from '../log.js';
 

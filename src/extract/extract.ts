@@ -148,7 +148,7 @@ export async function extract(
   // whose clock is far off commits nothing (#17). Its raw objects go with the next run's recovery.
   checkAgainstServer(spotify.stats.serverClock, clockOptions);
   // Records too large to land: listed before the commit, so a committed run's quarantine is complete.
-  // The source's state advances as if they had landed (docs/architecture.md "Record size"): reading
+  // The source's state advances as if they had landed (docs/reliability.md "Record size and clock skew"): reading
   // them again would give the same record, and a stuck source would be read again on every run.
   const quarantineKey = writer.quarantined.length > 0 ? rawQuarantineKey(dt, runId) : undefined;
   if (quarantineKey) {

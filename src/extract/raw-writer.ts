@@ -2,7 +2,7 @@
 // One line per record: {"context": {...request context...}, "data": <the item exactly as received>}.
 // Memory stays bounded: a dataset's buffer is flushed to a part object as soon as it is full.
 // A record larger than the record size limit is not written: it is quarantined (described, not kept),
-// because one such line would stop every later transform (#17; docs/architecture.md "Record size").
+// because one such line would stop every later transform (#17; docs/reliability.md "Record size and clock skew").
 import { gzipSync } from 'node:zlib';
 import { sha256Hex } from '../integrity/raw-objects.js';
 import { type RawDataset, rawPartKey } from '../lake.js';

@@ -76,4 +76,25 @@ describe('createLocalCatalog(config, deps)', () => {
     for await (const info of stores[0]!.list('catalog/again/')) keys.push(info.key);
     expect(keys).toEqual(['catalog/again/database.json']);
   });
+
+  test.each([
+    ['tunelake', /delete it and run `tunelake run` \(or `tunelake transform`\)/],
+    ['tunelake_raw', /delete it and run `tunelake crawl`/],
+  ])(
+    'getTable over a damaged table file in %s names the command that registers it again',
+    async (db, fix) => {
+      const catalog = createLocalCatalog({}, { store: stores[0]! });
+      await catalog.ensureDatabase(db);
+      await catalog.createTable(db, table('damaged', 'v1'));
+      await stores[0]!.put(`catalog/${db}/damaged/table.json`, '{"format": 1, ');
+      const error = await catalog.getTable(db, 'damaged').then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message).toMatch(new RegExp(`catalog/${db}/damaged/table\\.json is not valid JSON`));
+      expect(error?.message).toMatch(fix);
+      // A crawl registers only the raw zone: it must not be the advice for a typed table (#17).
+      if (db === 'tunelake') expect(error?.message).not.toMatch(/crawl/);
+    },
+  );
 });

@@ -21,14 +21,15 @@ import { TunelakeError } from '../errors.js';
 import { CATALOG_PREFIX } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { ObjectStore } from '../storage/store.js';
-import type {
-  Catalog,
-  Column,
-  Partition,
-  PartitionInput,
-  StorageDescriptor,
-  Table,
-  TableInput,
+import {
+  type Catalog,
+  type Column,
+  type Partition,
+  type PartitionInput,
+  RAW_DATABASE,
+  type StorageDescriptor,
+  type Table,
+  type TableInput,
 } from './catalog.js';
 import { mapLimit } from './map-limit.js';
 import { compilePartitionExpression } from './partition-expression.js';
@@ -158,7 +159,7 @@ export function createLocalCatalog(config: LocalCatalogConfig, deps: LocalCatalo
       throw new TunelakeError(
         'STORAGE_FAILED',
         `The catalog file ${store.uri(key)} is not valid JSON: ${(error as Error).message}. ` +
-          'Restore it from a backup or delete the table and crawl again.',
+          rebuildAdvice(key.slice(prefix.length).split('/')[0]!),
         { cause: error, details: { key } },
       );
     }
@@ -480,4 +481,15 @@ function assertPartitionInput(input: PartitionInput): void {
       `Invalid partition input ${JSON.stringify(input.Values)}: StorageDescriptor.Columns is missing.`,
     );
   }
+}
+
+/**
+ * How to get a damaged catalog file back: the raw zone's tables come from a crawl, the typed tables and
+ * insights from the transform and the catalog step, which register them again (a crawl never does).
+ */
+function rebuildAdvice(db: string): string {
+  return db === RAW_DATABASE
+    ? 'Restore it from a backup, or delete it and run `tunelake crawl`, which registers the raw tables again.'
+    : 'Restore it from a backup, or delete it and run `tunelake run` (or `tunelake transform`), which ' +
+        'registers the tables and insights again from the lake.';
 }

@@ -23,6 +23,22 @@ describe('DuckDb.all(sql) over a damaged Parquet file', () => {
     }
   });
 
+  it('fails with STORAGE_CORRUPT over a file with both magic numbers but no footer (Footer length error)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelake-corrupt-'));
+    const path = join(dir, 'part-00000.parquet');
+    writeFileSync(path, 'PAR1 not a parquet file PAR1');
+    const db = await DuckDb.create();
+    try {
+      const error = await db
+        .all(`SELECT count(*) FROM read_parquet(${sqlString(path)})`)
+        .catch((e: unknown) => e);
+      expect(isTunelakeError(error, 'STORAGE_CORRUPT'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/Footer length error.*tunelake transform --full/);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('still calls a query mistake INVALID_ARGUMENT', async () => {
     const db = await DuckDb.create();
     try {

@@ -165,7 +165,7 @@ export class DuckDb {
 // argument problem, a file it could not read or write is storage, anything else is a bug.
 /** DuckDB's words for a Parquet file that is not one (truncated, overwritten, bit rot). */
 const CORRUPT_FILE =
-  /No magic bytes found|is not a parquet file|[Cc]orrupt(ed)? (file|page|footer)|Overread|[Ii]nvalid (Parquet|parquet) file/;
+  /No magic bytes found|is not a parquet file|[Cc]orrupt(ed)? (file|page|footer)|Overread|[Ii]nvalid (Parquet|parquet) file|Footer length error/;
 
 function duckDbError(error: unknown, action: string, sql?: string): TunelakeError {
   const message = error instanceof Error ? error.message : String(error);

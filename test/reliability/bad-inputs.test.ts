@@ -401,8 +401,84 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       code: 2,
       message: /temp folder TUNELAKE_TEMP_DIR=".*no-such-folder" does not exist/,
     },
+    {
+      name: 'TUNELAKE_TEMP_DIR is a regular file (the CLI uses it)',
+      envIn: (dir) => ({ TUNELAKE_TEMP_DIR: join(dir, 'a-file') }),
+      code: 2,
+      message: /temp folder TUNELAKE_TEMP_DIR=".*a-file" is a file, not a folder/,
+    },
     // --- flags
     { name: '--tier typo', args: ['--tier', 'extnded'], code: 2, message: /--tier "extnded"/ },
+    // --- the dashboard on a non-loopback address (#17: DNS rebinding); refused before binding anything
+    {
+      name: 'serve --host 0.0.0.0 without --allow-host',
+      command: 'serve',
+      args: ['--host', '0.0.0.0', '--port', '0'],
+      code: 2,
+      message: /--host 0\.0\.0\.0 is not a loopback address, and no --allow-host was given/,
+    },
+    {
+      name: 'serve --allow-host with a port',
+      command: 'serve',
+      args: ['--host', '0.0.0.0', '--port', '0', '--allow-host', 'nas.local:8080'],
+      code: 2,
+      message: /Invalid --allow-host "nas\.local:8080": expected a host name or address without a port/,
+    },
+    // --- a damaged table file read by a query (#17: was exit 2, meant for bad arguments)
+    {
+      name: 'query over a corrupt Parquet file',
+      command: 'query',
+      args: ['SELECT count(*) FROM tracks'],
+      damage: (lake) => writeFileSync(tableFile(lake, 'tracks'), 'PAR1 not a parquet file PAR1'),
+      code: 7,
+      message: /tracks cannot be read: A table file is damaged.*tunelake transform --full/,
+    },
+    // --- the record size limit (#17: one oversized record committed, then blocked every run)
+    {
+      name: 'a playlist record over the record size limit (11 MB description: quarantined)',
+      faults: { playlistDescriptionBytes: 11_000_000 },
+      code: 10,
+      message: /over the 10000000-byte record size limit: quarantined, not landed/,
+    },
+    {
+      name: 'TUNELAKE_MAX_RECORD_BYTES above what the transform reads',
+      env: { TUNELAKE_MAX_RECORD_BYTES: '20000000' },
+      code: 2,
+      message: /Invalid TUNELAKE_MAX_RECORD_BYTES "20000000"/,
+    },
+    // --- clock skew (#17: a run a day back or in 2030 landed misdated snapshots silently)
+    {
+      name: "clock an hour ahead of Spotify's Date header",
+      faults: { clockSkewSeconds: -3600 },
+      code: 9,
+      mayLand: true,
+      message: /clock is 60 minutes ahead of Spotify's .*--allow-clock-skew/,
+    },
+    {
+      name: "clock an hour ahead of Spotify's, allowed with --allow-clock-skew",
+      faults: { clockSkewSeconds: -3600 },
+      args: ['--allow-clock-skew'],
+      code: 0,
+      message: /run complete/,
+      warning: /60 minutes ahead of Spotify's.*clock skew is allowed/,
+    },
+    {
+      name: 'clock behind the last committed run (its run id says 2030)',
+      damage: (lake) => {
+        const path = join(lake, 'state', 'extract.json');
+        const state = JSON.parse(readFileSync(path, 'utf8')) as { lastRunId: string };
+        state.lastRunId = '20300101T000000Z-zzzzzz';
+        writeFileSync(path, JSON.stringify(state));
+      },
+      code: 9,
+      message: /before the last committed run 20300101T000000Z-zzzzzz started/,
+    },
+    {
+      name: 'TUNELAKE_ALLOW_CLOCK_SKEW not true or false',
+      env: { TUNELAKE_ALLOW_CLOCK_SKEW: 'yes' },
+      code: 2,
+      message: /Invalid TUNELAKE_ALLOW_CLOCK_SKEW "yes"/,
+    },
     // --- lake paths that cannot work (a path under a regular file fails for root too)
     {
       name: 'lake under a regular file',
@@ -495,8 +571,8 @@ describe('tunelake run with bad inputs (table-driven)', () => {
   ];
 
   const credentialsPrinted = /acct-pass-4821|s3-pass-1234|apiuser@/;
-  it('has at least 30 cases', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(30);
+  it('has at least 70 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(70);
   });
 
   it('every case gives one clear message and its documented exit code, and loses nothing landed', async () => {
@@ -567,7 +643,7 @@ describe('tunelake run with bad inputs (table-driven)', () => {
         }
       }
       // A run that failed before extracting changed nothing at all.
-      if (c.code === 2 || c.code === 7) {
+      if (c.code === 2 || c.code === 7 || c.code === 9) {
         const changed = [...new Set([...before.keys(), ...after.keys()])].filter(
           (k) =>
             before.get(k) !== after.get(k) &&

@@ -174,6 +174,17 @@ function duckDbError(error: unknown, action: string, sql?: string): TunelakeErro
   // A damaged Parquet file is an "Invalid Input Error" to DuckDB, but not a bad argument (exit 2): it
   // is damage in the lake (#17), exit 7, and the tables can be rebuilt from the raw zone.
   if (CORRUPT_FILE.test(message)) {
+    // Already said, and carried through a view that fails on use (duckdb-engine.ts failingSelect).
+    if (message.includes('A table file is damaged')) {
+      return new TunelakeError(
+        'STORAGE_CORRUPT',
+        message.replace(/^Invalid Input Error: /, '').split('\n')[0]!,
+        {
+          cause: error,
+          details,
+        },
+      );
+    }
     return new TunelakeError(
       'STORAGE_CORRUPT',
       `A table file is damaged, DuckDB could not ${action}: ${message.split('\n')[0]} ` +

@@ -431,7 +431,8 @@ describe('tunelake run with bad inputs (table-driven)', () => {
       args: ['SELECT count(*) FROM tracks'],
       damage: (lake) => writeFileSync(tableFile(lake, 'tracks'), 'PAR1 not a parquet file PAR1'),
       code: 7,
-      message: /tracks cannot be read: A table file is damaged.*tunelake transform --full/,
+      message:
+        /^tunelake: Query failed: Table tunelake\.tracks cannot be read: A table file is damaged, DuckDB could not query: Invalid Input Error: Footer length error.*tunelake transform --full/m,
     },
     // --- the record size limit (#17: one oversized record committed, then blocked every run)
     {

@@ -110,7 +110,14 @@ describe('run(runtime) failing half-way on the routes a source implies, then rer
         const lake = mkdtempSync(join(tmpdir(), `tunelake-rerun-${name}-`));
         if (history) {
           const store = createLocalObjectStore({ root: lake });
-          await importStreamingHistory({ store }, [history]);
+          // On the world's simulated clock, as the pipeline children: an import stamped with the real
+          // date would be a committed run after theirs, and their runs would stop on clock skew (#17).
+          await importStreamingHistory(
+            { store },
+            [history],
+            {},
+            { now: () => new Date(world.childArgs.baseMs - 60_000) },
+          );
           await store.close();
         }
         return lake;

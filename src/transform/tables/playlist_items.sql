@@ -64,17 +64,17 @@ WITH observations AS (
   -- ranked (ranking all of them, after the join, cost more than the rest of the table).
   SELECT playlist_id, snapshot_id, _run_id, position FROM playlist_items__passed GROUP BY ALL HAVING count(*) > 1
 ), items AS (
-  SELECT * FROM playlist_items__passed i
-  WHERE NOT EXISTS (
-    SELECT 1 FROM duplicated d
-    WHERE d.playlist_id = i.playlist_id AND d.snapshot_id = i.snapshot_id AND d._run_id = i._run_id
-      AND d.position = i.position)
+  -- Anti- and semi-joins, not NOT EXISTS / EXISTS: DuckDB planned those as delim joins, a third of
+  -- the statement's time.
+  SELECT i.* FROM playlist_items__passed i
+  ANTI JOIN duplicated d
+    ON d.playlist_id = i.playlist_id AND d.snapshot_id = i.snapshot_id AND d._run_id = i._run_id
+      AND d.position = i.position
   UNION ALL
-  SELECT * FROM playlist_items__passed i
-  WHERE EXISTS (
-    SELECT 1 FROM duplicated d
-    WHERE d.playlist_id = i.playlist_id AND d.snapshot_id = i.snapshot_id AND d._run_id = i._run_id
-      AND d.position = i.position)
+  SELECT i.* FROM playlist_items__passed i
+  SEMI JOIN duplicated d
+    ON d.playlist_id = i.playlist_id AND d.snapshot_id = i.snapshot_id AND d._run_id = i._run_id
+      AND d.position = i.position
   QUALIFY row_number() OVER (
     PARTITION BY i.playlist_id, i.snapshot_id, i._run_id, i.position
     ORDER BY i._fetched_at DESC, i.item_type, i.track_id, i.episode_id, i.item_name, i.item_uri, i.added_at, i.added_by

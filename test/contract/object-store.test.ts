@@ -65,7 +65,9 @@ const IMPLEMENTATIONS: Array<{ name: string; start(): Promise<Harness> }> = [
   {
     name: 'S3 (moto)',
     async start() {
-      const moto = await startMoto();
+      // One request at a time: moto's conditional writes are not atomic across its threads, and the
+      // compare-and-swap cases below hold S3 to what it guarantees (moto.ts, `serial`).
+      const moto = await startMoto({ serial: true });
       const s3 = new S3Client(motoClientConfig(moto.endpoint));
       await s3.send(new CreateBucketCommand({ Bucket: 'tunelake-test' }));
       const config = { s3Endpoint: moto.endpoint, awsRegion: REGION };

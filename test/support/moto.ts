@@ -26,6 +26,13 @@ export interface Moto {
 export interface StartMotoOptions {
   /** How long to wait for the server to answer. */
   startTimeoutMs?: number;
+  /**
+   * One request at a time. moto_server answers on a thread per request, and its conditional writes
+   * (If-Match, If-None-Match) check and then write without a lock: two writers can both pass the
+   * check, which S3 itself never lets happen. A test of compare-and-swap under contention needs this;
+   * everything else is faster without it.
+   */
+  serial?: boolean;
 }
 
 /**
@@ -57,7 +64,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await launch(await freePort(), options.startTimeoutMs ?? 15_000);
+      return await launch(await freePort(), options.startTimeoutMs ?? 15_000, options.serial === true);
     } catch (error) {
       lastError = error;
     }
@@ -65,13 +72,25 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   throw lastError;
 }
 
-async function launch(port: number, timeoutMs: number): Promise<Moto> {
+/** moto's own server application, served by werkzeug on one thread (StartMotoOptions.serial). */
+const SERIAL_SERVER = `
+import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+run_simple(sys.argv[1], int(sys.argv[2]), DomainDispatcherApplication(create_backend_app), threaded=False)
+`;
+
+async function launch(port: number, timeoutMs: number, serial: boolean): Promise<Moto> {
   const endpoint = `http://127.0.0.1:${port}`;
   const args = ['-H', '127.0.0.1', '-p', String(port)];
-  const child = await spawnFirst([
-    ['moto_server', args],
-    ['python3', ['-m', 'moto.server', ...args]],
-  ]);
+  const child = await spawnFirst(
+    serial
+      ? [['python3', ['-c', SERIAL_SERVER, '127.0.0.1', String(port)]]]
+      : [
+          ['moto_server', args],
+          ['python3', ['-m', 'moto.server', ...args]],
+        ],
+  );
 
   // Keep the tail of moto's log for error messages; moto logs every request, so never keep it all.
   let log = '';

@@ -158,6 +158,22 @@ describe('emulatorOptionsFromFlags(flags)', () => {
     );
   });
 
+  it('turns the integrity knobs into faults (#17): a skewed Date header and an oversized playlist record', () => {
+    expect(
+      emulatorOptionsFromFlags({
+        ...defaults,
+        clockSkewSeconds: '-3600',
+        playlistDescriptionBytes: '11000000',
+      }),
+    ).toMatchObject({ faults: { clockSkewSeconds: -3600, playlistDescriptionBytes: 11_000_000 } });
+    expect(() => emulatorOptionsFromFlags({ ...defaults, clockSkewSeconds: '1.5' })).toThrow(
+      /--clock-skew-seconds/,
+    );
+    expect(() => emulatorOptionsFromFlags({ ...defaults, playlistDescriptionBytes: '-1' })).toThrow(
+      /--playlist-description-bytes/,
+    );
+  });
+
   it('reports every bad flag at once as INVALID_ARGUMENT', () => {
     let caught: unknown;
     try {

@@ -34,6 +34,8 @@ export interface EmulatorFlags {
   rotateRefreshTokens?: boolean;
   tokenTtl?: string;
   refreshTokenMaxAgeDays?: string;
+  clockSkewSeconds?: string;
+  playlistDescriptionBytes?: string;
   json?: boolean;
 }
 
@@ -93,6 +95,14 @@ export function registerEmulatorCommand(program: Command): void {
     )
     .option('--token-ttl <s>', 'access-token lifetime in seconds (default 3600)')
     .option('--refresh-token-max-age-days <d>', 'refresh-token lifetime in days (default 183)')
+    .option(
+      '--clock-skew-seconds <s>',
+      "shift the HTTP Date header by this many seconds (negative: behind) to test tunelake's clock-skew check",
+    )
+    .option(
+      '--playlist-description-bytes <n>',
+      "give one playlist a description this long, to test tunelake's record size limit",
+    )
     .option('--json', 'print one JSON object instead of text')
     .action(async (flags: EmulatorFlags) => {
       await runEmulator(flags);
@@ -131,6 +141,14 @@ export function emulatorOptionsFromFlags(flags: EmulatorFlags): EmulatorOptions 
   set('rateReset', probability('fault-reset', flags.faultReset));
   set('rateTokenExpiry', probability('fault-token-expiry', flags.faultTokenExpiry));
   if (flags.quotaExceeded) faults.quotaExceeded = true;
+  set(
+    'clockSkewSeconds',
+    int('clock-skew-seconds', flags.clockSkewSeconds, -10 * 365 * 86_400, 10 * 365 * 86_400),
+  );
+  set(
+    'playlistDescriptionBytes',
+    int('playlist-description-bytes', flags.playlistDescriptionBytes, 0, 100 * 1024 * 1024),
+  );
   for (const knob of [
     'chapterItems',
     'strictPageSize',

@@ -69,6 +69,8 @@ interface Job {
 }
 
 const SELF = fileURLToPath(import.meta.url);
+/** What a cached history's folder records about it (History). */
+const HISTORY_META = 'history.json';
 const TUNELAKE_BIN = fileURLToPath(new URL('../bin/tunelake.js', import.meta.url));
 
 async function childMain(job: Job): Promise<void> {
@@ -153,6 +155,30 @@ interface History {
  * most of a large size's time), transformed up to the new run. A cached history transformed by other
  * SQL is transformed again (the incremental run would otherwise be a full rebuild).
  */
+/**
+ * The history kept under `root` by an earlier run (--cache), or undefined. A history whose tables
+ * were built by other SQL (its transform state names the SQL's version) is transformed again first.
+ */
+async function cachedHistory(
+  root: string,
+  label: string,
+  historyMemoryLimit: string,
+  log: (m: string) => void,
+): Promise<History | undefined> {
+  const metaPath = join(root, HISTORY_META);
+  if (!existsSync(metaPath)) return undefined;
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as History;
+  if (stateCodeVersion(meta.lake) === codeVersion()) {
+    log(`${label}: reusing ${root}`);
+    return meta;
+  }
+  log(`${label}: the cached history was transformed by other SQL; transforming it again`);
+  meta.historyTransformMs = await transformHistory(meta.lake, historyMemoryLimit, true);
+  meta.codeVersion = stateCodeVersion(meta.lake);
+  writeFileSync(metaPath, JSON.stringify(meta, null, 2));
+  return meta;
+}
+
 async function prepareHistory(
   root: string,
   history: number,
@@ -162,22 +188,8 @@ async function prepareHistory(
   historyMemoryLimit: string,
   log: (m: string) => void,
 ): Promise<History> {
-  const metaPath = join(root, 'history.json');
-  const code = codeVersion();
-  if (existsSync(metaPath)) {
-    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as History;
-    // The SQL the history's tables were built with is the one its transform state names.
-    meta.codeVersion = stateCodeVersion(meta.lake);
-    if (meta.codeVersion === code) {
-      log(`history ${history}: reusing ${root}`);
-      return meta;
-    }
-    log(`history ${history}: the cached history was transformed by other SQL; transforming it again`);
-    meta.historyTransformMs = await transformHistory(meta.lake, historyMemoryLimit, true);
-    meta.codeVersion = stateCodeVersion(meta.lake);
-    writeFileSync(metaPath, JSON.stringify(meta, null, 2));
-    return meta;
-  }
+  const cached = await cachedHistory(root, `history ${history}`, historyMemoryLimit, log);
+  if (cached) return cached;
   rmSync(root, { recursive: true, force: true });
   const lakeDir = join(root, 'lake');
   const store = createLocalObjectStore({ root: lakeDir });
@@ -221,7 +233,7 @@ async function prepareHistory(
     historyTransformMs,
     codeVersion: stateCodeVersion(lakeDir),
   };
-  writeFileSync(metaPath, JSON.stringify(meta, null, 2));
+  writeFileSync(join(root, HISTORY_META), JSON.stringify(meta, null, 2));
   return meta;
 }
 
@@ -256,14 +268,8 @@ async function transformHistory(lakeDir: string, memoryLimit: string, full: bool
  * last transformed; the last day is the one measured. `history` counts the raw records before it.
  */
 async function prepareDemo(root: string, days: number, log: (m: string) => void): Promise<History> {
-  const metaPath = join(root, 'history.json');
-  if (existsSync(metaPath)) {
-    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as History;
-    if (stateCodeVersion(meta.lake) === codeVersion()) {
-      log(`demo ${days} days: reusing ${root}`);
-      return meta;
-    }
-  }
+  const cached = await cachedHistory(root, `demo ${days} days`, '2GB', log);
+  if (cached) return cached;
   rmSync(root, { recursive: true, force: true });
   const lakeDir = join(root, 'lake');
   const t0 = performance.now();
@@ -303,7 +309,7 @@ async function prepareDemo(root: string, days: number, log: (m: string) => void)
   log(
     `demo ${days} days: ${meta.history} raw records before the measured day, which brings ${meta.newRunRecords}`,
   );
-  writeFileSync(metaPath, JSON.stringify(meta, null, 2));
+  writeFileSync(join(root, HISTORY_META), JSON.stringify(meta, null, 2));
   return meta;
 }
 

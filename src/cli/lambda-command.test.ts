@@ -204,6 +204,13 @@ describe('tunelake lambda invoke and tunelake run on moto_server (child processe
     TUNELAKE_RATE_LIMIT: '1500',
   });
 
+  /** `tunelake query SQL --format json` for a one-row `count(*) AS n`. */
+  const queryCount = async (sql: string, env: Record<string, string>) => {
+    const result = await tunelake(['query', sql, '--format', 'json'], dir, env);
+    const n = result.code === 0 ? (JSON.parse(result.stdout) as Array<{ n: number }>)[0]?.n : undefined;
+    return { ...result, n };
+  };
+
   test('tunelake run with TUNELAKE_LAKE=s3://, TUNELAKE_CATALOG=glue and TUNELAKE_S3_ENDPOINT: the whole pipeline, then a query', async () => {
     const env = cliEnv('s3://cli-lake/music');
     const run = await tunelake(['run', '--json'], dir, env);
@@ -224,13 +231,9 @@ describe('tunelake lambda invoke and tunelake run on moto_server (child processe
       's3://cli-lake/music/tables/playlist_items/',
     );
 
-    const query = await tunelake(
-      ['query', 'select count(*) as n from playlist_items', '--format', 'json'],
-      dir,
-      env,
-    );
+    const query = await queryCount('select count(*) as n from playlist_items', env);
     expect(query.code, query.stderr).toBe(0);
-    expect((JSON.parse(query.stdout) as Array<{ n: number }>)[0]?.n).toBeGreaterThan(0);
+    expect(query.n).toBeGreaterThan(0);
   });
 
   test('tunelake extract, then transform, then query on an S3 lake with the Glue catalog (the stage commands)', async () => {
@@ -248,19 +251,11 @@ describe('tunelake lambda invoke and tunelake run on moto_server (child processe
     expect((tables.TableList ?? []).map((t) => t.StorageDescriptor?.Location)).toContain(
       's3://stages-lake/music/tables/playlist_items/',
     );
-    const raw = await tunelake(
-      ['query', 'select count(*) as n from tunelake_raw.playlist_items', '--format', 'json'],
-      dir,
-      env,
-    );
+    const raw = await queryCount('select count(*) as n from tunelake_raw.playlist_items', env);
     expect(raw.code, raw.stderr).toBe(0);
-    expect((JSON.parse(raw.stdout) as Array<{ n: number }>)[0]?.n).toBe(landed.playlist_items);
-    const typed = await tunelake(
-      ['query', 'select count(*) as n from playlist_items', '--format', 'json'],
-      dir,
-      env,
-    );
+    expect(raw.n).toBe(landed.playlist_items);
+    const typed = await queryCount('select count(*) as n from playlist_items', env);
     expect(typed.code, typed.stderr).toBe(0);
-    expect((JSON.parse(typed.stdout) as Array<{ n: number }>)[0]?.n).toBeGreaterThan(0);
+    expect(typed.n).toBeGreaterThan(0);
   });
 });

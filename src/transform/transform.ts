@@ -462,9 +462,9 @@ async function build(
   await db.run(objectsSql());
   await db.run(`
     CREATE OR REPLACE TABLE new_runs AS
-      SELECT unnest(${runList(newRuns)}) AS run_id;
-    CREATE OR REPLACE TABLE batch_runs AS SELECT unnest(${runList(batch)}) AS run_id;
-    CREATE OR REPLACE TABLE build_days AS SELECT unnest(${runList([...new Set(manifests.map((m) => m.dt))].sort())}) AS dt;
+      SELECT unnest(${varcharList(newRuns)}) AS run_id;
+    CREATE OR REPLACE TABLE batch_runs AS SELECT unnest(${varcharList(batch)}) AS run_id;
+    CREATE OR REPLACE TABLE build_days AS SELECT unnest(${varcharList([...new Set(manifests.map((m) => m.dt))].sort())}) AS dt;
     ${QUARANTINE_DDL};
   `);
   logger.debug('transform: raw zone loaded', { objects: paths.length, ms: Date.now() - loadStarted });
@@ -636,32 +636,29 @@ async function mergeCarried(
   // `<table>__passed` becomes a view: the rows of the runs read, then the carried ones read from
   // their Parquet file where they are used. Copying them into a table (or three, as it once was)
   // cost more than reading the file again: DuckDB reads only the columns a query names.
-  const sources = [
-    `SELECT * FROM ${fresh}`,
-    `SELECT * FROM read_parquet(${sqlString(path)}) WHERE _run_id NOT IN (${batch})`,
-  ];
+  const carriedRows = `SELECT * FROM read_parquet(${sqlString(path)}) WHERE _run_id NOT IN (${batch})`;
+  const sources = [`SELECT * FROM ${fresh}`, carriedRows];
   const define = (name: string, parts: readonly string[]) =>
     db.run(`CREATE OR REPLACE VIEW ${name} AS ${parts.join(' UNION ALL BY NAME ')}`);
   await db.run(`ALTER TABLE ${passed} RENAME TO ${fresh}`);
   await define(passed, sources);
   if (sql.archive === undefined) return;
   // The passed rows are the runs read (all in batch_runs) and the carried ones (none in it).
-  const recent = sqlIdentifier(`${table}__recent`);
-  await define(sqlIdentifier(`${table}__carried`), [sources[1]!]);
+  const carriedView = sqlIdentifier(`${table}__carried`);
+  await define(carriedView, [carriedRows]);
   const need = ARCHIVE_NEEDED[table];
   if (need === undefined)
     throw new TunelakeError('INTERNAL', `Table ${table} has an archive but no rule for reading it.`);
   // What the archive holds, in brief (archiveIndexQuery): read instead of the archive itself.
   const index = carried.files.get(`${table}${ARCHIVE_INDEX_SUFFIX}`);
-  const rows = sqlIdentifier(`${table}__carried`);
   await db.run(`
     CREATE OR REPLACE TABLE ${sqlIdentifier(`${table}__archived`)} AS
-    ${index === undefined ? `SELECT * FROM (${archiveIndexQuery(table, rows)}) WHERE false` : `SELECT * FROM read_parquet(${sqlString(index)})`}
+    ${index === undefined ? `SELECT * FROM (${archiveIndexQuery(table, carriedView)}) WHERE false` : `SELECT * FROM read_parquet(${sqlString(index)})`}
   `);
   const [row] = await db.all(need(carried.latestCarriedRun));
   const paths = Number(row?.n ?? 0) > 0 ? await carried.archive(table) : [];
   // `__recent` (the archive query's input) is the runs read and the carried rows: never the archived ones.
-  await define(recent, sources);
+  await define(sqlIdentifier(`${table}__recent`), sources);
   if (paths.length === 0) return;
   // Rare (docs/incremental.md): the archived rows join the passed ones, but not `__recent`.
   logger.debug('transform: reading archived rows', { table, files: paths.length });
@@ -709,8 +706,9 @@ const ARCHIVE_NEEDED: Record<string, (latestCarriedRun: string) => string> = {
   `,
 };
 
-const runList = (runs: readonly string[]) =>
-  runs.length ? `[${runs.map(sqlString).join(', ')}]` : 'CAST([] AS VARCHAR[])';
+/** A DuckDB VARCHAR[] literal (run ids, dates). */
+const varcharList = (values: readonly string[]) =>
+  values.length ? `[${values.map(sqlString).join(', ')}]` : 'CAST([] AS VARCHAR[])';
 
 /** The table's output columns (bookkeeping `_` columns left out), with DuckDB types. */
 async function describe(db: DuckDb, table: string): Promise<Array<{ name: string; type: string }>> {

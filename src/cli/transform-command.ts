@@ -7,7 +7,7 @@ import { withRunLock } from '../lock.js';
 import { createRuntime } from '../runtime.js';
 import { type TransformInfo, transform } from '../transform/transform.js';
 import { configOption, lakeOption } from './common-options.js';
-import { cliLogger, printJson, printLine } from './output.js';
+import { cliLogger, createProgressLine, printJson, printLine } from './output.js';
 
 interface TransformFlags {
   config?: string;
@@ -38,11 +38,16 @@ export function registerTransformCommand(program: Command): void {
           runtime.store,
           `transform-${newRunId(new Date())}`,
           async () => {
+            const progress = createProgressLine();
             const info = await transform(runtime, {
               logger,
               full: flags.full === true,
               memoryLimit: runtime.config.duckdb.memoryLimit,
+              // A full rebuild of a big raw zone goes in batches of days (docs/incremental.md, "Memory").
+              onBatch: (batch, of, through) =>
+                progress.update(`transform: full rebuild, batch ${batch} of ${of} (through ${through})`),
             });
+            progress.done();
             return { info, catalog: await register(runtime) };
           },
           { logger },

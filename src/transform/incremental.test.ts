@@ -17,7 +17,7 @@ import type { ObjectStore } from '../storage/store.js';
 import { CARRY_PREFIX, loadTransformState } from './state.js';
 import { landRun } from './test-support/fixture-lake.js';
 import { randomRuns, seededRandom } from './test-support/random-days.js';
-import { transform } from './transform.js';
+import { rebuildBatches, sizeInBytes, transform } from './transform.js';
 
 const CHILD = fileURLToPath(new URL('./test-support/transform-child.ts', import.meta.url));
 // The write points of a transform, the incremental path's new ones (carried rows, then the sweep
@@ -172,4 +172,79 @@ describe('transform(runtime) incremental reads', () => {
     const rebuilt = await fullRebuild(lake.dir);
     expect(tableHashes(lake.dir)).toEqual(tableHashes(rebuilt.dir));
   }, 180_000);
+});
+
+describe('transform(runtime) full rebuild in batches of days', () => {
+  it('gives the same tables as one full rebuild, and a rebuild killed between two batches goes on from there', async () => {
+    const lake = newLake();
+    const runs = randomRuns(31, 6);
+    for (const { run, datasets } of runs) await landRun(lake.store, run, datasets);
+    const committed = runs.filter((r) => r.run.committed).map((r) => r.run);
+    const days = new Set(committed.map((r) => r.dt));
+    expect(days.size).toBeGreaterThan(2);
+    const whole = await fullRebuild(lake.dir);
+
+    // Every day its own batch (a budget of one byte).
+    const batched = newLake();
+    for (const prefix of ['raw', 'runs'])
+      cpSync(join(lake.dir, prefix), join(batched.dir, prefix), { recursive: true });
+    const batches: Array<Record<string, unknown>> = [];
+    const steps: Array<Record<string, unknown>> = [];
+    const logger: Logger = {
+      ...silentLogger,
+      info: (message, fields) => {
+        if (message === 'transform: batch') batches.push(fields ?? {});
+        if (message === 'transform: building tables') steps.push(fields ?? {});
+      },
+    };
+    const info = await transform({ store: batched.store, logger }, { threads: 1, rebuildBatchBytes: 1 });
+    expect(batches.length).toBe(days.size);
+    // The first batch rebuilt from scratch, every other one incremental on top of it.
+    expect(steps.map((f) => f.full)).toEqual([true, ...Array(days.size - 1).fill(false)]);
+    expect(info.full).toBe(true);
+    expect([...info.runs].sort()).toEqual(committed.map((r) => r.runId).sort());
+    expect(tableHashes(batched.dir)).toEqual(tableHashes(whole.dir));
+    const [a, b] = await Promise.all([loadTransformState(batched.store), loadTransformState(whole.store)]);
+    expect(a.state.tables).toEqual(b.state.tables);
+    expect(a.state.carry?.partitionRows).toEqual(b.state.carry?.partitionRows);
+    // Reported as one rebuild: every row of every table written.
+    for (const t of info.tables) expect(info.rows[t.name]).toBe(t.rowCount);
+
+    // Killed when the first batch has committed: the next (plain) transform reads the other days only.
+    const killed = newLake();
+    for (const prefix of ['raw', 'runs'])
+      cpSync(join(lake.dir, prefix), join(killed.dir, prefix), { recursive: true });
+    const child = await runChild({ lake: killed.dir, crashAt: 'committed', rebuildBatchBytes: 1 });
+    expect(child.signal).toBe('SIGKILL');
+    const done = await loadTransformState(killed.store);
+    expect(done.state.runs.length).toBeGreaterThan(0);
+    expect(done.state.runs.length).toBeLessThan(committed.length);
+    const resumed = await transform({ store: killed.store }, { threads: 1 });
+    expect(resumed.full).toBe(false);
+    expect(tableHashes(killed.dir)).toEqual(tableHashes(whole.dir));
+  }, 180_000);
+
+  it('batches whole days in date order, within the byte budget unless one day alone is more', () => {
+    const manifest = (runId: string, dt: string, bytes: number[]) =>
+      ({ runId, dt, objects: bytes.map((b, i) => ({ key: `${runId}/${i}`, bytes: b })) }) as never;
+    const ms = [
+      manifest('20261103T06', '2026-11-03', [30]),
+      manifest('20261101T06', '2026-11-01', [40, 20]),
+      manifest('20261101T07', '2026-11-01', [10]),
+      manifest('20261102T06', '2026-11-02', [25]),
+      manifest('20261104T06', '2026-11-04', [200]),
+    ];
+    const ids = (batches: Array<Array<{ runId: string }>>) => batches.map((b) => b.map((m) => m.runId));
+    expect(ids(rebuildBatches(ms, 100))).toEqual([
+      ['20261101T06', '20261101T07', '20261102T06'],
+      ['20261103T06'],
+      ['20261104T06'],
+    ]);
+    expect(ids(rebuildBatches(ms, Number.POSITIVE_INFINITY))).toEqual([
+      ['20261101T06', '20261101T07', '20261102T06', '20261103T06', '20261104T06'],
+    ]);
+    expect(sizeInBytes('256MB')).toBe(256_000_000);
+    expect(sizeInBytes('1.5GiB')).toBe(1.5 * 1024 ** 3);
+    expect(sizeInBytes('lots')).toBeUndefined();
+  });
 });

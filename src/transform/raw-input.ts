@@ -125,9 +125,19 @@ export async function loadRaw(
   const [setting] = await db.all("SELECT current_setting('preserve_insertion_order') AS v");
   await db.run('SET preserve_insertion_order = true');
   try {
-    await db.run(`CREATE OR REPLACE TABLE raw_files (dataset VARCHAR, file_index INTEGER, path VARCHAR)`);
-    const contextType = await contextStructType(db);
-    for (const [dataset, files] of typed) await loadTyped(db, dataset, files, contextType, logger);
+    const types = await structTypes(db);
+    // The bookkeeping of every dataset in one statement: a small day's load is mostly statements.
+    await db.run(`
+      CREATE OR REPLACE TABLE raw_files (dataset VARCHAR, file_index INTEGER, path VARCHAR);
+      ${[...typed, [STREAMING_HISTORY, streams] as const].map(([dataset, files]) => registerFiles(dataset, files)).join('\n')}
+      ${[...typed]
+        .filter(([, files]) => files.length === 0)
+        .map(([dataset]) => emptyTyped(dataset, types))
+        .join('\n')}
+    `);
+    for (const [dataset, files] of typed) {
+      if (files.length > 0) await loadTyped(db, dataset, files, types, logger);
+    }
     await loadStreamingHistory(db, streams);
     await loadGeneric(db, generic);
   } finally {
@@ -135,37 +145,24 @@ export async function loadRaw(
   }
 }
 
-async function contextStructType(db: DuckDb): Promise<string> {
-  const key = `${macrosHash()}:context`;
-  let type = TYPES.get(key)?.type;
-  if (type === undefined) {
-    const [row] = await db.all(`SELECT typeof(from_json('{}', context_shape())) AS c`);
-    type = String(row?.c);
-    TYPES.set(key, { shape: '', type });
-  }
-  return type;
+/** `raw_<dataset>` of a dataset without files (most datasets on most days): typed by DDL, no read planned. */
+function emptyTyped(dataset: string, types: StructTypes): string {
+  return `CREATE OR REPLACE TABLE ${sqlIdentifier(`raw_${dataset}`)} (_file INTEGER, dataset VARCHAR, dt VARCHAR,
+    run_id VARCHAR, fetched_at TIMESTAMP, ctx ${types.context}, d ${types.datasets.get(dataset)!.type});`;
 }
 
 async function loadTyped(
   db: DuckDb,
   dataset: string,
   paths: string[],
-  contextType: string,
+  types: StructTypes,
   logger: Logger,
 ): Promise<void> {
   const table = sqlIdentifier(`raw_${dataset}`);
-  const { shape: shapeText, type: dataType } = await datasetTypes(db, dataset);
+  const contextType = types.context;
+  const { shape: shapeText, type: dataType } = types.datasets.get(dataset)!;
   const shape = sqlString(shapeText);
-  if (paths.length === 0) {
-    // A day without this dataset (most datasets on most days): typed by DDL, without planning a read.
-    await db.run(`
-      CREATE OR REPLACE TABLE ${table} (_file INTEGER, dataset VARCHAR, dt VARCHAR, run_id VARCHAR,
-        fetched_at TIMESTAMP, ctx ${contextType}, d ${dataType})
-    `);
-    return;
-  }
   const values = (group: number) => keyPart(paths, group);
-  await registerFiles(db, dataset, paths);
   const select = (source: string) => `
     CREATE OR REPLACE TABLE ${table} AS
     SELECT _file, dataset, dt, run_id, coalesce(utc_ts(ctx.fetched_at), CAST(dt AS TIMESTAMP)) AS fetched_at, ctx, d
@@ -176,7 +173,7 @@ async function loadTyped(
   try {
     // One parse, straight into the typed columns (as the benchmark's floor reads). Strict: a value of
     // another type fails the read...
-    const narrow = dataset === 'playlist_items' ? await narrowPlaylistItems(db) : undefined;
+    const narrow = dataset === 'playlist_items' ? types.narrowPlaylistItems : undefined;
     const readType = narrow?.readType ?? dataType;
     const columns = `{context: ${sqlString(contextType)}, data: ${sqlString(readType)}}`;
     await db.run(
@@ -198,21 +195,43 @@ async function loadTyped(
   }
 }
 
-// The shapes and struct types are fixed by macros.sql: worked out once per process (a demo or a
-// schedule transforms many times), not once per transform.
-const TYPES = new Map<string, { shape: string; type: string }>();
+/** The struct types the typed reads use, all fixed by macros.sql. */
+interface StructTypes {
+  /** The context's struct type. */
+  context: string;
+  /** Per typed dataset: its shape (from_json's structure) and the struct type it gives. */
+  datasets: Map<string, { shape: string; type: string }>;
+  /** How playlist items are read fast (narrowPlaylistItems). */
+  narrowPlaylistItems: { readType: string; data: string };
+}
 
-async function datasetTypes(db: DuckDb, dataset: string): Promise<{ shape: string; type: string }> {
-  const key = `${macrosHash()}:${dataset}`;
-  let found = TYPES.get(key);
-  if (found === undefined) {
-    const [row] = await db.all(`SELECT dataset_shape(${sqlString(dataset)}) AS s`);
-    const shape = String(row?.s);
-    const [types] = await db.all(`SELECT typeof(from_json('{}', ${sqlString(shape)})) AS d`);
-    found = { shape, type: String(types?.d) };
-    TYPES.set(key, found);
-  }
-  return found;
+// Worked out once per process (a demo or a schedule transforms many times), not once per transform,
+// and in one statement: probing dataset by dataset was two dozen statements of a small day's load.
+const TYPES = new Map<string, StructTypes>();
+
+async function structTypes(db: DuckDb): Promise<StructTypes> {
+  const key = macrosHash();
+  const cached = TYPES.get(key);
+  if (cached !== undefined) return cached;
+  const [row] = await db.all(`
+    SELECT typeof(from_json('{}', context_shape())) AS context,
+      ${TYPED_DATASETS.map(
+        (d, i) =>
+          `dataset_shape(${sqlString(d)}) AS s${i}, typeof(from_json('{}', dataset_shape(${sqlString(d)}))) AS t${i}`,
+      ).join(',\n      ')},
+      typeof(from_json('{}', '{"added_at": "VARCHAR", "added_by": {"id": "VARCHAR"}, "is_local": "BOOLEAN", "item": '
+        || playable_shape() || ', "track": {"id": "VARCHAR"}}')) AS narrow_read,
+      typeof(from_json('{}', playable_shape())) AS playable
+  `);
+  const types: StructTypes = {
+    context: String(row?.context),
+    datasets: new Map(
+      TYPED_DATASETS.map((d, i) => [d, { shape: String(row?.[`s${i}`]), type: String(row?.[`t${i}`]) }]),
+    ),
+    narrowPlaylistItems: narrowPlaylistItems(String(row?.narrow_read), String(row?.playable)),
+  };
+  TYPES.set(key, types);
+  return types;
 }
 
 let macrosDigest: string | undefined;
@@ -231,38 +250,23 @@ function macrosHash(): string {
  * `d.track` becomes NULL. A record with a `track` but no `item` (the older API) fails the fast read,
  * so the dataset is read through from_json instead, `track` whole.
  */
-async function narrowPlaylistItems(db: DuckDb): Promise<{ readType: string; data: string }> {
-  const key = `${macrosHash()}:playlist_items:narrow`;
-  const cached = TYPES.get(key);
-  if (cached !== undefined) return { readType: cached.shape, data: cached.type };
-  const narrowed = await narrowPlaylistItemsTypes(db);
-  TYPES.set(key, { shape: narrowed.readType, type: narrowed.data });
-  return narrowed;
-}
-
-async function narrowPlaylistItemsTypes(db: DuckDb): Promise<{ readType: string; data: string }> {
-  const [row] = await db.all(`
-    SELECT typeof(from_json('{}', '{"added_at": "VARCHAR", "added_by": {"id": "VARCHAR"}, "is_local": "BOOLEAN", "item": '
-      || playable_shape() || ', "track": {"id": "VARCHAR"}}')) AS r,
-      typeof(from_json('{}', playable_shape())) AS p
-  `);
+function narrowPlaylistItems(readType: string, playableType: string): { readType: string; data: string } {
   const data = `struct_pack(added_at := data.added_at, added_by := data.added_by, is_local := data.is_local,
     item := data.item,
     track := CAST(CASE WHEN data.item IS NULL AND data.track IS NOT NULL
-      THEN error('a playlist item without item but with track') END AS ${String(row?.p)}))`;
-  return { readType: String(row?.r), data };
+      THEN error('a playlist item without item but with track') END AS ${playableType}))`;
+  return { readType, data };
 }
 
 // The file's ingestion date (group 2) or run id (group 3), from its key, for a row of read_json(paths).
 const keyPart = (paths: readonly string[], group: number) =>
   `[${paths.map((p) => sqlString(new RegExp(KEY_PATTERN).exec(p)?.[group] ?? '')).join(', ')}][CAST(file_index AS BIGINT) + 1]`;
 
-/** Lists a table's files in raw_files, in read order: `_file` is the index there. */
-async function registerFiles(db: DuckDb, dataset: string, paths: readonly string[]): Promise<void> {
+/** The statement listing a table's files in raw_files, in read order: `_file` is the index there. */
+function registerFiles(dataset: string, paths: readonly string[]): string {
+  if (paths.length === 0) return '';
   const list = `[${paths.map(sqlString).join(', ')}]`;
-  await db.run(
-    `INSERT INTO raw_files SELECT ${sqlString(dataset)}, i - 1, p FROM (SELECT unnest(${list}) AS p, generate_subscripts(${list}, 1) AS i)`,
-  );
+  return `INSERT INTO raw_files SELECT ${sqlString(dataset)}, i - 1, p FROM (SELECT unnest(${list}) AS p, generate_subscripts(${list}, 1) AS i);`;
 }
 
 const STREAMING_HISTORY = 'streaming_history';
@@ -284,7 +288,6 @@ async function loadStreamingHistory(db: DuckDb, paths: string[]): Promise<void> 
           NULL::JSON AS data WHERE false)`
       : `(SELECT file_index, ${keyPart(paths, 2)} AS dt, ${keyPart(paths, 3)} AS run_id, context, data
           FROM read_json(${readOptions(paths, TEXT_COLUMNS)}))`;
-  if (paths.length > 0) await registerFiles(db, STREAMING_HISTORY, paths);
   await readOrFail(
     db,
     `

@@ -46,6 +46,7 @@ import {
   type CheckResult,
   QUARANTINE_DDL,
   QUARANTINE_TABLE,
+  UNIQUE_KEY_RULE,
 } from './quality.js';
 import { loadRaw, stageRawObjects } from './raw-input.js';
 import {
@@ -116,6 +117,13 @@ export interface TransformDeps {
   tempDir?: string;
   /** Check the table files against the state first, and rebuild them when they differ (default true). */
   heal?: boolean;
+  /**
+   * Raw bytes (gzipped, as landed) a full rebuild reads at once (default: the memory limit / 8, no
+   * batches without a memory limit). A bigger raw zone is rebuilt in batches of whole days.
+   */
+  rebuildBatchBytes?: number;
+  /** Called before each batch of a full rebuild done in batches (1-based), with the batch's last day. */
+  onBatch?: (batch: number, of: number, through: string) => void;
   /** Test hook: called at named points (`loaded`, `built`, `written`, `uploaded:<n>`, `published`, `committed`). */
   checkpoint?: (name: string) => void | Promise<void>;
 }
@@ -130,13 +138,27 @@ const MANIFEST_CONCURRENCY = 8;
 const MAX_CONNECTIONS = 2;
 
 export async function transform(runtime: TransformRuntime, deps: TransformDeps = {}): Promise<TransformInfo> {
+  const step = await transformStep(runtime, deps, undefined);
+  if (!('batches' in step)) return step;
+  return rebuildInBatches(runtime, deps, step.batches, step.healed);
+}
+
+/**
+ * One transform; or, for a full rebuild of a raw zone bigger than a batch (rebuildBatches), the
+ * batches to rebuild it in. `only`: the committed runs this step may see (a batch and those before).
+ */
+async function transformStep(
+  runtime: TransformRuntime,
+  deps: TransformDeps,
+  only: ReadonlySet<string> | undefined,
+): Promise<TransformInfo | { batches: RunManifest[][]; healed: TableFileProblem[] }> {
   const { store } = runtime;
   const logger = deps.logger ?? runtime.logger ?? silentLogger;
   const checkpoint = deps.checkpoint ?? (() => {});
   // Durations come from a monotonic clock: `now` may be the emulator's simulated time.
   const startedMs = performance.now();
   const { state, etag } = await loadTransformState(store);
-  const committed = await committedRunIds(store);
+  const committed = (await committedRunIds(store)).filter((r) => only === undefined || only.has(r));
   const committedSet = new Set(committed);
   const code = codeVersion();
   // A run the tables include lost its manifest: rebuilding without it would silently shrink the
@@ -174,6 +196,17 @@ export async function transform(runtime: TransformRuntime, deps: TransformDeps =
   if (full) {
     manifests = await readManifests(store, committed);
     batch = committed;
+    if (only === undefined) {
+      const batches = rebuildBatches(manifests, rebuildBatchBytes(deps));
+      if (batches.length > 1) {
+        logger.info('transform: rebuilding the tables in batches of days', {
+          batches: batches.length,
+          runs: committed.length,
+          reason,
+        });
+        return { batches, healed };
+      }
+    }
   }
   const newRuns = full ? committed : unprocessed;
   if (newRuns.length === 0) {
@@ -288,6 +321,152 @@ function fullReason(deps: TransformDeps, state: TransformState, code: string): s
     return 'the carried state is incomplete';
   if (state.files === undefined) return 'the table files have no recorded checksums yet';
   return undefined;
+}
+
+/** Raw bytes a full rebuild reads at once: an eighth of DuckDB's memory limit (none: one batch). */
+function rebuildBatchBytes(deps: TransformDeps): number {
+  if (deps.rebuildBatchBytes !== undefined) return deps.rebuildBatchBytes;
+  const limit = deps.memoryLimit === undefined ? undefined : sizeInBytes(deps.memoryLimit);
+  return limit === undefined ? Number.POSITIVE_INFINITY : Math.floor(limit / 8);
+}
+
+/** `256MB`, `2GB`, `1.5GiB` (the sizes settings.ts accepts) in bytes; undefined when not one. */
+export function sizeInBytes(size: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(size.trim());
+  if (!m) return undefined;
+  const unit = m[2]!.toLowerCase();
+  const power = { k: 1, m: 2, g: 3, t: 4 }[unit[0] as 'k' | 'm' | 'g' | 't'];
+  return Number(m[1]) * (unit.endsWith('ib') ? 1024 : 1000) ** power;
+}
+
+/**
+ * A full rebuild's runs in batches of whole days (a day's partitions are built from all its runs), in
+ * date order, each reading at most `maxBytes` of raw objects unless one day alone is more. One batch
+ * when the whole raw zone fits.
+ */
+export function rebuildBatches(manifests: readonly RunManifest[], maxBytes: number): RunManifest[][] {
+  const days = new Map<string, RunManifest[]>();
+  for (const m of [...manifests].sort((a, b) => (a.runId < b.runId ? -1 : 1))) {
+    const day = days.get(m.dt) ?? [];
+    day.push(m);
+    days.set(m.dt, day);
+  }
+  const bytes = (runs: readonly RunManifest[]) =>
+    runs.reduce((n, m) => n + m.objects.reduce((k, o) => k + o.bytes, 0), 0);
+  const batches: RunManifest[][] = [];
+  let current: RunManifest[] = [];
+  let currentBytes = 0;
+  for (const dt of [...days.keys()].sort()) {
+    const runs = days.get(dt)!;
+    const size = bytes(runs);
+    if (current.length > 0 && currentBytes + size > maxBytes) {
+      batches.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(...runs);
+    currentBytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * A full rebuild in batches of days: the first batch rebuilt from scratch, each next one an
+ * incremental transform on top (the same tables as one full rebuild: incremental.test.ts). Memory
+ * follows a batch, not the raw zone. Each batch commits; a rebuild stopped between two leaves the
+ * tables of the batches done, and the next transform goes on from there.
+ */
+async function rebuildInBatches(
+  runtime: TransformRuntime,
+  deps: TransformDeps,
+  batches: readonly RunManifest[][],
+  healed: TableFileProblem[],
+): Promise<TransformInfo> {
+  const logger = deps.logger ?? runtime.logger ?? silentLogger;
+  const startedMs = performance.now();
+  const seen = new Set<string>();
+  const steps: TransformInfo[] = [];
+  for (const [i, batch] of batches.entries()) {
+    for (const m of batch) seen.add(m.runId);
+    logger.info('transform: batch', {
+      batch: i + 1,
+      of: batches.length,
+      runs: batch.length,
+      through: batch.at(-1)!.dt,
+    });
+    deps.onBatch?.(i + 1, batches.length, batch.at(-1)!.dt);
+    const step = await transformStep(runtime, { ...deps, full: i === 0, heal: false }, seen);
+    if ('batches' in step)
+      throw new TunelakeError('INTERNAL', 'A batch of a full rebuild asked for batches again.');
+    if (i > 0 && step.full)
+      throw new TunelakeError('INTERNAL', `Batch ${i + 1} of a full rebuild was not incremental.`);
+    steps.push(step);
+  }
+  return mergeBatchInfos(steps, healed, Math.round(performance.now() - startedMs));
+}
+
+/** One TransformInfo for a rebuild done in batches, as one full rebuild reports it. */
+function mergeBatchInfos(
+  steps: readonly TransformInfo[],
+  healed: TableFileProblem[],
+  durationMs: number,
+): TransformInfo {
+  const last = steps.at(-1)!;
+  const id = (values: readonly string[]) => values.join('\u0000');
+  const tables = last.tables.map((table) => {
+    const all = steps.map((s) => s.tables.find((t) => t.name === table.name));
+    const written = new Map<string, string[]>();
+    for (const t of all) for (const v of t?.partitionsWritten ?? []) written.set(id(v), v);
+    const deleted = new Map<string, string[]>();
+    for (const t of all)
+      for (const v of t?.partitionsDeleted ?? []) if (!written.has(id(v))) deleted.set(id(v), v);
+    const sorted = (m: Map<string, string[]>) =>
+      [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+    return { ...table, partitionsWritten: sorted(written), partitionsDeleted: sorted(deleted) };
+  });
+  const sum = (pick: (s: TransformInfo) => Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const s of steps) for (const [k, n] of Object.entries(pick(s))) out[k] = (out[k] ?? 0) + n;
+    return out;
+  };
+  // Each batch checked the rows of its new runs: summed, the rows of every run, as one rebuild
+  // counts them.
+  const checks = new Map<string, CheckResult>();
+  for (const s of steps) {
+    for (const c of s.checks) {
+      const key = `${c.table}\u0000${c.rule}`;
+      const seen = checks.get(key);
+      checks.set(
+        key,
+        seen === undefined
+          ? { ...c }
+          : {
+              ...seen,
+              checked: seen.checked + c.checked,
+              passed: seen.passed + c.passed,
+              quarantined: seen.quarantined + c.quarantined,
+            },
+      );
+    }
+  }
+  // The unique key is checked on the built table: as one rebuild reports it, the rows of the whole table.
+  for (const [key, c] of checks) {
+    if (c.rule !== UNIQUE_KEY_RULE) continue;
+    const rows = tables.find((t) => t.name === c.table)?.rowCount ?? c.passed;
+    checks.set(key, { ...c, checked: rows + c.quarantined, passed: rows });
+  }
+  return {
+    runs: steps.flatMap((s) => s.runs),
+    full: true,
+    tables,
+    // Every file of every table was written by one batch or another: the rows written are the table's.
+    rows: Object.fromEntries(tables.map((t) => [t.name, t.rowCount])),
+    quarantined: sum((s) => s.quarantined),
+    healed,
+    checks: [...checks.values()],
+    durationMs,
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import { transform } from '../transform.js';
 interface ChildArgs {
   lake: string;
   crashAt?: string;
+  rebuildBatchBytes?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
@@ -15,6 +16,9 @@ const info = await transform(
   { store, logger: silentLogger },
   {
     threads: 1,
+    ...(args.rebuildBatchBytes === undefined
+      ? {}
+      : { full: true, rebuildBatchBytes: args.rebuildBatchBytes }),
     checkpoint: (name) => {
       if (name === args.crashAt) process.kill(process.pid, 'SIGKILL');
     },

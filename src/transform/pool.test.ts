@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapOnPool, runOnPool } from './pool.js';
+import { runOnPool } from './pool.js';
 
 /** A task body that records when it ran on which connection, and yields a few times meanwhile. */
 function recorder() {
@@ -99,16 +99,5 @@ describe('runOnPool', () => {
         ],
       ),
     ).rejects.toThrow('thrown at once');
-  });
-});
-
-describe('mapOnPool', () => {
-  it('returns the results in the order of the items, whatever order they end in', async () => {
-    const delays = [5, 1, 3, 0];
-    const out = await mapOnPool(['a', 'b'], delays, async (_c, ms) => {
-      await new Promise((r) => setTimeout(r, ms));
-      return ms * 10;
-    });
-    expect(out).toEqual([50, 10, 30, 0]);
   });
 });

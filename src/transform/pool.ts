@@ -64,22 +64,3 @@ export function runOnPool<C>(connections: readonly C[], tasks: readonly PoolTask
     pump();
   });
 }
-
-/** `fn` over every item, spread over the connections; results in the items' order. */
-export async function mapOnPool<C, T, R>(
-  connections: readonly C[],
-  items: readonly T[],
-  fn: (connection: C, item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  await runOnPool(
-    connections,
-    items.map((item, i) => ({
-      name: String(i),
-      run: async (connection: C) => {
-        out[i] = await fn(connection, item);
-      },
-    })),
-  );
-  return out;
-}

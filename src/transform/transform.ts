@@ -31,7 +31,7 @@ import { HIVE_TYPE_OF_DUCKDB } from '../query/hive-types.js';
 import { sqlIdentifier, sqlString } from '../query/sql-text.js';
 import { makeDirs } from '../storage/make-dirs.js';
 import type { ObjectStore } from '../storage/store.js';
-import { mapOnPool, runOnPool } from './pool.js';
+import { runOnPool } from './pool.js';
 import {
   type OutputFile,
   partitionPrefix,
@@ -252,7 +252,8 @@ async function transformStep(
     const connections =
       full && !small ? 1 : Math.min(MAX_CONNECTIONS, deps.threads ?? availableParallelism());
     for (let i = 1; i < connections; i++) pool.push(await db.connect());
-    const built = await build(
+    const outDir = join(work, 'out');
+    const { built, plans } = await build(
       pool,
       store,
       manifests,
@@ -263,8 +264,9 @@ async function transformStep(
       work,
       logger,
       checkpoint,
+      { small, write: (conn, spec, b) => planTable(conn, store, state, b, full, outDir, spec) },
     );
-    const plan = await writeOutputFiles(pool, store, state, built, full, join(work, 'out'));
+    const plan = assemblePlan(plans);
     await checkpoint('written');
     const published = await publish(store, plan.files, plan.scopes, checkpoint);
     await checkpoint('published');
@@ -635,7 +637,13 @@ async function build(
   work: string,
   logger: Logger,
   checkpoint: (name: string) => void | Promise<void>,
-): Promise<Built> {
+  output: {
+    /** Small work (single-threaded statements): insertion order is kept throughout. */
+    small: boolean;
+    /** Writes one table's files (planTable), once it is built and carried. */
+    write: (conn: DuckDb, spec: TableSpec, built: Built) => Promise<TablePlan>;
+  },
+): Promise<{ built: Built; plans: TablePlan[] }> {
   for (const runId of batch) {
     if (!isRunId(runId)) throw new TunelakeError('INTERNAL', `Unexpected run id "${runId}".`);
   }
@@ -683,55 +691,88 @@ async function build(
       builtForOthers: [...needed].filter((t) => !changed.has(t)),
     });
   }
-  // A table is built once the tables its final stage reads are (finalReads): they are its inputs.
-  await runOnPool(
-    pool,
-    TABLES.filter((spec) => needed.has(spec.name)).map((spec) => ({
-      name: spec.name,
-      after: finalReads(spec.name),
-      run: async (conn: DuckDb) => {
-        const lap = Date.now();
-        const sql = tableSql(spec.name);
-        const carriedRows = carried?.files.get(spec.name);
-        if (carried !== undefined && carriedRows !== undefined) {
-          await mergeCarried(conn, spec.name, sql, carriedRows, carried, logger);
-        } else if (sql.archive !== undefined) {
-          await conn.run(
-            `CREATE OR REPLACE VIEW ${sqlIdentifier(`${spec.name}__recent`)} AS SELECT * FROM ${sqlIdentifier(`${spec.name}__passed`)}`,
-          );
-        }
-        await conn.run(sql.final);
-        if (!changed.has(spec.name)) return;
-        const described = await describe(conn, spec.name);
-        columns.set(spec.name, described);
-        const unique = await applyUniqueKey(
-          conn,
-          spec.name,
-          spec.key,
-          described.map((c) => c.name),
-        );
-        checks.push(unique);
-        quarantined[spec.name] = (quarantined[spec.name] ?? 0) + unique.quarantined;
-        logger.debug('transform: table built', { table: spec.name, ms: Date.now() - lap });
-      },
-    })),
-  );
-  columns.set(QUARANTINE_TABLE, await describe(db, QUARANTINE_TABLE));
-  await makeDirs(join(work, 'carry'));
-  const carries = await mapOnPool(pool, TABLES, (conn, spec) =>
-    carryTable(conn, spec.name, changed.has(spec.name), carried, work),
-  );
-  const carry = carries.flatMap((c) => c.carry);
-  const archive = carries.flatMap((c) => c.archive);
-  await db.run('SET preserve_insertion_order = true');
-  await checkpoint('built');
-
   const fresh = new Set(newRuns);
   const newDates = new Set(manifests.filter((m) => fresh.has(m.runId)).map((m) => m.dt));
+  const built: Built = {
+    columns,
+    changed,
+    checks,
+    quarantined,
+    newDates: [...newDates].sort(),
+    carry: [],
+    archive: [],
+  };
+  const carries = new Map<string, { carry: CarryFile[]; archive: CarryFile[] }>();
+  const plans = new Map<string, TablePlan>();
+  await makeDirs(join(work, 'carry'));
+  // Row order inside the working tables never matters (every result is ordered explicitly), and not
+  // keeping it saves DuckDB memory and time when statements run on several threads; the files are
+  // written with it kept. It is an instance setting: small work (one thread per statement, tables
+  // side by side) keeps it throughout; big work (one connection) switches it around each write.
+  if (output.small) await db.run('SET preserve_insertion_order = true');
+  // Per table: its build, once the tables its final stage reads are built (finalReads: its inputs),
+  // then its carried rows and its files, while other tables build on the other connection.
+  await runOnPool(
+    pool,
+    TABLES.filter((spec) => needed.has(spec.name)).flatMap((spec) => [
+      {
+        name: spec.name,
+        after: finalReads(spec.name),
+        run: async (conn: DuckDb) => {
+          const lap = Date.now();
+          const sql = tableSql(spec.name);
+          const carriedRows = carried?.files.get(spec.name);
+          if (carried !== undefined && carriedRows !== undefined) {
+            await mergeCarried(conn, spec.name, sql, carriedRows, carried, logger);
+          } else if (sql.archive !== undefined) {
+            await conn.run(
+              `CREATE OR REPLACE VIEW ${sqlIdentifier(`${spec.name}__recent`)} AS SELECT * FROM ${sqlIdentifier(`${spec.name}__passed`)}`,
+            );
+          }
+          await conn.run(sql.final);
+          if (!changed.has(spec.name)) return;
+          const described = await describe(conn, spec.name);
+          columns.set(spec.name, described);
+          const unique = await applyUniqueKey(
+            conn,
+            spec.name,
+            spec.key,
+            described.map((c) => c.name),
+          );
+          checks.push(unique);
+          quarantined[spec.name] = (quarantined[spec.name] ?? 0) + unique.quarantined;
+          logger.debug('transform: table built', { table: spec.name, ms: Date.now() - lap });
+        },
+      },
+      {
+        name: `${spec.name}:files`,
+        after: [spec.name],
+        run: async (conn: DuckDb) => {
+          carries.set(spec.name, await carryTable(conn, spec.name, changed.has(spec.name), carried, work));
+          if (!output.small) await conn.run('SET preserve_insertion_order = true');
+          plans.set(spec.name, await output.write(conn, spec, built));
+          if (!output.small) await conn.run('SET preserve_insertion_order = false');
+        },
+      },
+    ]),
+  );
+  // The tables neither built nor written: their carried rows and files stay as they were.
+  for (const spec of TABLES) {
+    if (needed.has(spec.name)) continue;
+    carries.set(spec.name, await carryTable(db, spec.name, false, carried, work));
+    plans.set(spec.name, await output.write(db, spec, built));
+  }
+  await checkpoint('built');
+  // The quarantine last: every table's checks and unique key add to it.
+  await db.run('SET preserve_insertion_order = true');
+  columns.set(QUARANTINE_TABLE, await describe(db, QUARANTINE_TABLE));
+  plans.set(QUARANTINE_TABLE, await output.write(db, QUARANTINE_SPEC, built));
+  built.carry = TABLES.flatMap((spec) => carries.get(spec.name)!.carry);
+  built.archive = TABLES.flatMap((spec) => carries.get(spec.name)!.archive);
   // Table by table, as built: each table's checks, then its unique key.
   const order = new Map(TABLES.map((t, i) => [t.name, i]));
   checks.sort((a, b) => (order.get(a.table) ?? 0) - (order.get(b.table) ?? 0));
-  return { columns, changed, checks, quarantined, newDates: [...newDates].sort(), carry, archive };
+  return { built, plans: [...TABLES, QUARANTINE_SPEC].map((spec) => plans.get(spec.name)!) };
 }
 
 /** What one table carries to the next transform (and archives), written under `<work>/carry`. */
@@ -917,19 +958,9 @@ interface Plan {
   partitionRows: Record<string, Record<string, number>>;
 }
 
-async function writeOutputFiles(
-  pool: readonly DuckDb[],
-  store: ObjectStore,
-  state: TransformState,
-  built: Built,
-  full: boolean,
-  outDir: string,
-): Promise<Plan> {
+/** The tables' plans (in table order, the quarantine last) as one: the state's bytes never depend on timing. */
+function assemblePlan(tables: readonly TablePlan[]): Plan {
   const plan: Plan = { files: [], scopes: [], tableInfos: [], tableStates: {}, rows: {}, partitionRows: {} };
-  // Each table on its own connection; assembled in table order, so the state's bytes never depend on timing.
-  const tables = await mapOnPool(pool, [...TABLES, QUARANTINE_SPEC], (conn, spec) =>
-    planTable(conn, store, state, built, full, outDir, spec),
-  );
   for (const [i, spec] of [...TABLES, QUARANTINE_SPEC].entries()) {
     const t = tables[i]!;
     plan.files.push(...t.files);

@@ -8,6 +8,9 @@
 //   npx tsx bench/incremental.ts --history 20000 --demo-days 14   # a small day: the last of `tunelake demo`
 //   npx tsx bench/incremental.ts --history 1000000 --cache ~/tl-bench   # keep the generated, transformed
 //                                            # history there and reuse it (transformed again if the SQL changed)
+//   npx tsx bench/incremental.ts --history 1000000 --full-rebuild   # also a full rebuild of each history's
+//                                            # raw zone at the default settings (in batches of days: wall,
+//                                            # CPU, peak RSS)
 //
 // First a small day (issue #15: a day with little new data must cost well under a second): the
 // last day of a `tunelake demo --days 14` lake (every source kind, against the built-in emulator;
@@ -50,11 +53,13 @@ import { generatePlaylistLake, type PlaylistLakeInfo } from './playlist-lake.js'
 import { formatTable, machineInfo, maxRssBytes, medianOf, mib, sampleRss, writeResults } from './support.js';
 
 const USAGE =
-  'Usage: npx tsx bench/incremental.ts [--quick] [--history N,N,...] [--daily N] [--playlists N] [--seed N] [--repetitions N] [--demo-days N] [--cache DIR] [--history-memory-limit SIZE] [--out FILE]';
+  'Usage: npx tsx bench/incremental.ts [--quick] [--history N,N,...] [--daily N] [--playlists N] [--seed N] [--repetitions N] [--demo-days N] [--cache DIR] [--full-rebuild] [--history-memory-limit SIZE] [--out FILE]';
 const TARGET_RATIO = 1.5;
 const TARGET_RSS_MIB = 512;
 
 interface Measurement {
+  /** Batches of a full rebuild (transform's 'transform: batch' log); 0 when it was one transform. */
+  batches?: number;
   wallMs: number;
   cpuMs: number;
   maxRssBytes: number;
@@ -79,10 +84,13 @@ async function childMain(job: Job): Promise<void> {
   await import('../src/query/duckdb.js');
   const store = createLocalObjectStore({ root: job.lake });
   let runsRead = 0;
+  let batches = 0;
   const logger: Logger = {
     ...silentLogger,
     info(message, fields) {
-      if (message === 'transform: building tables') runsRead = Number(fields?.runsRead ?? 0);
+      if (message === 'transform: building tables')
+        runsRead = Math.max(runsRead, Number(fields?.runsRead ?? 0));
+      if (message === 'transform: batch') batches++;
     },
   };
   const cpuBefore = process.cpuUsage();
@@ -92,6 +100,7 @@ async function childMain(job: Job): Promise<void> {
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const result: Measurement = {
+    batches,
     wallMs: Math.round(wallMs),
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     maxRssBytes: maxRssBytes(),
@@ -144,6 +153,8 @@ interface SizeResult {
   incremental: Measurement;
   alone: Measurement;
   ratios: { wall: number; cpu: number; peakRss: number };
+  /** With --full-rebuild: the history's whole raw zone (the new run included) rebuilt at the default settings. */
+  fullRebuild?: Measurement;
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -345,6 +356,7 @@ async function measureSize(
   memoryLimit: string | undefined,
   historyMemoryLimit: string,
   cacheDir: string | undefined,
+  fullRebuild: boolean,
   log: (m: string) => void,
 ): Promise<SizeResult> {
   const scratch = mkdtempSync(join(tmpdir(), 'tl-bench-incremental-'));
@@ -396,6 +408,19 @@ async function measureSize(
         peakRss: round(inc.maxRssBytes / one.maxRssBytes),
       },
     };
+    if (fullRebuild) {
+      // The first transform of a lake, or --full, at the default memory limit: in batches of days.
+      const copy = join(scratch, 'full');
+      for (const folder of ['raw', 'runs'])
+        cpSync(join(h.lake, folder), join(copy, folder), { recursive: true });
+      result.fullRebuild = await runChild({ lake: copy, memoryLimit });
+      rmSync(copy, { recursive: true, force: true });
+      const f = result.fullRebuild;
+      log(
+        `full rebuild of the ${h.historyRuns + 1} runs: ${(f.wallMs / 1000).toFixed(1)} s wall, ${(f.cpuMs / 1000).toFixed(1)} s CPU, ` +
+          `${f.batches} batch(es), peak RSS ${mib(f.maxRssBytes)}`,
+      );
+    }
     log(
       `${typeof history === 'number' ? `history ${history}` : `demo day`}: incremental ${inc.wallMs} ms / ${inc.cpuMs} ms CPU (read ${inc.runsRead} run), alone ${one.wallMs} ms / ${one.cpuMs} ms CPU ` +
         `(median of ${repetitions}): ${result.ratios.wall}x wall, ${result.ratios.cpu}x CPU; peak RSS ${mib(inc.maxRssBytes)} vs ${mib(one.maxRssBytes)}`,
@@ -418,6 +443,7 @@ async function main(): Promise<void> {
       'history-memory-limit': { type: 'string' },
       repetitions: { type: 'string' },
       cache: { type: 'string' },
+      'full-rebuild': { type: 'boolean', default: false },
       'demo-days': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -464,6 +490,7 @@ async function main(): Promise<void> {
         memoryLimit,
         historyMemoryLimit,
         values.cache,
+        values['full-rebuild'] === true,
         log,
       ),
     );

@@ -238,8 +238,7 @@ async function transformStep(
     // nothing on coordinating threads, and a second connection builds other tables meanwhile
     // (pool.ts). Big work (a full rebuild's batch) has big statements that use every core on their
     // own, and two of them at once would share one memory limit: one connection, every thread.
-    // Measured on a 2-core machine: a daily run on top of 1M items took 2.4 s wall / 2.6 s CPU this
-    // way against 2.7 s / 3.6 s with two threads per statement (docs/incremental.md).
+    // (BENCHMARKS.md, "Incremental transform".)
     const small = rawBytes(manifests) <= SMALL_WORK_BYTES;
     const threads = deps.threads ?? (small ? 1 : undefined);
     db = await duckdb.DuckDb.create({

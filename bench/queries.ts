@@ -720,9 +720,7 @@ async function refreshOnce(lake: string, only: string[]): Promise<RefreshDetail>
   });
   process.stdout.write(`${PROGRESS}refresh started\n`);
   const started = performance.now();
-  // As the pipeline opens it: under config.duckdb.memoryLimit (refreshInsights asks for it).
-  const openEngine = (options: { memoryLimit?: string } = {}) =>
-    createQueryEngine(config, { store, catalog, logger, memoryLimit: options.memoryLimit });
+  const openEngine = () => createQueryEngine(config, { store, catalog, logger });
   const info = await refreshInsights({ store, catalog, config, logger, openEngine }, { only });
   const ended = performance.now();
   await catalog.close();

@@ -58,8 +58,6 @@ export interface EngineOptions {
   readOnly?: boolean;
   /** DuckDB on an S3 lake: where table files are mirrored. Default: a folder per lake under the OS temp dir. */
   cacheDir?: string;
-  /** DuckDB's memory limit (the pipeline's insights refresh: `duckdb.memoryLimit`); default DuckDB's, 80% of RAM. */
-  memoryLimit?: string;
 }
 
 /**
@@ -156,7 +154,6 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
         athenaClient: deps.athenaClient,
         readOnly: options.readOnly,
         cacheDir: options.cacheDir,
-        memoryLimit: options.memoryLimit,
       }),
     openAwsDeployment: () => createAwsDeployment({ region: effective.awsRegion }),
     async close() {
@@ -261,7 +258,6 @@ export async function createQueryEngine(
     athenaClient?: AthenaClientLike | undefined;
     readOnly?: boolean | undefined;
     cacheDir?: string | undefined;
-    memoryLimit?: string | undefined;
   },
 ): Promise<QueryEngine> {
   if (config.engine === 'athena') {
@@ -278,7 +274,7 @@ export async function createQueryEngine(
   }
   const { createDuckDbEngine } = await import('./query/duckdb-engine.js');
   return createDuckDbEngine(
-    { cacheDir: deps.cacheDir, memoryLimit: deps.memoryLimit },
+    { cacheDir: deps.cacheDir },
     { store: deps.store, catalog: deps.catalog, logger: deps.logger, readOnly: deps.readOnly },
   );
 }

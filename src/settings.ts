@@ -222,7 +222,7 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: 'size' },
     default: '256MB',
     description:
-      "DuckDB's memory limit for the transform and the pipeline's insights refresh (`1GB`, `512MB`); beyond it DuckDB spills to disk, and a full rebuild reads the raw zone in batches of a sixteenth of it (raw bytes). The deployed transform function uses `2GB`",
+      "DuckDB's memory limit for the transform (`1GB`, `512MB`); beyond it DuckDB spills to disk, and a full rebuild reads the raw zone in batches of a sixteenth of it (raw bytes). The deployed transform function uses `2GB`",
   },
   {
     key: 'http.rateLimit',

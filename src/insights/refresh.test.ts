@@ -123,20 +123,6 @@ describe('refreshInsights(runtime) on the golden dataset, extended tier', () => 
     expect(keys).toEqual([insightKey('content_mix')]);
   });
 
-  it('opens its DuckDB under the configured memory limit (duckdb.memoryLimit), as `run` does', async () => {
-    const limits: Array<string | undefined> = [];
-    const recording = {
-      ...runtime,
-      openEngine: (options: { memoryLimit?: string } = {}) => {
-        limits.push(options.memoryLimit);
-        return runtime.openEngine(options);
-      },
-    };
-    await refreshInsights(recording, { only: ['content_mix'] });
-    expect(limits).toEqual([runtime.config.duckdb.memoryLimit]);
-    expect(runtime.config.duckdb.memoryLimit).toBe('256MB');
-  });
-
   it('gives the same rows with the Athena spelling, Trino functions defined as DuckDB macros', async () => {
     // Trino's day_of_week is the ISO weekday (https://trino.io/docs/current/functions/datetime.html), which DuckDB calls isodow.
     const trino = await createQueryEngine(runtime.config, { store: runtime.store, catalog: runtime.catalog });

@@ -39,10 +39,10 @@ const STREAM_THRESHOLD_BYTES = 32 * 1024 * 1024;
 export interface InsightsRuntime {
   store: ObjectStore;
   catalog: Catalog;
-  config: Pick<Config, 'engine' | 'athena' | 'awsRegion' | 'spotify'> & Partial<Pick<Config, 'duckdb'>>;
+  config: Pick<Config, 'engine' | 'athena' | 'awsRegion' | 'spotify'>;
   logger?: Logger;
   /** The configured engine on this lake (the composition root's). */
-  openEngine(options?: { memoryLimit?: string }): Promise<QueryEngine>;
+  openEngine(): Promise<QueryEngine>;
 }
 
 export interface InsightResult {
@@ -99,11 +99,7 @@ export async function refreshInsights(
     const results = await refreshOnAthena(runtime, selected, tables, options);
     return { insights: results, durationMs: Math.max(0, Math.round(now() - started)) };
   }
-  // Under the transform's memory limit (DuckDB spills beyond it): a refresh runs inside `run`, whose
-  // peak memory the limit bounds (docs/incremental.md, "Memory").
-  const engine = await runtime.openEngine(
-    config.duckdb === undefined ? {} : { memoryLimit: config.duckdb.memoryLimit },
-  );
+  const engine = await runtime.openEngine();
   const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'tunelake-insights-'));
   const results: InsightResult[] = [];
   try {

@@ -256,21 +256,6 @@ describe('createDuckDbEngine(config, deps).query(sql)', () => {
   });
 });
 
-describe('createDuckDbEngine({ memoryLimit })', () => {
-  test("sets DuckDB's memory limit (the pipeline's insights refresh runs under duckdb.memoryLimit)", async () => {
-    const limited = await createDuckDbEngine({ memoryLimit: '100MB' }, { store, catalog });
-    try {
-      const { rows } = await limited.query("SELECT current_setting('memory_limit') AS v");
-      // DuckDB shows the limit in binary units: 100 MB is 95.3 MiB.
-      expect(rows).toEqual([{ v: '95.3 MiB' }]);
-      const { rows: defaults } = await engine.query("SELECT current_setting('memory_limit') AS v");
-      expect(defaults[0]?.v).not.toBe('95.3 MiB');
-    } finally {
-      await limited.close();
-    }
-  });
-});
-
 describe('createDuckDbEngine(config, deps).close()', () => {
   test('closes for good: a later query is refused', async () => {
     const other = await createDuckDbEngine({}, { store, catalog });

@@ -56,8 +56,6 @@ export interface DuckDbEngineConfig {
   cacheDir?: string | undefined;
   /** DuckDB worker threads; default one per core. */
   threads?: number;
-  /** DuckDB's memory limit (`256MB`); beyond it DuckDB spills to a temp folder. Default DuckDB's, 80% of RAM. */
-  memoryLimit?: string | undefined;
   /** Parallel downloads when filling the cache. */
   downloadConcurrency?: number;
 }
@@ -104,7 +102,6 @@ export async function createDuckDbEngine(
       readOnly,
       logger,
       threads: config.threads,
-      memoryLimit: config.memoryLimit,
     });
 
   let current: DuckDb | undefined = await build();
@@ -502,7 +499,6 @@ interface BuildContext {
   readOnly: boolean;
   logger: Logger;
   threads: number | undefined;
-  memoryLimit: string | undefined;
 }
 
 /** The files one scan reads, and where its partition values come from. */
@@ -542,10 +538,7 @@ async function buildDatabase(ctx: BuildContext): Promise<DuckDb> {
     ? await ctx.cache.sync([...files.values()])
     : new Map([...files.keys()].map((key) => [key, ctx.store.localPath!(key)]));
 
-  const db = await DuckDb.create({
-    ...(ctx.threads === undefined ? {} : { threads: ctx.threads }),
-    ...(ctx.memoryLimit === undefined ? {} : { memoryLimit: ctx.memoryLimit }),
-  });
+  const db = await DuckDb.create(ctx.threads === undefined ? {} : { threads: ctx.threads });
   try {
     await db.run(
       `CREATE SCHEMA ${sqlIdentifier(RAW_DATABASE)}; CREATE SCHEMA ${sqlIdentifier(TABLES_DATABASE)};`,

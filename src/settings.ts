@@ -432,7 +432,7 @@ export function parseSettingValue(type: SettingType, raw: unknown): Parsed {
     case 'size': {
       const value = String(raw).trim();
       // Checked here, not by DuckDB mid-run: a typo must fail before anything is fetched.
-      if (/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value)) return { ok: true, value };
+      if (sizeInBytes(value) !== undefined) return { ok: true, value };
       return { ok: false, problem: 'expected a size such as 512MB, 2GB or 1.5GiB.' };
     }
     case 'url': {
@@ -482,6 +482,15 @@ export function describeType(type: SettingType): string {
     case 'name':
       return type.label;
   }
+}
+
+/** `256MB`, `2GB`, `1.5GiB` (the sizes a `size` setting accepts) in bytes; undefined when not one. */
+export function sizeInBytes(size: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(size.trim());
+  if (!m) return undefined;
+  const unit = m[2]!.toLowerCase();
+  const power = { k: 1, m: 2, g: 3, t: 4 }[unit[0] as 'k' | 'm' | 'g' | 't'];
+  return Number(m[1]) * (unit.endsWith('ib') ? 1024 : 1000) ** power;
 }
 
 /** The README's configuration table, generated from SETTINGS. */

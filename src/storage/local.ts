@@ -143,6 +143,8 @@ export function createLocalObjectStore(
 
   /** The object's stat and etag, or undefined when there is no object at `key`. */
   async function describe(key: string): Promise<{ st: BigIntStats; etag: string } | undefined> {
+    const quick = describeAtOnce(key);
+    if (quick !== 'hash') return quick;
     const path = pathOf(key);
     for (let attempt = 0; attempt < 5; attempt++) {
       const st = await statObject(path, key);
@@ -164,10 +166,10 @@ export function createLocalObjectStore(
   }
 
   /**
-   * describe() in synchronous calls while the etag stamp matches, 'hash' otherwise. A listing reads
-   * an object's stat and stamp for every object it yields, and every transform lists the tables: one
-   * thread-pool round trip at a time, 600 partition files took a quarter of a second; these calls
-   * take microseconds each.
+   * describe()'s common case, in synchronous calls: the object's stat and its matching etag stamp;
+   * 'hash' when the stamp is missing or stale. A listing describes every object it yields, and every
+   * transform lists the tables: one thread-pool round trip at a time, 600 partition files took a
+   * quarter of a second; these calls take microseconds each.
    */
   function describeAtOnce(key: string): { st: BigIntStats; etag: string } | undefined | 'hash' {
     const path = pathOf(key);
@@ -509,8 +511,7 @@ export function createLocalObjectStore(
       if (child.folder) {
         yield* walk(`${child.key}/`, '');
       } else {
-        const quick = describeAtOnce(child.key);
-        const found = quick === 'hash' ? await describe(child.key) : quick;
+        const found = await describe(child.key);
         if (found) {
           yield {
             key: child.key,

@@ -12,12 +12,13 @@ import { tableHashes } from '../../test/support/lake.js';
 import { isTunelakeError } from '../errors.js';
 import { manifestKey } from '../lake.js';
 import { type Logger, silentLogger } from '../log.js';
+import { sizeInBytes } from '../settings.js';
 import { createLocalObjectStore } from '../storage/local.js';
 import type { ObjectStore } from '../storage/store.js';
 import { CARRY_PREFIX, loadTransformState } from './state.js';
 import { landRun } from './test-support/fixture-lake.js';
 import { randomRuns, seededRandom } from './test-support/random-days.js';
-import { rebuildBatches, sizeInBytes, transform } from './transform.js';
+import { rebuildBatches, transform } from './transform.js';
 
 const CHILD = fileURLToPath(new URL('./test-support/transform-child.ts', import.meta.url));
 // The write points of a transform, the incremental path's new ones (carried rows, then the sweep

@@ -29,6 +29,7 @@ import { type Logger, silentLogger } from '../log.js';
 import type { DuckDb } from '../query/duckdb.js';
 import { HIVE_TYPE_OF_DUCKDB } from '../query/hive-types.js';
 import { sqlIdentifier, sqlString } from '../query/sql-text.js';
+import { sizeInBytes } from '../settings.js';
 import { makeDirs } from '../storage/make-dirs.js';
 import type { ObjectStore } from '../storage/store.js';
 import { runOnPool } from './pool.js';
@@ -347,15 +348,6 @@ function rebuildBatchBytes(deps: TransformDeps): number {
   if (deps.rebuildBatchBytes !== undefined) return deps.rebuildBatchBytes;
   const limit = deps.memoryLimit === undefined ? undefined : sizeInBytes(deps.memoryLimit);
   return limit === undefined ? Number.POSITIVE_INFINITY : Math.floor(limit / 16);
-}
-
-/** `256MB`, `2GB`, `1.5GiB` (the sizes settings.ts accepts) in bytes; undefined when not one. */
-export function sizeInBytes(size: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(size.trim());
-  if (!m) return undefined;
-  const unit = m[2]!.toLowerCase();
-  const power = { k: 1, m: 2, g: 3, t: 4 }[unit[0] as 'k' | 'm' | 'g' | 't'];
-  return Number(m[1]) * (unit.endsWith('ib') ? 1024 : 1000) ** power;
 }
 
 /**
